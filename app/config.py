@@ -1,0 +1,51 @@
+"""Settings from the environment (prefix KUBEDRILL_), with embedded defaults that just work."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KUBEDRILL_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = f"sqlite:///{VAR_DIR / 'kubedrill.db'}"
+    provider: Literal["sim", "kind"] = "sim"
+    scenarios_dir: Path = Path("scenarios")
+    secret_key: str = ""
+    # How long before the attempt the fault "happened": the trainee arrives mid-incident.
+    incident_age_s: float = 240.0
+    sweep_interval_s: float = 5.0
+    max_command_length: int = 4096
+    lockout_after_wrong: int = 3
+    lockout_s: float = 60.0
+    live_clusters_cached: int = Field(default=500, ge=1)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _persisted_secret(cls, value: str) -> str:
+        # Generated once and kept under var/ so sessions survive restarts without set-up.
+        if value:
+            return value
+        path = VAR_DIR / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,54 @@
+"""The closed registry of fault types: a scenario's `type:` is looked up here and nowhere else.
+
+Each fault module defines a pydantic `Params` model and an `inject(cluster, node, params)`
+function written only against `app.providers.base`, so the same module drives the twin and kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from app.providers.base import Cluster, Node
+
+Inject = Callable[[Cluster, Node, BaseModel], None]
+
+
+@dataclass(frozen=True)
+class FaultType:
+    name: str
+    params: type[BaseModel]
+    inject: Inject
+    summary: str
+
+
+_REGISTRY: dict[str, FaultType] = {}
+
+
+def register(name: str, params: type[BaseModel], summary: str) -> Callable[[Inject], Inject]:
+    def decorate(fn: Inject) -> Inject:
+        _REGISTRY[name] = FaultType(name=name, params=params, inject=fn, summary=summary)
+        return fn
+
+    return decorate
+
+
+def _load_modules() -> None:
+    # Importing the modules runs their @register decorators; done lazily to avoid cycles.
+    from app.faults import manifest_flag  # noqa: F401
+
+
+def fault_types() -> dict[str, FaultType]:
+    if not _REGISTRY:
+        _load_modules()
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> FaultType:
+    types = fault_types()
+    if name not in types:
+        known = ", ".join(sorted(types))
+        raise KeyError(f"unknown fault type {name!r} (known: {known})")
+    return types[name]

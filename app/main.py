@@ -1,0 +1,112 @@
+"""create_app(): settings, database, catalog, provider, routers, templates, background sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.catalog.loader import load_catalog
+from app.config import Settings, get_settings
+from app.db import get_engine, upgrade
+from app.providers.sim.provider import SimProvider
+from app.training import service
+from app.web import api, pages, terminal_ws
+from app.web.templating import templates
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("kubedrill")
+
+
+async def _sweeper(app: FastAPI) -> None:
+    """Ends attempts whose deadline passed, even when no browser is watching."""
+    settings: Settings = app.state.settings
+    engine = get_engine(settings.database_url)
+
+    def sweep() -> int:
+        with Session(engine) as db:
+            return service.sweep_expired(db=db, catalog=app.state.catalog)
+
+    while True:
+        try:
+            await run_in_threadpool(sweep)
+        except Exception:  # noqa: BLE001 - the sweeper must outlive a bad row or a locked DB
+            log.exception("deadline sweep failed")
+        await asyncio.sleep(settings.sweep_interval_s)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    upgrade(settings.database_url)
+    task = asyncio.create_task(_sweeper(app))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if settings.provider != "sim":
+        raise SystemExit("KUBEDRILL_PROVIDER=kind is not available yet (see issue 'kind provider'"
+                         "); use the default 'sim'")
+    app = FastAPI(title="kubedrill", lifespan=lifespan, docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+    app.state.settings = settings
+    catalog = load_catalog(settings.scenarios_dir)
+    for err in catalog.errors:
+        log.error("scenario not served: %s", err)
+    app.state.catalog = catalog
+    app.state.provider = SimProvider(settings.live_clusters_cached)
+
+    app.include_router(api.router)
+    app.include_router(terminal_ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    @app.exception_handler(service.TrainingError)
+    async def _training_error(request: Request, exc: service.TrainingError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=headers)
+        return templates.TemplateResponse(request, "pages/error.html",
+                                          {"status": exc.status_code, "detail": exc.detail},
+                                          status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        detail = "Page not found." if exc.status_code == 404 else str(exc.detail)
+        return templates.TemplateResponse(request, "pages/error.html",
+                                          {"status": exc.status_code, "detail": detail},
+                                          status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,175 @@
+"""What kubelets post to the API while they can reach it: heartbeats, mirror pods, pod status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from app.providers.sim.clock import rfc3339
+from app.providers.sim.kubelet import PodState, go_duration
+from app.providers.sim.runtime import Container, image_id
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimCluster, SimNode
+
+NODE_MONITOR_GRACE = 40.0  # kube-controller-manager --node-monitor-grace-period default
+
+
+def publish(cluster: SimCluster, t: float) -> None:
+    store = cluster.store
+    for node in cluster.nodes:
+        if not node.kubelet_running():
+            continue
+        obj = store.find("Node", node.name)
+        if obj is not None:
+            _heartbeat(obj, node, t)
+        for pod in node.kubelet.pods.values():
+            _post_pod(cluster, node, pod, t)
+    _node_lifecycle(cluster, t)
+
+
+def _condition(type_: str, status: str, reason: str, message: str, t: float,
+               since: str | None = None) -> dict[str, Any]:
+    return {"type": type_, "status": status, "reason": reason, "message": message,
+            "lastHeartbeatTime": rfc3339(t), "lastTransitionTime": since or rfc3339(t)}
+
+
+def _heartbeat(obj: dict[str, Any], node: SimNode, t: float) -> None:
+    status = obj["status"]
+    old = {c["type"]: c for c in status.get("conditions", [])}
+    ready_since = old.get("Ready", {})
+    since = ready_since.get("lastTransitionTime") if ready_since.get("status") == "True" else None
+    status["conditions"] = [
+        _condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
+                   "kubelet has sufficient memory available", t,
+                   old.get("MemoryPressure", {}).get("lastTransitionTime")),
+        _condition("DiskPressure", "False", "KubeletHasNoDiskPressure",
+                   "kubelet has no disk pressure", t,
+                   old.get("DiskPressure", {}).get("lastTransitionTime")),
+        _condition("PIDPressure", "False", "KubeletHasSufficientPID",
+                   "kubelet has sufficient PID available", t,
+                   old.get("PIDPressure", {}).get("lastTransitionTime")),
+        _condition("Ready", "True", "KubeletReady", "kubelet is posting ready status", t, since),
+    ]
+    obj["metadata"]["annotations"] = {"node.alpha.kubernetes.io/ttl": "0",
+                                      "kubeadm.alpha.kubernetes.io/cri-socket":
+                                      "unix:///run/containerd/containerd.sock"}
+
+
+def _node_lifecycle(cluster: SimCluster, t: float) -> None:
+    """The node controller marks a node Unknown when its kubelet stops posting."""
+    for obj in cluster.store.list("Node"):
+        for cond in obj["status"].get("conditions", []):
+            if cond["status"] == "Unknown":
+                continue
+            beat = cond.get("lastHeartbeatTime")
+            if beat and _parse(beat) + NODE_MONITOR_GRACE < t:
+                cond["status"] = "Unknown"
+                cond["reason"] = "NodeStatusUnknown"
+                cond["message"] = "Kubelet stopped posting node status."
+                cond["lastTransitionTime"] = rfc3339(t)
+
+
+def _parse(ts: str) -> float:
+    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def _post_pod(cluster: SimCluster, node: SimNode, pod: PodState, t: float) -> None:
+    store = cluster.store
+    obj = store.find("Pod", pod.name, pod.namespace)
+    if obj is None:
+        if not pod.static:
+            return  # deleted through the API; the kubelet will stop it
+        obj = store.create(_mirror(cluster, node, pod), pod.created)
+    obj["status"] = pod_status(node, pod, t, obj.get("status") or {})
+
+
+def _mirror(cluster: SimCluster, node: SimNode, pod: PodState) -> dict[str, Any]:
+    node_obj = cluster.store.find("Node", node.name) or {"metadata": {"uid": ""}}
+    spec = dict(pod.spec)
+    spec["nodeName"] = node.name
+    return {"kind": "Pod", "metadata": {
+        "name": pod.name, "namespace": pod.namespace, "uid": pod.uid,
+        "labels": pod.labels, "annotations": {**pod.annotations,
+                                              "kubernetes.io/config.seen": rfc3339(pod.created)},
+        "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": node.name,
+                             "uid": node_obj["metadata"]["uid"], "controller": True}]},
+        "spec": spec}
+
+
+def container_status(node: SimNode, pod: PodState, spec: dict[str, Any], t: float
+                     ) -> dict[str, Any]:
+    history = node.runtime.containers_of(pod.uid, spec.get("name"))
+    image = str(spec.get("image", ""))
+    status: dict[str, Any] = {"name": spec.get("name"), "image": image, "imageID": "",
+                              "ready": False, "restartCount": 0, "started": False,
+                              "state": {"waiting": {"reason": "ContainerCreating"}}}
+    if not history:
+        return status
+    latest = history[-1]
+    status["restartCount"] = latest.attempt
+    status["imageID"] = image_id(image)
+    status["containerID"] = f"containerd://{latest.id}"
+    if latest.running():
+        status["state"] = {"running": {"startedAt": rfc3339(latest.started or t)}}
+        status["ready"] = latest.ready(t)
+        status["started"] = True
+        previous = history[-2] if len(history) > 1 else None
+        if previous is not None:
+            status["lastState"] = {"terminated": _terminated(previous)}
+    else:
+        key = f"{pod.uid}/{latest.name}"
+        bo = node.kubelet.backoff.get(key)
+        if bo is not None and t < bo.until:
+            status["state"] = {"waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": f"back-off {go_duration(bo.current)} restarting "
+                           f"failed container={latest.name} "
+                           f"pod={pod.name}_{pod.namespace}({pod.uid})"}}
+            status["lastState"] = {"terminated": _terminated(latest)}
+        else:
+            status["state"] = {"terminated": _terminated(latest)}
+    return status
+
+
+def _terminated(c: Container) -> dict[str, Any]:
+    return {"exitCode": c.exit_code if c.exit_code is not None else 0,
+            "reason": c.reason or "Error", "startedAt": rfc3339(c.started or c.created),
+            "finishedAt": rfc3339(c.finished or c.created), "containerID": f"containerd://{c.id}"}
+
+
+def pod_status(node: SimNode, pod: PodState, t: float, old: dict[str, Any]) -> dict[str, Any]:
+    statuses = [container_status(node, pod, spec, t) for spec in pod.containers()]
+    all_ready = bool(statuses) and all(s["ready"] for s in statuses)
+    started = any("running" in s["state"] or "lastState" in s or "terminated" in s["state"]
+                  for s in statuses)
+    host_network = pod.static or pod.spec.get("hostNetwork")
+    ready_cond = "True" if all_ready else "False"
+    prev_ready = {c["type"]: c for c in old.get("conditions", [])}.get("Ready")
+    since = (prev_ready["lastTransitionTime"] if prev_ready and prev_ready["status"] == ready_cond
+             else rfc3339(t))
+    start = rfc3339(pod.created)
+    conditions = [
+        {"type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": start},
+        {"type": "Initialized", "status": "True", "lastTransitionTime": start},
+        {"type": "Ready", "status": ready_cond, "lastTransitionTime": since},
+        {"type": "ContainersReady", "status": ready_cond, "lastTransitionTime": since},
+        {"type": "PodScheduled", "status": "True", "lastTransitionTime": start},
+    ]
+    if not all_ready:
+        not_ready = [s["name"] for s in statuses if not s["ready"]]
+        for c in conditions[2:4]:
+            c["reason"] = "ContainersNotReady"
+            c["message"] = f"containers with unready status: [{' '.join(not_ready)}]"
+    pod_ip = node.ip if host_network else old.get("podIP") or _pod_ip(node, pod)
+    return {"phase": "Running" if started else "Pending", "conditions": conditions,
+            "hostIP": node.ip, "hostIPs": [{"ip": node.ip}], "podIP": pod_ip,
+            "podIPs": [{"ip": pod_ip}], "startTime": start, "qosClass": "Burstable",
+            "containerStatuses": statuses}
+
+
+def _pod_ip(node: SimNode, pod: PodState) -> str:
+    index = node.cluster.nodes.index(node)
+    host = 2 + sum(1 for p in node.kubelet.pods.values()
+                   if not p.static and not p.spec.get("hostNetwork") and p.created < pod.created)
+    return f"10.244.{index}.{host}"

@@ -1,0 +1,97 @@
+"""The twin's sense of time.
+
+Twin time follows the server's real time plus an offset, so ages, back-offs and certificate
+expiry move while a trainee works; tests and faults move it forward explicitly.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+
+class Clock:
+    def __init__(self, offset: float = 0.0, frozen_at: float | None = None) -> None:
+        self.offset = offset
+        self.frozen_at = frozen_at  # tests freeze the clock so outputs are reproducible
+
+    def now(self) -> float:
+        base = self.frozen_at if self.frozen_at is not None else time.time()
+        return base + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def to_json(self) -> dict[str, float | None]:
+        return {"offset": self.offset, "frozen_at": self.frozen_at}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, float | None]) -> Clock:
+        return cls(offset=raw.get("offset") or 0.0, frozen_at=raw.get("frozen_at"))
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def rfc3339(ts: float) -> str:
+    return utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def human_age(seconds: float) -> str:
+    """kubectl's `duration.HumanDuration` (k8s.io/apimachinery/pkg/util/duration)."""
+    s = int(seconds)
+    if s < 0:
+        s = 0
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        rem = s % 60
+        return f"{minutes}m{rem}s" if rem else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        rem = (s % 3600) // 60
+        return f"{hours}h{rem}m" if rem else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        rem = hours % 24
+        return f"{hours // 24}d{rem}h" if rem else f"{hours // 24}d"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        days = hours // 24
+        rem = days % 365
+        return f"{days // 365}y{rem}d" if rem else f"{days // 365}y"
+    return f"{hours // 24 // 365}y"
+
+
+def docker_human(seconds: float) -> str:
+    """docker/go-units `HumanDuration`, which crictl uses for CREATED (`… ago` added by caller)."""
+    s = int(seconds)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = s // 60
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = round(s / 3600)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"

@@ -1,0 +1,106 @@
+"""kube-apiserver: serves only while it can reach etcd over the URLs in --etcd-servers."""
+
+from __future__ import annotations
+
+from app.providers.sim import versions
+from app.providers.sim.components.base import Context, flag_values, klog
+from app.providers.sim.runtime import Container
+
+# The apiserver's etcd client gives up creating its storage after this long at start-up.
+STORAGE_TIMEOUT = 20.0
+# livenessProbe in kube-apiserver.yaml: failureThreshold 8 x periodSeconds 10.
+LIVENESS_KILL_AFTER = 80.0
+
+
+def _etcd_error(ctx: Context, c: Container) -> str | None:
+    flags = flag_values(c.command)
+    errors = []
+    for url in flags.get("etcd-servers", "").split(","):
+        err = ctx.cluster.etcd_reachable(ctx.node, url.strip(), ctx.t)
+        if err is None:
+            return None
+        errors.append(err)
+    return errors[0] if errors else "no etcd servers configured"
+
+
+def _dial_warning(t: float, url: str, err: str) -> str:
+    addr = url.split("://", 1)[-1]
+    return klog(t, "W", "logging.go:55",
+                f'[core] [Channel #1 SubChannel #2]grpc: addrConn.createTransport failed to '
+                f'connect to {{Addr: "{addr}", ServerName: "{addr}", }}. Err: connection error: '
+                f'desc = "transport: Error while dialing: {err}"')
+
+
+class KubeApiserver:
+    def launch(self, ctx: Context, c: Container) -> None:
+        t = ctx.t
+        flags = flag_values(c.command)
+        ip = flags.get("advertise-address", ctx.node.ip)
+        c.logs.append((t, "stderr", klog(t, "I", "options.go:238",
+                                         f"external host was not specified, using {ip}")))
+        c.logs.append((t + 0.01, "stderr", klog(t + 0.01, "I", "server.go:159",
+                                                f'Version: {versions.KUBERNETES}')))
+        err = _etcd_error(ctx, c)
+        if err is not None:
+            self._wait_for_etcd(ctx, c, err)
+            return
+        self._serve(ctx, c)
+
+    def _wait_for_etcd(self, ctx: Context, c: Container, err: str) -> None:
+        """Retry etcd until the storage timeout; the log lines are written as time passes."""
+        t = ctx.t
+        etcd_url = flag_values(c.command).get("etcd-servers", "https://127.0.0.1:2379")
+        etcd_url = etcd_url.split(",")[0]
+        c.notes["waiting_since"] = t
+        for i in range(1, int(STORAGE_TIMEOUT), 4):
+            c.logs.append((t + i, "stderr", _dial_warning(t + i, etcd_url, err)))
+        end = t + STORAGE_TIMEOUT
+        c.logs.append((end, "stderr", klog(end, "F", "instance.go:226",
+                                           "Error creating leases: error creating storage "
+                                           "factory: context deadline exceeded")))
+        c.exit_at, c.planned_exit_code = end, 1
+
+    def _serve(self, ctx: Context, c: Container) -> None:
+        t = ctx.t
+        for i, (src, msg) in enumerate([
+            ("shared_informer.go:313", 'Waiting for caches to sync for node_authorizer'),
+            ("plugins.go:157", "Loaded 13 mutating admission controller(s) successfully in the "
+                               "following order: NamespaceLifecycle,LimitRanger,ServiceAccount,"
+                               "NodeRestriction,TaintNodesByCondition,Priority,DefaultToleration"
+                               "Seconds,DefaultStorageClass,StorageObjectInUseProtection,Runtime"
+                               "Class,DefaultIngressClass,MutatingAdmissionPolicy,Mutating"
+                               "AdmissionWebhook."),
+            ("secure_serving.go:211", "Serving securely on [::]:6443"),
+            ("controller.go:667",
+             "quota admission added evaluator for: leases.coordination.k8s.io"),
+        ]):
+            ts = t + 1 + i * 0.5
+            c.logs.append((ts, "stderr", klog(ts, "I", src, msg)))
+        c.ready_at = t + 3.0
+
+    def reconcile(self, ctx: Context, c: Container) -> None:
+        err = _etcd_error(ctx, c)
+        if "waiting_since" in c.notes:
+            if err is None:
+                # etcd answered before the storage timeout: drop the lines not yet written.
+                del c.notes["waiting_since"]
+                c.logs = [x for x in c.logs if x[0] <= ctx.t]
+                c.exit_at = None
+                self._serve(ctx, c)
+            return
+        if err is None:
+            if "etcd_lost" in c.notes:
+                del c.notes["etcd_lost"]
+                c.exit_at = None
+                if c.ready_at is None:
+                    c.ready_at = ctx.t
+            return
+        if "etcd_lost" not in c.notes:
+            c.notes["etcd_lost"] = ctx.t
+            url = flag_values(c.command).get("etcd-servers", "").split(",")[0]
+            c.logs.append((ctx.t, "stderr", _dial_warning(ctx.t, url, err)))
+            # /livez reports etcd failed; the kubelet kills it after the liveness threshold.
+            c.exit_at, c.planned_exit_code, c.planned_reason = (
+                ctx.t + LIVENESS_KILL_AFTER, 0, "Completed")
+            c.notes["killed_by"] = "liveness"
+        c.ready_at = None

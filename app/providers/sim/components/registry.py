@@ -1,0 +1,18 @@
+"""Which model runs a container, chosen by the program it starts (command[0])."""
+
+from __future__ import annotations
+
+from app.providers.sim.components.apiserver import KubeApiserver
+from app.providers.sim.components.base import Component, Generic
+from app.providers.sim.components.etcd import Etcd
+
+_BY_PROGRAM: dict[str, Component] = {
+    "etcd": Etcd(),
+    "kube-apiserver": KubeApiserver(),
+}
+_GENERIC = Generic()
+
+
+def component_for(command: list[str]) -> Component:
+    program = command[0].rsplit("/", 1)[-1] if command else ""
+    return _BY_PROGRAM.get(program, _GENERIC)

@@ -1,0 +1,242 @@
+"""The kubelet of one node: static pods from the manifests directory, restarts with back-off.
+
+It reads only what the real kubelet reads (the files under `staticPodPath`, the pods the API
+assigns to its node), starts containers through the node's runtime and lets the component
+models decide whether they keep running. Stopping it leaves containers running, as on a
+real node (shared/ISSUE-NOTES.md, etcd-quorum-lost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from app.providers.sim.components.base import Context, klog
+from app.providers.sim.components.registry import component_for
+from app.providers.sim.runtime import Container, Sandbox, make_id
+from app.providers.sim.vfs import VFSError
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimCluster, SimNode
+
+STATIC_POD_PATH = "/etc/kubernetes/manifests"
+BACKOFF_INITIAL = 10.0
+BACKOFF_MAX = 300.0
+
+
+def go_duration(seconds: float) -> str:
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    return f"{s // 60}m{s % 60}s"
+
+
+@dataclass
+class PodState:
+    uid: str
+    name: str
+    namespace: str
+    spec: dict[str, Any]
+    static: bool
+    sandbox_id: str
+    created: float
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+
+    def containers(self) -> list[dict[str, Any]]:
+        return list(self.spec.get("containers") or [])
+
+
+@dataclass
+class Backoff:
+    seen: float = 0.0  # finish time of the exit this entry has accounted for
+    until: float = 0.0
+    current: float = 0.0  # the back-off now in effect (0 for the immediate first restart)
+    next: float = BACKOFF_INITIAL
+    reported: bool = False
+
+
+class Kubelet:
+    def __init__(self, node: SimNode) -> None:
+        self.node = node
+        self.pods: dict[str, PodState] = {}
+        self.backoff: dict[str, Backoff] = {}
+        self.bad_manifests: dict[str, str] = {}  # path -> content hash already reported
+
+    # --- what to run -----------------------------------------------------------------------
+
+    def _static_pods(self, t: float) -> dict[str, PodState]:
+        vfs = self.node.vfs
+        found: dict[str, PodState] = {}
+        try:
+            names = vfs.listdir(STATIC_POD_PATH)
+        except VFSError:
+            return found
+        for fname in names:
+            path = f"{STATIC_POD_PATH}/{fname}"
+            if fname.startswith(".") or not vfs.is_file(path):
+                continue
+            raw = vfs.read(path)
+            pod = self._parse_manifest(path, raw, t)
+            if pod is not None:
+                found[pod.uid] = pod
+        return found
+
+    def _parse_manifest(self, path: str, raw: bytes, t: float) -> PodState | None:
+        # The static pod's UID is the hash of its manifest, as kubelet's config.hash is.
+        digest = hashlib.md5(raw + self.node.name.encode()).hexdigest()  # noqa: S324
+        if digest in self.pods:
+            return self.pods[digest]
+        try:
+            doc = yaml.safe_load(raw)
+            if not isinstance(doc, dict) or doc.get("kind") != "Pod":
+                raise ValueError("manifest is not a Pod")
+            meta = doc.get("metadata") or {}
+            spec = doc.get("spec") or {}
+            if not meta.get("name") or not isinstance(spec.get("containers"), list):
+                raise ValueError("name and containers are required")
+        except (yaml.YAMLError, ValueError) as err:
+            if self.bad_manifests.get(path) != digest:
+                self.bad_manifests[path] = digest
+                detail = str(err).replace("\n", " ")
+                self.journal(t, "E", "file.go:187",
+                             f'"Could not process manifest file" err="{path}: couldn\'t parse '
+                             f'as pod({detail}), please check config file" path="{path}"')
+            return None
+        self.bad_manifests.pop(path, None)
+        existing = self.pods.get(digest)
+        return existing or PodState(
+            uid=digest, name=f"{meta['name']}-{self.node.name}",
+            namespace=meta.get("namespace") or "default", spec=spec, static=True,
+            sandbox_id=make_id("sandbox", digest, t), created=t,
+            labels=dict(meta.get("labels") or {}),
+            annotations={**(meta.get("annotations") or {}),
+                         "kubernetes.io/config.hash": digest,
+                         "kubernetes.io/config.mirror": digest,
+                         "kubernetes.io/config.source": "file"})
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def sync(self, t: float) -> None:
+        cluster = self.node.cluster
+        desired = self._static_pods(t)
+        desired.update({uid: p for uid, p in self.pods.items() if not p.static})
+        for uid in list(self.pods):
+            if uid not in desired:
+                self._remove_pod(self.pods.pop(uid), t)
+        for uid, pod in desired.items():
+            if uid not in self.pods:
+                self._create_pod(pod, t)
+            for spec in pod.containers():
+                self._sync_container(cluster, pod, spec, t)
+
+    def _create_pod(self, pod: PodState, t: float) -> None:
+        self.pods[pod.uid] = pod
+        self.node.runtime.sandboxes[pod.sandbox_id] = Sandbox(
+            id=pod.sandbox_id, name=pod.name, namespace=pod.namespace, uid=pod.uid, created=t)
+
+    def _remove_pod(self, pod: PodState, t: float) -> None:
+        rt = self.node.runtime
+        for c in rt.containers_of(pod.uid):
+            del rt.containers[c.id]
+        rt.sandboxes.pop(pod.sandbox_id, None)
+        for key in [k for k in self.backoff if k.startswith(pod.uid + "/")]:
+            del self.backoff[key]
+
+    def _sync_container(self, cluster: SimCluster, pod: PodState, spec: dict[str, Any],
+                        t: float) -> None:
+        rt = self.node.runtime
+        name = spec.get("name", "")
+        latest = rt.latest(pod.uid, name)
+        ctx = Context(cluster=cluster, node=self.node, t=t)
+        if latest is not None and latest.running():
+            if latest.exit_at is not None and latest.exit_at <= t:
+                latest.stop(latest.exit_at, latest.planned_exit_code,
+                            "Completed" if latest.planned_exit_code == 0 else
+                            latest.planned_reason)
+            else:
+                component_for(latest.command).reconcile(ctx, latest)
+                return
+        key = f"{pod.uid}/{name}"
+        if latest is not None and not self._may_restart(pod, key, latest, t):
+            return
+        self._start(pod, spec, (latest.attempt + 1) if latest else 0, ctx)
+
+    def _may_restart(self, pod: PodState, key: str, latest: Container, t: float) -> bool:
+        """kuberuntime_manager doBackOff: the first failure restarts at once, later ones wait
+        10 s, 20 s, 40 s... up to 5 min; an entry is forgotten after 10 min of good running."""
+        finished = latest.finished or t
+        bo = self.backoff.get(key)
+        ran = finished - (latest.started or finished)
+        if bo is None or ran > 2 * BACKOFF_MAX:
+            bo = self.backoff[key] = Backoff(seen=finished, until=finished)
+        elif bo.seen != finished:
+            bo.seen = finished
+            bo.current = bo.next
+            bo.next = min(bo.next * 2, BACKOFF_MAX)
+            # Real restarts land a little after the back-off expires (sync loop jitter).
+            jitter = int(make_id(key, bo.current)[:4], 16) / 65536 * 0.9
+            bo.until = finished + bo.current + jitter
+            bo.reported = False
+        if t < bo.until:
+            if not bo.reported:
+                bo.reported = True
+                self._report_backoff(pod, latest.name, bo.current, t)
+            return False
+        return True
+
+    def _start(self, pod: PodState, spec: dict[str, Any], attempt: int, ctx: Context) -> None:
+        command = [str(x) for x in (spec.get("command") or [])] + \
+                  [str(x) for x in (spec.get("args") or [])]
+        c = Container(id=make_id("container", pod.uid, spec.get("name"), attempt, ctx.t),
+                      name=spec.get("name", ""), pod_uid=pod.uid, pod_name=pod.name,
+                      namespace=pod.namespace, sandbox_id=pod.sandbox_id,
+                      image=str(spec.get("image", "")), attempt=attempt, created=ctx.t,
+                      command=command, started=ctx.t)
+        self.node.runtime.containers[c.id] = c
+        component_for(command).launch(ctx, c)
+
+    def _report_backoff(self, pod: PodState, name: str, delay: float, t: float) -> None:
+        ref = f"{pod.name}_{pod.namespace}({pod.uid})"
+        inner = (f'back-off {go_duration(delay)} restarting failed container={name} pod={ref}')
+        self.journal(t, "E", "pod_workers.go:1301",
+                     f'"Error syncing pod, skipping" err="failed to \\"StartContainer\\" for '
+                     f'\\"{name}\\" with CrashLoopBackOff: \\"{inner}\\"" '
+                     f'pod="{pod.namespace}/{pod.name}" podUID="{pod.uid}"')
+
+    def next_event(self, after: float) -> float | None:
+        times: list[float] = []
+        for c in self.node.runtime.containers.values():
+            if c.running() and c.exit_at is not None:
+                times.append(c.exit_at)
+            if c.running() and c.ready_at is not None and c.ready_at > after:
+                times.append(c.ready_at)  # others (the apiserver) may be waiting for it
+        for key, bo in self.backoff.items():
+            uid, _, name = key.partition("/")
+            latest = self.node.runtime.latest(uid, name)
+            if uid in self.pods and latest is not None and not latest.running():
+                times.append(bo.until)
+        return min(times) if times else None
+
+    def journal(self, t: float, level: str, source: str, msg: str) -> None:
+        self.node.journal_line(t, "kubelet", klog(t, level, source, msg, pid=self.node.kubelet_pid))
+
+    def reset_backoff(self) -> None:
+        """In-memory state is lost when the kubelet restarts; so is every back-off."""
+        self.backoff.clear()
+        self.bad_manifests.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pods": [vars(p) for p in self.pods.values()],
+            "backoff": {k: vars(b) for k, b in self.backoff.items()},
+            "bad_manifests": self.bad_manifests,
+        }
+
+    def load_json(self, raw: dict[str, Any]) -> None:
+        self.pods = {p["uid"]: PodState(**p) for p in raw["pods"]}
+        self.backoff = {k: Backoff(**b) for k, b in raw["backoff"].items()}
+        self.bad_manifests = dict(raw["bad_manifests"])

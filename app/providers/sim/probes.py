@@ -1,0 +1,104 @@
+"""The twin's answers to scenario checks, each with a message an SRE can act on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.providers.base import Check, ProbeResult
+from app.providers.checks import PROBES
+from app.providers.sim.shell.kubectl_printers import node_ready
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimCluster
+
+
+def run_probe(cluster: SimCluster, check: Check) -> ProbeResult:
+    params = PROBES[check.probe](**check.params)
+    fn = _PROBES[check.probe]
+    return fn(cluster, params)
+
+
+def _api_down(cluster: SimCluster) -> ProbeResult | None:
+    err = cluster.api_error(None)
+    if err is None:
+        return None
+    return ProbeResult(False, "kube-apiserver does not answer on :6443 "
+                              f"({'connection refused' if err == 'refused' else 'timeout'})")
+
+
+def _apiserver(cluster: SimCluster, params: object) -> ProbeResult:
+    return _api_down(cluster) or ProbeResult(True, "kube-apiserver /readyz: ok")
+
+
+def _etcd(cluster: SimCluster, params: object) -> ProbeResult:
+    for n in cluster.nodes:
+        if n.role != "control-plane":
+            continue
+        err = cluster.etcd_reachable(n, "https://127.0.0.1:2379", cluster.t)
+        if err is not None:
+            return ProbeResult(False, f"etcd on {n.name} is not healthy: {err}")
+    return ProbeResult(True, "every etcd member answers endpoint health")
+
+
+def _nodes_ready(cluster: SimCluster, params: object) -> ProbeResult:
+    down = _api_down(cluster)
+    if down:
+        return down
+    wanted = set(getattr(params, "nodes", []) or [])
+    bad = [n["metadata"]["name"] for n in cluster.store.list("Node")
+           if (not wanted or n["metadata"]["name"] in wanted) and node_ready(n) != "Ready"]
+    if bad:
+        return ProbeResult(False, f"node(s) not Ready: {', '.join(bad)}")
+    return ProbeResult(True, "all nodes Ready")
+
+
+def _pods_ready(cluster: SimCluster, params: object) -> ProbeResult:
+    down = _api_down(cluster)
+    if down:
+        return down
+    ns, sel, want = params.namespace, params.selector, params.min  # type: ignore[attr-defined]
+    pods = cluster.store.list("Pod", ns, sel)
+    ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                    for c in (p.get("status") or {}).get("conditions", []))]
+    where = f"{ns}/{sel or '*'}"
+    if len(ready) < want or len(ready) < len(pods):
+        return ProbeResult(False, f"{len(ready)} of {len(pods)} pods matching {where} are Ready; "
+                                  f"expected all, at least {want}")
+    return ProbeResult(True, f"{len(ready)} pods matching {where} are Ready")
+
+
+def _service_endpoints(cluster: SimCluster, params: object) -> ProbeResult:
+    down = _api_down(cluster)
+    if down:
+        return down
+    ns, name, want = params.namespace, params.name, params.min  # type: ignore[attr-defined]
+    svc = cluster.store.find("Service", name, ns)
+    if svc is None:
+        return ProbeResult(False, f"Service {ns}/{name} does not exist")
+    sel = ",".join(f"{k}={v}" for k, v in (svc["spec"].get("selector") or {}).items())
+    pods = cluster.store.list("Pod", ns, sel) if sel else []
+    ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                    for c in (p.get("status") or {}).get("conditions", []))]
+    if len(ready) < want:
+        return ProbeResult(False, f"Service {ns}/{name} has {len(ready)} ready endpoints; "
+                                  f"expected ≥ {want}")
+    return ProbeResult(True, f"Service {ns}/{name} has {len(ready)} ready endpoints")
+
+
+def _static_pod(cluster: SimCluster, params: object) -> ProbeResult:
+    component, where = params.component, params.node  # type: ignore[attr-defined]
+    node = cluster.node(where)
+    c = node.running_container(component)
+    if c is None or not c.ready(cluster.t):
+        return ProbeResult(False, f"{component} is not running on {node.name}")
+    return ProbeResult(True, f"{component} runs on {node.name}")
+
+
+_PROBES = {
+    "apiserver-healthy": _apiserver,
+    "etcd-healthy": _etcd,
+    "nodes-ready": _nodes_ready,
+    "pods-ready": _pods_ready,
+    "service-endpoints": _service_endpoints,
+    "static-pod-running": _static_pod,
+}

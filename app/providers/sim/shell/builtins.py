@@ -1,0 +1,1209 @@
+"""Shell builtins (cd, echo, test, ssh hops …) and helpers shared by every command family.
+
+Helpers live here because every family imports this module anyway: GNU option parsing,
+reading and writing twin files, bash arithmetic, brace expansion and `test`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import random
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.providers.sim.shell.registry import Invocation, Output, command, lookup
+from app.providers.sim.vfs import VFS, VFSError, normpath
+
+if TYPE_CHECKING:
+    from app.providers.sim.shell.interpreter import Executor
+    from app.providers.sim.shell.session import ShellSession
+
+BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+LOCAL_BIN = {"crictl", "etcdctl", "helm", "k9s"}
+DEV_EMPTY = {"/dev/null"}
+MAX_FILE = 8 << 20
+BASH_KEYWORDS = ["if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while",
+                 "until", "do", "done", "in", "function", "time", "{", "}", "!", "[[", "]]"]
+BASH_BUILTINS = ["cd", "pwd", "export", "echo", "printf", "test", "[", "true", "false", ":",
+                 "exit", "logout", "history", "help", "alias", "unalias", "unset", "type",
+                 "read", "source", ".", "eval", "exec", "return", "break", "continue", "local",
+                 "shift", "set", "declare", "typeset", "let", "command", "builtin", "wait",
+                 "jobs", "fg", "bg", "disown", "trap", "ulimit", "umask", "hash", "shopt",
+                 "complete", "times", "kill", "enable", "getopts", "dirs", "pushd", "popd"]
+
+
+class ShellExit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class NoSpace(VFSError):
+    strerror_text = "No space left on device"
+
+
+class UsageError(Exception):
+    def __init__(self, out: Output) -> None:
+        super().__init__(out.stderr)
+        self.out = out
+
+
+# --- helpers for command families --------------------------------------------------------
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+def executor(inv: Invocation) -> Executor:
+    ex = inv.session.executor
+    assert ex is not None, "commands run only inside a line"
+    return ex
+
+
+def read_path(session: ShellSession, path: str) -> bytes:
+    """File contents, with the few device files a trainee might read made safe and bounded."""
+    if path in DEV_EMPTY:
+        return b""
+    if path == "/dev/zero":
+        return b"\0" * 65536
+    if path in ("/dev/urandom", "/dev/random"):
+        return random.Random(session.host.now()).randbytes(65536)
+    return session.vfs.read(path, session.cwd)
+
+
+def read_text(inv: Invocation, path: str) -> str:
+    """An operand's text: `-` is standard input."""
+    return inv.stdin if path == "-" else decode(read_path(inv.session, path))
+
+
+def write_file(vfs: VFS, path: str, data: bytes, append: bool = False,
+               mode: int | None = None, cwd: str = "/") -> None:
+    size = len(data) + (vfs.stat(path, cwd).size if append and vfs.is_file(path, cwd) else 0)
+    if size > MAX_FILE:
+        raise NoSpace(path)
+    vfs.write(path, data, mode=mode, cwd=cwd, append=append)
+
+
+def fail(prog: str, message: str, status: int = 1) -> Output:
+    return Output("", f"{prog}: {message}\n", status)
+
+
+def getopt(prog: str, args: list[str], short: str,
+           longs: dict[str, tuple[str, bool | str]] | None = None,
+           status: int = 1, usage: str = "", permute: bool = True,
+           ) -> tuple[list[tuple[str, str]], list[str]]:
+    """GNU getopt_long: ([(key, value)], operands); options may follow operands unless `--`."""
+    longs = longs or {}
+    opts: list[tuple[str, str]] = []
+    operands: list[str] = []
+
+    def bad(message: str) -> UsageError:
+        return UsageError(Output("", f"{prog}: {message}\n{usage}Try '{prog} --help' for more "
+                                     "information.\n", status))
+
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            operands.extend(args[i + 1:])
+            break
+        if arg.startswith("--"):
+            name, eq, value = arg[2:].partition("=")
+            matches = [n for n in longs if n.startswith(name)]
+            if name in longs:
+                matches = [name]
+            if not matches:
+                raise bad(f"unrecognized option '{arg}'")
+            if len({longs[m] for m in matches}) > 1:
+                raise bad(f"option '{arg}' is ambiguous; possibilities:"
+                          + "".join(f" '--{m}'" for m in matches))
+            key, takes = longs[matches[0]]
+            if takes is True and not eq:
+                if i + 1 >= len(args):
+                    raise bad(f"option '--{matches[0]}' requires an argument")
+                i += 1
+                value = args[i]
+            elif eq and not takes:
+                raise bad(f"option '--{matches[0]}' doesn't allow an argument")
+            opts.append((key, value))
+        elif arg.startswith("-") and arg != "-":
+            j = 1
+            while j < len(arg):
+                c = arg[j]
+                at = short.find(c)
+                if at < 0 or c == ":":
+                    raise bad(f"invalid option -- '{c}'")
+                if short[at + 1:at + 2] == ":":
+                    value = arg[j + 1:]
+                    if not value:
+                        if i + 1 >= len(args):
+                            raise bad(f"option requires an argument -- '{c}'")
+                        i += 1
+                        value = args[i]
+                    opts.append((c, value))
+                    break
+                opts.append((c, ""))
+                j += 1
+        elif permute:
+            operands.append(arg)
+        else:
+            operands.extend(args[i:])
+            break
+        i += 1
+    return opts, operands
+
+
+def shell_quote(value: str) -> str:
+    if value and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", value):
+        return value
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def command_path(session: ShellSession, name: str) -> str | None:
+    for directory in BIN_DIRS:
+        if session.vfs.is_file(f"{directory}/{name}"):
+            return f"{directory}/{name}"
+    if lookup(name) is None or name in BASH_BUILTINS:
+        return None
+    return f"/usr/local/bin/{name}" if name in LOCAL_BIN else f"/usr/bin/{name}"
+
+
+def human(n: float, si: bool = False) -> str:
+    """GNU `-h` sizes: one decimal below 10, always rounded up (1025 -> 1.1K)."""
+    base = 1000 if si else 1024
+    if n < base:
+        return str(int(n))
+    for unit in "KMGTPEZY":
+        n /= base
+        tenths = -(-round(n * 10, 6) // 1) / 10
+        if tenths < 10:
+            return f"{tenths:.1f}{unit}"
+        whole = -(-round(n, 6) // 1)
+        if whole < base:
+            return f"{int(whole)}{unit}"
+    return f"{int(n)}Y"
+
+
+# --- bash arithmetic ---------------------------------------------------------------------
+
+class ArithError(Exception):
+    pass
+
+
+_ARITH_TOKEN = re.compile(
+    r"\s*(?:(0[xX][0-9a-fA-F]+|[0-9]+#[0-9a-zA-Z@_]+|[0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|"
+    r"(\*\*=|<<=|>>=|&&|\|\||\+\+|--|\*\*|<<|>>|<=|>=|==|!=|[-+*/%&|^]=|[-+*/%<>=!~&|^?:(),]))")
+_BINARY = {",": 1, "||": 4, "&&": 5, "|": 6, "^": 7, "&": 8, "==": 9, "!=": 9, "<": 10,
+           ">": 10, "<=": 10, ">=": 10, "<<": 11, ">>": 11, "+": 12, "-": 12, "*": 13, "/": 13,
+           "%": 13, "**": 14}
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|="}
+
+
+def _wrap(x: int) -> int:
+    x &= (1 << 64) - 1
+    return x - (1 << 64) if x >= 1 << 63 else x
+
+
+def arith(expr: str, getvar: Callable[[str], str | None],
+          setvar: Callable[[str, str], None], depth: int = 0) -> int:
+    toks: list[tuple[str, str, int]] = []  # (kind, text, offset)
+    pos = 0
+    while pos < len(expr) and expr[pos:].strip():
+        m = _ARITH_TOKEN.match(expr, pos)
+        if not m or not m.group(0).strip():
+            raise ArithError(f"{expr}: syntax error: invalid arithmetic operator "
+                             f"(error token is \"{expr[pos:].lstrip()}\")")
+        kind = "num" if m.group(1) else "name" if m.group(2) else "op"
+        toks.append((kind, m.group(m.lastindex or 0), m.start(m.lastindex or 0)))
+        pos = m.end()
+    i = 0
+
+    def rest(k: int) -> str:
+        return expr[toks[k][2]:] if k < len(toks) else ""
+
+    def operand_error() -> ArithError:
+        return ArithError(f"{expr}: syntax error: operand expected (error token is \"{rest(i)}\")")
+
+    def value(name: str) -> int:
+        raw = (getvar(name) or "").strip()
+        if not raw:
+            return 0
+        if re.fullmatch(r"-?[0-9]+", raw):
+            return _wrap(int(raw))
+        if depth > 8:
+            raise ArithError(f"{expr}: expression recursion level exceeded")
+        return arith(raw, getvar, setvar, depth + 1)
+
+    def number(text: str) -> int:
+        try:
+            if "#" in text:
+                base, digits = text.split("#", 1)
+                return _wrap(int(digits, int(base)))
+            if text[:2].lower() == "0x":
+                return _wrap(int(text, 16))
+            return _wrap(int(text, 8) if text.startswith("0") and len(text) > 1 else int(text))
+        except ValueError:
+            raise ArithError(f"{expr}: value too great for base (error token is \"{text}\")")
+
+    def unary() -> int | str:
+        nonlocal i
+        if i >= len(toks):
+            raise operand_error()
+        kind, text, _ = toks[i]
+        i += 1
+        if kind == "num":
+            return number(text)
+        if kind == "name":
+            if i < len(toks) and toks[i][1] in ("++", "--"):
+                old = value(text)
+                setvar(text, str(_wrap(old + (1 if toks[i][1] == "++" else -1))))
+                i += 1
+                return old
+            return text
+        if text in ("++", "--") and i < len(toks) and toks[i][0] == "name":
+            name = toks[i][1]
+            i += 1
+            new = _wrap(value(name) + (1 if text == "++" else -1))
+            setvar(name, str(new))
+            return new
+        if text in ("+", "-", "!", "~"):
+            v = val(unary())
+            return {"+": v, "-": _wrap(-v), "!": int(v == 0), "~": _wrap(~v)}[text]
+        if text == "(":
+            v = binary(1)
+            if i >= len(toks) or toks[i][1] != ")":
+                raise ArithError(f"{expr}: missing `)' (error token is \"{rest(i)}\")")
+            i += 1
+            return v
+        i -= 1
+        raise operand_error()
+
+    def val(x: int | str) -> int:
+        return value(x) if isinstance(x, str) else x
+
+    def binary(minp: int) -> int | str:
+        nonlocal i
+        left = unary()
+        while i < len(toks) and toks[i][0] == "op":
+            op = toks[i][1]
+            if op in _ASSIGN and minp <= 2:
+                if not isinstance(left, str):
+                    raise ArithError(f"{expr}: attempted assignment to non-variable "
+                                     f"(error token is \"{rest(i)}\")")
+                i += 1
+                right = val(binary(2))
+                new = right if op == "=" else _apply(op[:-1], value(left), right)
+                setvar(left, str(new))
+                left = new
+            elif op == "?" and minp <= 3:
+                i += 1
+                a = val(binary(1))
+                if i >= len(toks) or toks[i][1] != ":":
+                    raise ArithError(f"{expr}: `:' expected for conditional expression "
+                                     f"(error token is \"{rest(i)}\")")
+                i += 1
+                b = val(binary(3))
+                left = a if val(left) else b
+            elif op in _BINARY and _BINARY[op] >= minp:
+                i += 1
+                p = _BINARY[op]
+                right = val(binary(p if op == "**" else p + 1))
+                left = _apply(op, val(left), right)
+            else:
+                break
+        return left
+
+    def _apply(op: str, a: int, b: int) -> int:
+        if op in ("/", "%") and b == 0:
+            raise ArithError(f"{expr}: division by 0 (error token is \"{rest(i - 1)}\")")
+        if op == "**" and b < 0:
+            raise ArithError(f"{expr}: exponent less than 0 (error token is \"{rest(i - 1)}\")")
+        q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1) if op in ("/", "%") else 0
+        result = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: q,
+                  "%": lambda: a - b * q, "**": lambda: pow(a, b, 1 << 64),
+                  "<<": lambda: a << (b & 63), ">>": lambda: a >> (b & 63),
+                  "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b),
+                  ">=": lambda: int(a >= b), "==": lambda: int(a == b),
+                  "!=": lambda: int(a != b), "&": lambda: a & b, "|": lambda: a | b,
+                  "^": lambda: a ^ b, "&&": lambda: int(bool(a and b)),
+                  "||": lambda: int(bool(a or b)), ",": lambda: b}[op]()
+        return _wrap(result)
+
+    if not toks:
+        return 0
+    result = val(binary(1))
+    if i < len(toks):
+        raise ArithError(f"{expr}: syntax error in expression (error token is \"{rest(i)}\")")
+    return result
+
+
+# --- word helpers used by the interpreter ------------------------------------------------
+
+def brace_expand(word: str, budget: int = 100_000) -> list[str]:
+    i, n = 0, len(word)
+    while i < n:
+        c = word[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "'\"":
+            end = word.find(c, i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if c == "$" and word[i + 1:i + 2] in ("{", "("):
+            open_, close = word[i + 1], "}" if word[i + 1] == "{" else ")"
+            depth, i = 0, i + 1
+            while i < n:
+                depth += (word[i] == open_) - (word[i] == close)
+                i += 1
+                if depth == 0:
+                    break
+            continue
+        if c == "{":
+            j, depth, commas = i + 1, 1, []
+            while j < n and depth:
+                if word[j] == "\\":
+                    j += 1
+                elif word[j] == "{":
+                    depth += 1
+                elif word[j] == "}":
+                    depth -= 1
+                elif word[j] == "," and depth == 1:
+                    commas.append(j)
+                j += 1
+            if depth == 0:
+                cuts = [i, *commas, j - 1]
+                alts = ([word[cuts[k] + 1:cuts[k + 1]] for k in range(len(cuts) - 1)]
+                        if commas else _brace_seq(word[i + 1:j - 1]))
+                if alts is not None:
+                    if len(alts) > budget:
+                        raise ArithError(f"brace expansion: failed to allocate memory for "
+                                         f"{len(alts)} elements")
+                    out: list[str] = []
+                    for alt in alts:
+                        out.extend(brace_expand(word[:i] + alt + word[j:], budget))
+                        if len(out) > budget:
+                            raise ArithError("brace expansion: failed to allocate memory")
+                    return out
+        i += 1
+    return [word]
+
+
+def _brace_seq(inner: str) -> list[str] | None:
+    m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?", inner)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        step = abs(int(m.group(3) or 1)) or 1
+        if abs(b - a) // step > 100_000:
+            raise ArithError(f"brace expansion: failed to allocate memory for "
+                             f"{abs(b - a) // step + 1} elements")
+        width = max(len(m.group(1)), len(m.group(2))) if re.match(
+            r"-?0\d", m.group(1)) or re.match(r"-?0\d", m.group(2)) else 0
+        seq = range(a, b + 1, step) if a <= b else range(a, b - 1, -step)
+        return [f"{v:0{width}d}" for v in seq]
+    m = re.fullmatch(r"([A-Za-z])\.\.([A-Za-z])", inner)
+    if m:
+        a, b = ord(m.group(1)), ord(m.group(2))
+        return [chr(v) for v in (range(a, b + 1) if a <= b else range(a, b - 1, -1))]
+    return None
+
+
+def glob_regex(pattern: str, greedy: bool = True) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "*":
+            out.append(".*" if greedy else ".*?")
+        elif c == "?":
+            out.append(".")
+        elif c == "[" and "]" in pattern[i + 2:]:
+            j = pattern.index("]", i + 2)
+            body = pattern[i + 1:j]
+            body = "^" + body[1:] if body[:1] in "!^" else body
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = j
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def param_op(value: str, op: str, arg: str, arith_fn: Callable[[str], int]) -> str:
+    if op in ("#", "##"):
+        m = re.match("(?s)" + glob_regex(arg, op == "##"), value)
+        return value[m.end():] if m else value
+    if op in ("%", "%%"):
+        rx = re.compile("(?s)" + glob_regex(arg))
+        starts = range(len(value) + 1) if op == "%%" else range(len(value), -1, -1)
+        for k in list(starts)[:4096]:
+            if rx.fullmatch(value, k):
+                return value[:k]
+        return value
+    if op in ("/", "//", "/#", "/%"):
+        pat, _, rep = arg.partition("/")
+        rx = glob_regex(pat)
+        if not pat:
+            return value
+        if op == "/#":
+            rx = "^" + rx
+        elif op == "/%":
+            rx = rx + "$"
+        return re.sub("(?s)" + rx, lambda m: rep, value, count=0 if op == "//" else 1)
+    if op == ":":
+        off_text, _, len_text = arg.partition(":")
+        off = arith_fn(off_text) if off_text.strip() else 0
+        off = max(0, len(value) + off) if off < 0 else off
+        if not _:
+            return value[off:]
+        length = arith_fn(len_text) if len_text.strip() else 0
+        return value[off:off + length] if length >= 0 else value[off:len(value) + length]
+    return {"^^": value.upper(), ",,": value.lower(), "^": value[:1].upper() + value[1:],
+            ",": value[:1].lower() + value[1:]}.get(op, value)
+
+
+# --- test / [ / [[ -----------------------------------------------------------------------
+
+_UNARY = set("efdLhsrwxzbcpStOGNavun")
+_BINOPS = {"=", "==", "!=", "<", ">", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-nt", "-ot",
+           "-ef", "=~"}
+
+
+def test_eval(args: list[str], session: ShellSession, extended: bool = False,
+              ) -> tuple[int, str]:
+    """(status, error message without the `bash: [: ` prefix)."""
+    prog = "[[" if extended else "test"
+    andop, orop = ("&&", "||") if extended else ("-a", "-o")
+    pos = 0
+
+    class TestError(Exception):
+        pass
+
+    def integer(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise TestError(f"{text}: integer expression expected") from None
+
+    def unary_test(op: str, arg: str) -> bool:
+        vfs, cwd = session.vfs, session.cwd
+        if op == "z":
+            return arg == ""
+        if op == "n":
+            return arg != ""
+        if op == "v":
+            return session.get_var(arg) is not None
+        if op == "t":
+            return False
+        try:
+            node = vfs.lstat(arg, cwd) if op in "Lh" else vfs.stat(arg, cwd)
+        except VFSError:
+            return False
+        kinds = {"f": node.kind == "file", "d": node.kind == "dir", "L": node.kind == "link",
+                 "h": node.kind == "link", "s": node.size > 0, "x": bool(node.mode & 0o111)
+                 or node.kind == "dir"}
+        return kinds.get(op, op in "eaOGrwN")
+
+    def binary_test(a: str, op: str, b: str) -> bool:
+        if op in ("=", "=="):
+            return fnmatch.fnmatchcase(a, b) if extended else a == b
+        if op == "!=":
+            return not fnmatch.fnmatchcase(a, b) if extended else a != b
+        if op == "=~":
+            try:
+                return re.search(b, a) is not None
+            except re.error:
+                raise TestError("invalid regular expression") from None
+        if op in ("<", ">"):
+            return a < b if op == "<" else a > b
+        if op in ("-nt", "-ot", "-ef"):
+            try:
+                ta, tb = session.vfs.stat(a, session.cwd).mtime, session.vfs.stat(b,
+                                                                               session.cwd).mtime
+            except VFSError:
+                return False
+            return {"-nt": ta > tb, "-ot": ta < tb, "-ef": a == b}[op]
+        x, y = integer(a), integer(b)
+        return {"-eq": x == y, "-ne": x != y, "-lt": x < y, "-le": x <= y, "-gt": x > y,
+                "-ge": x >= y}[op]
+
+    def primary() -> bool:
+        nonlocal pos
+        left = len(args) - pos
+        tok = args[pos]
+        if tok == "!" and left > 1:
+            pos += 1
+            return not primary()
+        if tok == "(" and left > 1:
+            pos += 1
+            result = disjunction()
+            if pos >= len(args) or args[pos] != ")":
+                raise TestError("`)' expected")
+            pos += 1
+            return result
+        if left >= 3 and args[pos + 1] in _BINOPS:
+            pos += 3
+            return binary_test(tok, args[pos - 2], args[pos - 1])
+        if len(tok) == 2 and tok[0] == "-" and tok[1] in _UNARY and left >= 2:
+            pos += 2
+            return unary_test(tok[1], args[pos - 1])
+        if len(tok) == 2 and tok[0] == "-" and tok[1] in _UNARY and left == 1 and extended:
+            raise TestError("unexpected argument to conditional unary operator")
+        pos += 1
+        return tok != ""
+
+    def conjunction() -> bool:
+        nonlocal pos
+        result = primary()
+        while pos < len(args) and args[pos] == andop:
+            pos += 1
+            result = primary() and result
+        return result
+
+    def disjunction() -> bool:
+        nonlocal pos
+        result = conjunction()
+        while pos < len(args) and args[pos] == orop:
+            pos += 1
+            result = conjunction() or result
+        return result
+
+    if not args:
+        return 1, ""
+    try:
+        if len(args) == 3 and args[1] in _BINOPS:
+            return int(not binary_test(*args)), ""
+        result = disjunction()
+        if pos < len(args):
+            if len(args) > 3 or pos > 1:
+                raise TestError("too many arguments")
+            raise TestError(f"{args[pos]}: binary operator expected")
+        return int(not result), ""
+    except TestError as exc:
+        return 2, f"{prog}: {exc}" if not extended else str(exc)
+    except IndexError:
+        return 2, f"{prog}: argument expected"
+
+
+@command("test", "[")
+def test_cmd(inv: Invocation) -> Output:
+    args = inv.args
+    prog = inv.argv[0]
+    if prog == "[":
+        if not args or args[-1] != "]":
+            return Output("", "bash: [: missing `]'\n", 2)
+        args = args[:-1]
+    status, message = test_eval(args, inv.session)
+    if message:
+        message = message.replace("test:", f"{prog}:", 1)
+        return Output("", f"bash: {message}\n", status)
+    return Output(exit_code=status)
+
+# --- builtin commands --------------------------------------------------------------------
+
+def _dir_arg(inv: Invocation, target: str) -> Output | None:
+    vfs = inv.session.vfs
+    try:
+        node = vfs.stat(target, inv.session.cwd)
+    except VFSError as exc:
+        return Output("", f"bash: cd: {target}: {exc}\n", 1)
+    if node.kind != "dir":
+        return Output("", f"bash: cd: {target}: Not a directory\n", 1)
+    return None
+
+
+@command("cd")
+def cd(inv: Invocation) -> Output:
+    args = [a for a in inv.args if a not in ("-L", "-P", "--")]
+    if len(args) > 1:
+        return Output("", "bash: cd: too many arguments\n", 1)
+    session = inv.session
+    target = args[0] if args else session.get_var("HOME") or "/root"
+    shown = ""
+    if target == "-":
+        target = session.get_var("OLDPWD") or ""
+        if not target:
+            return Output("", "bash: cd: OLDPWD not set\n", 1)
+        shown = target + "\n"
+    if target == "":
+        return Output()
+    error = _dir_arg(inv, target)
+    if error:
+        return error
+    session.set_var("OLDPWD", session.cwd, export=True)
+    session.cwd = normpath(target, session.cwd)
+    session.env["PWD"] = session.cwd
+    return Output(shown)
+
+
+@command("pwd")
+def pwd(inv: Invocation) -> Output:
+    return Output(inv.session.cwd + "\n")
+
+
+_ECHO_ESC = {"\\": "\\", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n",
+             "r": "\r", "t": "\t", "v": "\v"}
+
+
+def escapes(text: str, echo_style: bool = True) -> tuple[str, bool]:
+    """Backslash escapes of `echo -e` / `printf %b`; the flag says `\\c` stopped output."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c != "\\" or i + 1 >= len(text):
+            out.append(c)
+            i += 1
+            continue
+        nxt = text[i + 1]
+        if nxt == "c":
+            return "".join(out), True
+        if nxt in _ECHO_ESC:
+            out.append(_ECHO_ESC[nxt])
+            i += 2
+            continue
+        rest = text[i + 1:]
+        m = re.match(r"0([0-7]{0,3})" if echo_style else r"([0-7]{1,3})", rest)
+        if m:
+            out.append(_byte(int(m.group(1) or "0", 8) & 0xFF))
+            i += 1 + m.end()
+            continue
+        m = re.match(r"x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})", rest)
+        if m:
+            out.append(_byte(int(m.group(1), 16)) if m.group(1) else chr(int(m.group(2), 16)))
+            i += 1 + m.end()
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out), False
+
+
+def _byte(value: int) -> str:
+    # Bytes above 127 travel as surrogate escapes so they reach files unchanged.
+    return chr(value) if value < 128 else chr(0xDC00 + value)
+
+
+@command("echo")
+def echo(inv: Invocation) -> Output:
+    args, newline, interpret = inv.args, True, False
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        for flag in args[0][1:]:
+            newline = newline and flag != "n"
+            interpret = flag == "e" if flag in "eE" else interpret
+        args = args[1:]
+    text = " ".join(args)
+    if interpret:
+        text, stop = escapes(text)
+        if stop:
+            return Output(text)
+    return Output(text + ("\n" if newline else ""))
+
+
+_PRINTF_SPEC = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([diouxXeEfFgGcsbq%])")
+
+
+@command("printf")
+def printf(inv: Invocation) -> Output:
+    args = inv.args
+    if args[:1] == ["-v"]:
+        return Output("", "bash: printf: -v: not supported here\n", 2)
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args:
+        return Output("", "printf: usage: printf [-v var] format [arguments]\n", 2)
+    fmt, values = args[0], args[1:]
+    out: list[str] = []
+    errors: list[str] = []
+    first = True
+    while first or values:
+        first = False
+        consumed = 0
+
+        def take() -> str:
+            nonlocal consumed
+            consumed += 1
+            return values.pop(0) if values else ""
+
+        pos = 0
+        for m in _PRINTF_SPEC.finditer(fmt):
+            out.append(escapes(fmt[pos:m.start()], echo_style=False)[0])
+            pos = m.end()
+            flags, width, prec, conv = m.groups()
+            if conv == "%":
+                out.append("%")
+                continue
+            width = take() if width == "*" else width
+            prec = take() if prec == "*" else prec
+            spec = "%" + flags + str(min(int(width or 0), 1 << 16) or "") + (
+                "." + str(min(int(prec or 0), 1 << 16)) if prec is not None else "")
+            arg = take()
+            out.append(_printf_one(spec, conv, arg, errors))
+        out.append(escapes(fmt[pos:], echo_style=False)[0])
+        if consumed == 0:
+            break
+    return Output("".join(out), "".join(f"bash: printf: {e}: invalid number\n" for e in errors),
+                  1 if errors else 0)
+
+
+def _printf_one(spec: str, conv: str, arg: str, errors: list[str]) -> str:
+    if conv in "sbq":
+        if conv == "b":
+            arg = escapes(arg, echo_style=True)[0]
+        elif conv == "q":
+            arg = shell_quote(arg) if arg else "''"
+        return (spec + "s") % arg
+    if conv == "c":
+        return (spec + "s") % arg[:1]
+    if conv in "eEfFgG":
+        try:
+            number: float = float(arg or 0)
+        except ValueError:
+            errors.append(arg)
+            number = 0.0
+        return (spec + conv) % number
+    try:
+        if arg[:1] in ("'", '"'):
+            value = ord(arg[1]) if len(arg) > 1 else 0
+        else:
+            value = int(arg or "0", 0) if not re.fullmatch(r"[-+]?0\d+", arg) else int(arg, 8)
+    except ValueError:
+        errors.append(arg)
+        value = 0
+    if conv in "ouxX" and value < 0:
+        value &= (1 << 64) - 1
+    return (spec + {"i": "d", "u": "d"}.get(conv, conv)) % value
+
+
+@command("true", ":")
+def true(inv: Invocation) -> Output:
+    return Output()
+
+
+@command("false")
+def false(inv: Invocation) -> Output:
+    return Output(exit_code=1)
+
+
+@command("sleep")
+def sleep(inv: Invocation) -> Output:
+    """Returns at once: over the API a line never waits; the terminal paces real waits."""
+    if not inv.args:
+        return fail("sleep", "missing operand\nTry 'sleep --help' for more information.")
+    for arg in inv.args:
+        if not re.fullmatch(r"(\d+\.?\d*|\.\d+)[smhd]?|inf(inity)?", arg):
+            return fail("sleep", f"invalid time interval '{arg}'\n"
+                                 "Try 'sleep --help' for more information.")
+    return Output()
+
+
+def _valid_name(name: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) is not None
+
+
+@command("export")
+def export(inv: Invocation) -> Output:
+    args = [a for a in inv.args if a not in ("-p", "--")]
+    session = inv.session
+    if not args:
+        return Output("".join(f'declare -x {k}="{v}"\n' for k, v in sorted(session.env.items())))
+    unexport = "-n" in args
+    errors = []
+    for arg in args:
+        if arg in ("-n", "-f"):
+            continue
+        name, eq, value = arg.partition("=")
+        if not _valid_name(name):
+            errors.append(f"bash: export: `{arg}': not a valid identifier\n")
+        elif unexport:
+            if name in session.env:
+                session.vars[name] = session.env.pop(name)
+        else:
+            session.set_var(name, value if eq else session.get_var(name) or "", export=True)
+            if not eq and name not in session.env:
+                session.env[name] = ""
+    return Output("", "".join(errors), 1 if errors else 0)
+
+
+@command("unset")
+def unset(inv: Invocation) -> Output:
+    functions = "-f" in inv.args
+    for name in inv.args:
+        if name.startswith("-"):
+            continue
+        if functions or (name in inv.session.functions and inv.session.get_var(name) is None):
+            inv.session.functions.pop(name, None)
+        else:
+            inv.session.unset_var(name)
+    return Output()
+
+
+@command("env", "printenv")
+def env(inv: Invocation) -> Output:
+    variables = dict(inv.env)
+    if inv.argv[0] == "printenv":
+        if not inv.args:
+            return Output("".join(f"{k}={v}\n" for k, v in variables.items()))
+        found = [variables[a] for a in inv.args if a in variables]
+        return Output("".join(f"{v}\n" for v in found), "",
+                      0 if len(found) == len(inv.args) else 1)
+    args = list(inv.args)
+    while args and args[0].startswith("-") and args[0] != "-":
+        flag = args.pop(0)
+        if flag in ("-i", "--ignore-environment"):
+            variables = {}
+        elif flag == "-u" and args:
+            variables.pop(args.pop(0), None)
+        elif flag.startswith("-u"):
+            variables.pop(flag[2:], None)
+        else:
+            return fail("env", f"invalid option -- '{flag[1:2]}'\n"
+                               "Try 'env --help' for more information.", 125)
+    while args and "=" in args[0] and not args[0].startswith("="):
+        name, _, value = args.pop(0).partition("=")
+        variables[name] = value
+    if not args:
+        return Output("".join(f"{k}={v}\n" for k, v in variables.items()))
+    if lookup(args[0]) is None:
+        return fail("env", f"'{args[0]}': No such file or directory", 127)
+    return executor(inv).call(args, inv.stdin, {k: v for k, v in variables.items()
+                                                if inv.session.env.get(k) != v})
+
+
+@command("alias")
+def alias(inv: Invocation) -> Output:
+    aliases = inv.session.aliases
+    if not inv.args or inv.args == ["-p"]:
+        return Output("".join(f"alias {k}={shell_quote(v)}\n" for k, v in sorted(aliases.items())))
+    out, err = [], []
+    for arg in inv.args:
+        name, eq, value = arg.partition("=")
+        if eq:
+            aliases[name] = value
+        elif name in aliases:
+            out.append(f"alias {name}={shell_quote(aliases[name])}\n")
+        else:
+            err.append(f"bash: alias: {name}: not found\n")
+    return Output("".join(out), "".join(err), 1 if err else 0)
+
+
+@command("unalias")
+def unalias(inv: Invocation) -> Output:
+    if "-a" in inv.args:
+        inv.session.aliases.clear()
+        return Output()
+    err = [f"bash: unalias: {a}: not found\n" for a in inv.args if a not in inv.session.aliases]
+    for a in inv.args:
+        inv.session.aliases.pop(a, None)
+    return Output("", "".join(err), 1 if err else 0)
+
+
+def describe(session: ShellSession, name: str) -> tuple[str, str] | None:
+    """(kind, text) as `type` reports it: alias, keyword, function, builtin or file."""
+    if name in session.aliases:
+        return "alias", f"{name} is aliased to `{session.aliases[name]}'"
+    if name in BASH_KEYWORDS:
+        return "keyword", f"{name} is a shell keyword"
+    if name in session.functions:
+        return "function", f"{name} is a function"
+    if name in BASH_BUILTINS:
+        return "builtin", f"{name} is a shell builtin"
+    path = command_path(session, name)
+    if path:
+        return "file", f"{name} is {path}"
+    if "/" in name and session.vfs.is_file(name, session.cwd):
+        return "file", f"{name} is {name}"
+    return None
+
+
+@command("type")
+def type_(inv: Invocation) -> Output:
+    flags = "".join(a[1:] for a in inv.args if a.startswith("-"))
+    out, err = [], []
+    for name in (a for a in inv.args if not a.startswith("-")):
+        found = describe(inv.session, name)
+        if "P" in flags or "p" in flags:
+            path = command_path(inv.session, name)
+            if path and (found is None or found[0] == "file" or "P" in flags):
+                out.append(path + "\n")
+            elif found is None:
+                err.append(name)
+        elif found is None:
+            err.append(name)
+        else:
+            out.append((found[0] if "t" in flags else found[1]) + "\n")
+    stderr = "".join(f"bash: type: {n}: not found\n" for n in err) if "t" not in flags else ""
+    return Output("".join(out), stderr, 1 if err else 0)
+
+
+@command("which")
+def which(inv: Invocation) -> Output:
+    names = [a for a in inv.args if not a.startswith("-")]
+    paths = [command_path(inv.session, n) for n in names]
+    return Output("".join(p + "\n" for p in paths if p), "", 0 if all(paths) else 1)
+
+
+@command("history")
+def history(inv: Invocation) -> Output:
+    hist = inv.session.history
+    if "-c" in inv.args:
+        hist.clear()
+        return Output()
+    start = 0
+    if inv.args and inv.args[0].isdigit():
+        start = max(0, len(hist) - int(inv.args[0]))
+    return Output("".join(f"{i + 1:5d}  {line}\n" for i, line in enumerate(hist) if i >= start))
+
+
+HELP = """GNU bash, version 5.2.15(1)-release (x86_64-pc-linux-gnu)
+These shell commands are defined internally.  Type `help' to see this list.
+Type `help name' to find out more about the function `name'.
+Use `info bash' to find out more about the shell in general.
+Use `man -k' or `info' to find out more about commands not in this list.
+
+A star (*) next to a name means that the command is disabled.
+
+"""
+
+
+@command("help")
+def help_(inv: Invocation) -> Output:
+    names = sorted(set(BASH_BUILTINS) | {"if", "for", "while", "case", "function"})
+    return Output(HELP + "".join(f" {n}\n" for n in names))
+
+
+@command("clear")
+def clear(inv: Invocation) -> Output:
+    return Output("\x1b[H\x1b[2J\x1b[3J")
+
+
+@command("exit", "logout")
+def exit_(inv: Invocation) -> Output:
+    ex = executor(inv)
+    status = inv.session.last_status
+    if inv.args:
+        try:
+            status = int(inv.args[0]) & 255
+        except ValueError:
+            ex.io.err.append(f"bash: exit: {inv.args[0]}: numeric argument required\n")
+            status = 2
+    if ex.subst_depth == 0 and not ex.in_subshell:
+        back = inv.session.hop_back()
+        if back is None:
+            inv.session.exited = True
+            ex.io.err.append(f"{inv.argv[0]}\n")
+        elif back[1] == "ssh":
+            ex.io.err.append(f"logout\nConnection to {back[0]} closed.\n")
+        else:
+            ex.io.err.append("exit\n")
+    raise ShellExit(status)
+
+
+def _on_node(inv: Invocation, node: str, argv: list[str] | None, text: str | None) -> Output:
+    """Run a command on another node (ssh host cmd, docker exec node cmd) and come back."""
+    session = inv.session
+    session.switch_node(node)
+    try:
+        if text is not None:
+            return executor(inv).run_text(text, inv.stdin)
+        return executor(inv).call(argv or [], inv.stdin)
+    finally:
+        session.hop_back()
+
+
+@command("ssh")
+def ssh(inv: Invocation) -> Output:
+    try:
+        opts, rest = getopt("ssh", inv.args, "46AaCfGgKkMNnqsTtVvXxYyB:b:c:D:E:e:F:I:i:J:L:l:m:"
+                            "O:o:p:Q:R:S:W:w:", permute=False)
+    except UsageError as exc:
+        return Output("", exc.out.stderr.split("\n")[0] + "\n", 255)
+    if not rest:
+        return Output("", "usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface]\n"
+                          "           [-b bind_address] [-c cipher_spec] [-D [bind_address:]port]\n"
+                          "           destination [command [argument ...]]\n", 255)
+    host = rest[0].rsplit("@", 1)[-1]
+    if host not in inv.session.host.node_names():
+        return Output("", f"ssh: Could not resolve hostname {host}: "
+                          "Name or service not known\n", 255)
+    if len(rest) > 1:
+        return _on_node(inv, host, None, " ".join(rest[1:]))
+    inv.session.switch_node(host, "ssh")
+    return Output()
+
+
+@command("docker")
+def docker(inv: Invocation) -> Output:
+    args = inv.args
+    if not args or args[0] != "exec":
+        if args and args[0] in ("-v", "--version", "version"):
+            return Output("Docker version 24.0.7, build afdd53b\n")
+        return Output("", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+                          "Is the docker daemon running?\n", 1)
+    try:
+        opts, rest = getopt("docker exec", args[1:], "ditu:e:w:", {
+            "interactive": ("i", False), "tty": ("t", False), "detach": ("d", False),
+            "user": ("u", True), "env": ("e", True), "workdir": ("w", True),
+            "privileged": ("privileged", False)}, permute=False)
+    except UsageError as exc:
+        return Output("", exc.out.stderr, 125)
+    if len(rest) < 2:
+        return Output("", "\"docker exec\" requires at least 2 arguments.\nSee 'docker exec "
+                          "--help'.\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]"
+                          "\n\nExecute a command in a running container\n", 1)
+    node, cmd = rest[0], rest[1:]
+    if node not in inv.session.host.node_names():
+        return Output("", f"Error response from daemon: No such container: {node}\n", 1)
+    keys = {k for k, _ in opts}
+    if posixpath.basename(cmd[0]) in ("bash", "sh") and len(cmd) == 1:
+        if "i" in keys and "t" in keys:
+            inv.session.switch_node(node, "docker")
+            return Output()
+        return _on_node(inv, node, None, inv.stdin) if "i" in keys else Output()
+    return _on_node(inv, node, cmd, None)
+
+
+@command("sudo", "nohup", "nice", "time")
+def passthrough(inv: Invocation) -> Output:
+    args = list(inv.args)
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag in ("-u", "-g", "-n") and inv.argv[0] in ("sudo", "nice") and args:
+            args.pop(0)
+    if not args:
+        if inv.argv[0] == "sudo" and any(a in ("-i", "-s") for a in inv.args):
+            return Output()
+        return fail(inv.argv[0], "missing operand" if inv.argv[0] != "sudo" else
+                    "a command is required")
+    if inv.argv[0] == "nohup":
+        out = executor(inv).call(args, inv.stdin)
+        out.stderr = "nohup: ignoring input\n" + out.stderr
+        return out
+    return executor(inv).call(args, inv.stdin)
+
+
+@command("timeout")
+def timeout(inv: Invocation) -> Output:
+    try:
+        _opts, rest = getopt("timeout", inv.args, "k:s:v", {"signal": ("s", True),
+                             "kill-after": ("k", True), "preserve-status": ("p", False),
+                             "foreground": ("f", False), "verbose": ("v", False)},
+                             status=125, permute=False)
+    except UsageError as exc:
+        return exc.out
+    if len(rest) < 2:
+        return fail("timeout", "missing operand\nTry 'timeout --help' for more information.", 125)
+    return executor(inv).call(rest[1:], inv.stdin)
+
+
+@command("watch")
+def watch(inv: Invocation) -> Output:
+    args = list(inv.args)
+    interval = "2.0"
+    while args and args[0].startswith("-"):
+        flag = args.pop(0)
+        if flag in ("-n", "--interval") and args:
+            interval = args.pop(0)
+        elif flag.startswith("-n"):
+            interval = flag[2:]
+    if not args:
+        return fail("watch", "no command specified\nUsage:\n watch [options] command", 1)
+    text = " ".join(args)
+    out = executor(inv).run_text(text)
+    return Output(f"Every {float(interval or 2):.1f}s: {text}\n\n" + out.stdout, out.stderr,
+                  out.exit_code)
+
+
+@command("bash", "sh")
+def bash(inv: Invocation) -> Output:
+    args = list(inv.args)
+    while args and args[0].startswith(("-", "+")) and args[0] not in ("-c", "--"):
+        args.pop(0)
+    if args[:1] == ["--"]:
+        args.pop(0)
+    if args[:1] == ["-c"]:
+        if len(args) < 2:
+            return Output("", f"{inv.argv[0]}: -c: option requires an argument\n", 2)
+        return executor(inv).run_text(args[1], inv.stdin, args[3:])
+    if args:
+        try:
+            text = decode(read_path(inv.session, args[0]))
+        except VFSError as exc:
+            return Output("", f"{inv.argv[0]}: {args[0]}: {exc}\n", 127)
+        return executor(inv).run_text(text, inv.stdin, args[1:])
+    if inv.stdin:
+        return executor(inv).run_text(inv.stdin)
+    return Output()
+
+
+@command("hostname")
+def hostname(inv: Invocation) -> Output:
+    if any(a in ("-i", "-I", "--ip-address", "--all-ip-addresses") for a in inv.args):
+        ip_of = getattr(inv.session.host, "node_ip", None)
+        return Output((ip_of(inv.session.node) if ip_of else "127.0.1.1") + "\n")
+    return Output(inv.session.node + "\n")
+
+
+@command("whoami")
+def whoami(inv: Invocation) -> Output:
+    return Output("root\n")
+
+
+@command("id")
+def id_(inv: Invocation) -> Output:
+    if any(a in ("-u", "-g", "-G") for a in inv.args):
+        return Output("root\n" if "-n" in inv.args else "0\n")
+    return Output("uid=0(root) gid=0(root) groups=0(root)\n")
+
+
+UNAME = {"s": "Linux", "r": "6.1.0-28-amd64",
+         "v": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)", "m": "x86_64",
+         "p": "unknown", "i": "unknown", "o": "GNU/Linux"}
+
+
+@command("uname")
+def uname(inv: Invocation) -> Output:
+    try:
+        opts, _ = getopt("uname", inv.args, "asnrvmpio", {
+            "all": ("a", False), "kernel-name": ("s", False), "nodename": ("n", False),
+            "kernel-release": ("r", False), "machine": ("m", False)})
+    except UsageError as exc:
+        return exc.out
+    keys = {k for k, _ in opts} or {"s"}
+    info = UNAME | {"n": inv.session.node}
+    if "a" in keys:
+        order = "snrvmo"
+    else:
+        order = "".join(k for k in "snrvmpio" if k in keys)
+    return Output(" ".join(info[k] for k in order) + "\n")
+
+
+@command("wait", "jobs", "fg", "bg", "disown", "trap", "ulimit", "hash", "shopt", "complete",
+         "times", "enable", "getopts", "kill")
+def noop(inv: Invocation) -> Output:
+    if inv.argv[0] == "ulimit":
+        return Output("unlimited\n")
+    if inv.argv[0] == "times":
+        return Output("0m0.010s 0m0.004s\n0m0.120s 0m0.050s\n")
+    if inv.argv[0] in ("fg", "bg"):
+        return Output("", f"bash: {inv.argv[0]}: current: no such job\n", 1)
+    if inv.argv[0] == "kill" and not inv.args:
+        return Output("", "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec "
+                          "... or kill -l [sigspec]\n", 2)
+    return Output()
+
+
+@command("umask")
+def umask(inv: Invocation) -> Output:
+    return Output("0022\n" if not inv.args else "")

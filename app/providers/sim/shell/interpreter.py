@@ -1,0 +1,918 @@
+"""Runs parsed command lines against a ShellSession with bash's semantics and hard bounds.
+
+Output is written into `Streams` rather than returned, so `break`, `return` and `exit` can
+unwind through loops and redirections without losing what was already printed. Every limit
+(commands per line, nesting, time, bytes) ends the line with a message instead of hurting
+the server.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import random
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from app.providers.sim.shell import builtins as bi
+from app.providers.sim.shell import registry
+from app.providers.sim.shell.parser import (
+    ASSIGN_RE,
+    AndOr,
+    Arith,
+    Case,
+    Command,
+    For,
+    FuncDef,
+    Group,
+    If,
+    Lit,
+    Loop,
+    Param,
+    ParseError,
+    Pipeline,
+    Redirect,
+    Script,
+    Simple,
+    Subst,
+    parse,
+    parse_dquoted,
+    parse_word,
+    tokenize,
+)
+from app.providers.sim.shell.registry import Invocation, Output
+from app.providers.sim.shell.session import ShellSession
+from app.providers.sim.vfs import VFSError, normpath
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT = 1 << 20
+MAX_COMMANDS = 10_000
+MAX_SUBST_DEPTH = 16
+MAX_FUNC_DEPTH = 40  # deep enough for scripts, shallow enough for Python's stack
+MAX_VALUE = 4 << 20
+MAX_PRODUCED = 64 << 20
+MAX_LINE = 256 << 10
+TIME_BUDGET = 5.0
+SPECIAL_BUILTINS = ["read", "source", ".", "eval", "exec", "return", "break", "continue",
+                    "local", "shift", "set", "declare", "typeset", "let", "command", "builtin"]
+
+
+class Abort(Exception):
+    """Stops the whole line; `message` goes to stderr."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+class Flow(Exception):
+    def __init__(self, kind: str, count: int) -> None:
+        super().__init__(kind)
+        self.kind, self.count = kind, count
+
+
+class FuncReturn(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class ExpansionError(Exception):
+    pass
+
+
+class RedirectError(Exception):
+    pass
+
+
+class Stdin:
+    """A command's standard input; `read` consumes it line by line, other commands see the rest."""
+
+    def __init__(self, data: str = "") -> None:
+        self.data, self.pos = data, 0
+
+    def rest(self) -> str:
+        return self.data[self.pos:]
+
+    def readline(self) -> str | None:
+        if self.pos >= len(self.data):
+            return None
+        end = self.data.find("\n", self.pos)
+        end = len(self.data) if end < 0 else end + 1
+        line, self.pos = self.data[self.pos:end], end
+        return line
+
+
+class Streams:
+    """Where output goes; `tty` tells commands like ls whether a terminal will show it."""
+
+    def __init__(self, tty: bool = False) -> None:
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.tty = tty
+
+
+Target = tuple[str, str]  # ("out" | "err" | "null" | "file", path)
+STD: dict[int, Target] = {1: ("out", ""), 2: ("err", "")}
+
+
+def run_line(session: ShellSession, line: str) -> Output:
+    ex = Executor(session)
+    previous, session.executor = session.executor, ex
+    try:
+        session.vfs.now = session.host.now()
+    except Exception:  # a host without a clock must not stop the shell
+        log.debug("host clock unavailable", exc_info=True)
+    status = 0
+    try:
+        if len(line) > MAX_LINE:
+            raise Abort("bash: line too long\n", 2)
+        status = ex.run_script(parse(line), Stdin())
+    except ParseError as exc:
+        ex.io.err.append(f"bash: {exc.message}\n")
+        status = 2
+    except Abort as exc:
+        ex.io.err.append(exc.message)
+        status = exc.status
+    except bi.ShellExit as exc:
+        status = exc.status
+    except (Flow, FuncReturn):
+        status = session.last_status
+    except RecursionError:
+        ex.io.err.append("bash: maximum nesting level exceeded\n")
+        status = 2
+    finally:
+        session.executor = previous
+    return _finish("".join(ex.io.out), "".join(ex.io.err), status)
+
+
+def _finish(stdout: str, stderr: str, status: int) -> Output:
+    if len(stdout) + len(stderr) > MAX_OUTPUT:
+        stderr = stderr[:MAX_OUTPUT // 2]
+        stdout = stdout[:MAX_OUTPUT - len(stderr)]
+        stderr += "\nkubedrill: output truncated at 1 MiB\n"
+    return Output(_clean(stdout), _clean(stderr), status)
+
+
+def _clean(text: str) -> str:
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8", "replace")
+
+
+class Executor:
+    def __init__(self, session: ShellSession) -> None:
+        self.session = session
+        self.io = Streams(tty=True)
+        self.commands = self.produced = self.subst_depth = self.func_depth = 0
+        self.loop_depth = self.subst_status = self.in_subshell = 0
+        self.positional: list[str] = []
+        self.locals: list[dict[str, str | None]] = []
+        self.deadline = time.monotonic() + TIME_BUDGET
+        self.pid = 1000 + zlib.crc32(session.node.encode()) % 30000
+
+    # --- API for command handlers ----------------------------------------------------------
+
+    def call(self, argv: list[str], stdin: str = "", env: dict[str, str] | None = None) -> Output:
+        """Run argv as one command (no expansion) and capture what it prints."""
+        return self._capture(lambda: self.invoke(argv, Stdin(stdin), env or {}))
+
+    def run_text(self, text: str, stdin: str = "", args: list[str] | None = None) -> Output:
+        """Run a script (`bash -c`, a script file) in a subshell and capture what it prints."""
+        def body() -> int:
+            try:
+                script = parse(text)
+            except ParseError as exc:
+                self.io.err.append(f"bash: -c: line 1: {exc.message}\n")
+                return 2
+            with self.subshell():
+                if args is not None:
+                    self.positional = args
+                try:
+                    return self.run_script(script, Stdin(stdin))
+                except bi.ShellExit as exc:
+                    return exc.status
+        return self._capture(body)
+
+    def tick(self) -> None:
+        self.commands += 1
+        if self.commands > MAX_COMMANDS:
+            raise Abort(f"bash: too many commands in one line (limit {MAX_COMMANDS}); stopped\n")
+        if time.monotonic() > self.deadline:
+            raise Abort("bash: line took too long; stopped\n")
+
+    def _capture(self, body: Callable[[], int]) -> Output:
+        parent, self.io = self.io, Streams()
+        cap = self.io
+        self.subst_depth += 1
+        try:
+            if self.subst_depth > MAX_SUBST_DEPTH:
+                raise Abort("bash: maximum nesting level exceeded\n")
+            status = body()
+        finally:
+            self.subst_depth -= 1
+            self.io = parent
+        return Output("".join(cap.out), "".join(cap.err), status)
+
+    # --- state -----------------------------------------------------------------------------
+
+    @contextmanager
+    def subshell(self) -> Iterator[None]:
+        s = self.session
+        saved = (s.cwd, dict(s.env), dict(s.vars), dict(s.functions), dict(s.aliases), s.node,
+                 list(s.hops), self.positional, self.locals)
+        self.locals = []
+        self.in_subshell += 1
+        try:
+            yield
+        finally:
+            self.in_subshell -= 1
+            (s.cwd, s.env, s.vars, s.functions, s.aliases, s.node, s.hops, self.positional,
+             self.locals) = saved
+
+    def set_status(self, status: int) -> int:
+        self.session.last_status = status
+        return status
+
+    def getvar(self, name: str) -> str | None:
+        special = {"?": lambda: str(self.session.last_status), "$": lambda: str(self.pid),
+                   "#": lambda: str(len(self.positional)), "0": lambda: "bash", "-": lambda: "hB",
+                   "@": lambda: " ".join(self.positional), "*": lambda: " ".join(self.positional),
+                   "RANDOM": lambda: str(random.randrange(32768)), "PWD": lambda: self.session.cwd,
+                   "UID": lambda: "0", "EUID": lambda: "0", "LINENO": lambda: "1",
+                   "BASH_VERSION": lambda: "5.2.15(1)-release", "PPID": lambda: "1"}
+        if name in special:
+            return special[name]()
+        if name.isdigit():
+            idx = int(name)
+            return self.positional[idx - 1] if 0 < idx <= len(self.positional) else None
+        return self.session.get_var(name)
+
+    def setvar(self, name: str, value: str, export: bool = False) -> None:
+        if len(value) > MAX_VALUE:
+            raise Abort(f"bash: xmalloc: cannot allocate {len(value)} bytes\n")
+        self.session.set_var(name, value, export)
+
+    def emit(self, out: Output) -> None:
+        self.produced += len(out.stdout) + len(out.stderr)
+        if self.produced > MAX_PRODUCED:
+            raise Abort("bash: output limit reached; stopped\n")
+        if len(out.stdout) > MAX_VALUE:
+            out.stdout = out.stdout[:MAX_VALUE]
+        if out.stdout:
+            self.io.out.append(out.stdout)
+        if out.stderr:
+            self.io.err.append(out.stderr)
+
+    # --- structure -------------------------------------------------------------------------
+
+    def run_script(self, script: Script, stdin: Stdin) -> int:
+        status = 0
+        for item in script.items:
+            status = self.run_andor(item, stdin)
+        return status
+
+    def run_andor(self, node: AndOr, stdin: Stdin) -> int:
+        status = self.run_pipeline(node.first, stdin)
+        for op, pipe in node.rest:
+            if (op == "&&") == (status == 0):
+                status = self.run_pipeline(pipe, stdin)
+        return status
+
+    def run_pipeline(self, pipe: Pipeline, stdin: Stdin) -> int:
+        if len(pipe.commands) == 1:
+            status = self.run_command(pipe.commands[0], stdin)
+        else:
+            data, status, parent = "", 0, self.io
+            for idx, cmd in enumerate(pipe.commands):
+                src = stdin if idx == 0 else Stdin(data)
+                last = idx == len(pipe.commands) - 1
+                cap = parent if last else Streams()
+                self.io = cap
+                try:
+                    with self.subshell():
+                        status = self._stage(cmd, src)
+                finally:
+                    self.io = parent
+                if not last:
+                    parent.err.extend(cap.err)
+                    data = "".join(cap.out)
+        if pipe.negate:
+            status = int(status == 0)
+        if pipe.timed:
+            self.io.err.append("\nreal\t0m0.004s\nuser\t0m0.001s\nsys\t0m0.002s\n")
+        return self.set_status(status)
+
+    def _stage(self, cmd: Command, stdin: Stdin) -> int:
+        try:
+            return self.run_command(cmd, stdin)
+        except bi.ShellExit as exc:
+            return exc.status
+        except FuncReturn as exc:
+            return exc.status
+        except Flow:
+            return 0
+
+    def run_command(self, cmd: Command, stdin: Stdin) -> int:
+        if isinstance(cmd, Simple):
+            return self.run_simple(cmd, stdin)
+        if isinstance(cmd, FuncDef):
+            self.session.functions[cmd.name] = cmd.body
+            return self.set_status(0)
+        self.tick()
+        return self.redirected(cmd.redirects, stdin, lambda s: self._compound(cmd, s))
+
+    def _compound(self, cmd: Command, stdin: Stdin) -> int:
+        if isinstance(cmd, Group):
+            if not cmd.subshell:
+                return self.run_script(cmd.body, stdin)
+            with self.subshell():
+                return self._stage(Group(cmd.body, False), stdin)
+        if isinstance(cmd, If):
+            for cond, body in cmd.clauses:
+                if self.run_script(cond, stdin) == 0:
+                    return self.run_script(body, stdin)
+            return self.run_script(cmd.orelse, stdin) if cmd.orelse else 0
+        if isinstance(cmd, Case):
+            word = self.expand_one(cmd.word)
+            for patterns, body in cmd.arms:
+                if any(fnmatch.fnmatchcase(word, self.expand_one(p)) for p in patterns):
+                    return self.run_script(body, stdin)
+            return 0
+        if isinstance(cmd, For):
+            items = self.positional if cmd.words is None else self.expand_words(cmd.words)
+            return self._loop(iter(items), cmd, stdin)
+        assert isinstance(cmd, Loop)
+        return self._loop(None, cmd, stdin)
+
+    def _loop(self, items: Iterator[str] | None, cmd: For | Loop, stdin: Stdin) -> int:
+        status = 0
+        self.loop_depth += 1
+        try:
+            while True:
+                self.tick()
+                if isinstance(cmd, For):
+                    item = next(items, None) if items is not None else None
+                    if item is None:
+                        break
+                    self.setvar(cmd.var, item)
+                else:
+                    ok = self.run_script(cmd.cond, stdin) == 0
+                    if ok == cmd.until:
+                        break
+                try:
+                    status = self.run_script(cmd.body, stdin)
+                except Flow as flow:
+                    if flow.count > 1:
+                        flow.count -= 1
+                        raise
+                    if flow.kind == "break":
+                        break
+        finally:
+            self.loop_depth -= 1
+        return status
+
+    # --- simple commands -------------------------------------------------------------------
+
+    def run_simple(self, cmd: Simple, stdin: Stdin) -> int:
+        self.tick()
+        self.subst_status = 0
+        words = cmd.words
+        if words and words[0] in self.session.aliases:
+            alias = [t.value for t in tokenize(self.session.aliases[words[0]]) if t.kind == "word"]
+            words = alias + words[1:]
+        try:
+            argv = self.expand_words(words, cond=cmd.cond)
+            assigns = [self.expand_assign(a) for a in cmd.assigns]
+        except ExpansionError as exc:
+            self.io.err.append(f"bash: {exc}\n")
+            return self.set_status(1)
+        if not argv:
+            for name, value in assigns:
+                self.setvar(name, value)
+            return self.set_status(self.redirected(cmd.redirects, stdin,
+                                                   lambda s: self.subst_status))
+        env = dict(assigns)
+        return self.set_status(self.redirected(cmd.redirects, stdin,
+                                               lambda s: self.invoke(argv, s, env)))
+
+    def invoke(self, argv: list[str], stdin: Stdin, env: dict[str, str]) -> int:
+        name = argv[0]
+        if name in self.session.functions:
+            return self.call_function(argv, stdin)
+        try:
+            if name in SPECIAL_BUILTINS or name == "[[":
+                return self._special(argv, stdin, env)
+            fn = registry.lookup(name)
+            if fn is None and "/" in name:
+                return self.run_path(argv, stdin)
+            if fn is None:
+                self.io.err.append(f"bash: {name}: command not found\n")
+                self.session.unknown_commands.append(name)
+                return 127
+            out = fn(Invocation(argv, stdin.rest(), self.session, self.session.env | env))
+        except (bi.ShellExit, Abort, Flow, FuncReturn, RecursionError):
+            raise
+        except Exception:
+            log.exception("shell command %r failed", name)
+            self.io.err.append(f"bash: {name}: internal error\n")
+            return 1
+        self.emit(out)
+        return out.exit_code
+
+    def _special(self, argv: list[str], stdin: Stdin, env: dict[str, str]) -> int:
+        special = getattr(self, "b_" + {".": "source", "[[": "cond"}.get(argv[0], argv[0]))
+        saved = {k: self.session.get_var(k) for k in env}
+        for k, v in env.items():  # `IFS=: read a b` sees its own IFS
+            self.session.set_var(k, v)
+        try:
+            return special(argv, stdin)
+        finally:
+            for k, old in saved.items():
+                if old is None:
+                    self.session.unset_var(k)
+                else:
+                    self.session.set_var(k, old)
+
+    def call_function(self, argv: list[str], stdin: Stdin) -> int:
+        if self.func_depth >= MAX_FUNC_DEPTH:
+            raise Abort(f"bash: {argv[0]}: maximum function nesting level exceeded "
+                        f"({MAX_FUNC_DEPTH})\n")
+        saved = self.positional
+        self.positional, self.func_depth = argv[1:], self.func_depth + 1
+        self.locals.append({})
+        try:
+            return self.run_command(self.session.functions[argv[0]], stdin)
+        except FuncReturn as ret:
+            return ret.status
+        finally:
+            for name, old in self.locals.pop().items():
+                if old is None:
+                    self.session.unset_var(name)
+                else:
+                    self.session.set_var(name, old)
+            self.positional, self.func_depth = saved, self.func_depth - 1
+
+    def run_path(self, argv: list[str], stdin: Stdin) -> int:
+        path = argv[0]
+        base = path.rsplit("/", 1)[-1]
+        vfs = self.session.vfs
+        real = normpath(path, self.session.cwd)
+        if real.rsplit("/", 1)[0] in bi.BIN_DIRS and registry.lookup(base):
+            return self.invoke([base, *argv[1:]], stdin, {})
+        try:
+            node = vfs.stat(real)
+        except VFSError as exc:
+            self.io.err.append(f"bash: {path}: {exc}\n")
+            return 127
+        if node.kind == "dir":
+            self.io.err.append(f"bash: {path}: Is a directory\n")
+            return 126
+        if not node.mode & 0o111:
+            self.io.err.append(f"bash: {path}: Permission denied\n")
+            return 126
+        text = bi.decode(node.data)
+        if text.startswith("\x7fELF") or "\0" in text[:512]:
+            self.io.err.append(f"bash: {path}: cannot execute binary file: Exec format error\n")
+            return 126
+        out = self.run_text(text, stdin.rest(), argv[1:])
+        self.emit(out)
+        return out.exit_code
+
+    # --- redirections ----------------------------------------------------------------------
+
+    def redirected(self, redirects: list[Redirect], stdin: Stdin,
+                   body: Callable[[Stdin], int]) -> int:
+        if not redirects:
+            return body(stdin)
+        try:
+            fds, stdin = self.open_redirects(redirects, stdin)
+        except (RedirectError, ExpansionError) as exc:
+            self.io.err.append(f"bash: {exc}\n")
+            return 1
+        if fds == STD:
+            return body(stdin)
+        parent, cap = self.io, Streams(tty=self.io.tty and fds[1] == STD[1])
+        self.io = cap
+        try:
+            return body(stdin)
+        finally:
+            self.io = parent
+            self._route(cap, fds)
+
+    def open_redirects(self, redirects: list[Redirect],
+                       stdin: Stdin) -> tuple[dict[int, Target], Stdin]:
+        fds = dict(STD)
+        for r in redirects:
+            reading = r.op in ("<", "<<", "<<-", "<<<", "<&", "<>")
+            fd = r.fd if r.fd is not None else (0 if reading else 1)
+            if r.op in ("<<", "<<-"):
+                body = r.heredoc or ""
+                if not r.heredoc_quoted:
+                    body = "".join(self.expand_part(p)[0] if not isinstance(p, Lit) else p.text
+                                   for p in parse_dquoted(body))
+                stdin = Stdin(body) if fd == 0 else stdin
+                continue
+            target = self.expand_one(r.target, redirect=True)
+            if r.op == "<<<":
+                stdin = Stdin(target + "\n")
+            elif r.op in (">&", "<&") and (target.isdigit() or target == "-"):
+                if target == "-":
+                    fds[fd] = ("null", "")
+                elif int(target) in fds and fd in (1, 2):
+                    fds[fd] = fds[int(target)]
+                elif int(target) not in (0, 1, 2):
+                    raise RedirectError(f"{target}: Bad file descriptor")
+            elif reading:
+                stdin = Stdin(self._read_redirect(target))
+            else:
+                append = r.op in (">>", "&>>")
+                dest = self._open_target(target, append, fds)
+                if r.op in ("&>", "&>>") or (r.op == ">&" and r.fd is None):
+                    fds[1] = fds[2] = dest
+                elif fd in (1, 2):
+                    fds[fd] = dest
+        return fds, stdin
+
+    def _read_redirect(self, target: str) -> str:
+        if target in bi.DEV_EMPTY:
+            return ""
+        try:
+            return bi.decode(self.session.vfs.read(target, self.session.cwd))
+        except VFSError as exc:
+            raise RedirectError(f"{target}: {exc}") from None
+
+    def _open_target(self, target: str, append: bool, fds: dict[int, Target]) -> Target:
+        if target == "/dev/null":
+            return ("null", "")
+        if target in ("/dev/stdout", "/dev/fd/1"):
+            return fds[1]
+        if target in ("/dev/stderr", "/dev/fd/2", "/dev/tty"):
+            return fds[2]
+        real = normpath(target, self.session.cwd)
+        vfs = self.session.vfs
+        try:
+            if not append or not vfs.exists(real):
+                vfs.write(real, b"")
+        except VFSError as exc:
+            raise RedirectError(f"{target}: {exc}") from None
+        return ("file", real)
+
+    def _route(self, cap: Streams, fds: dict[int, Target]) -> None:
+        for fd, chunks in ((1, cap.out), (2, cap.err)):
+            kind, path = fds[fd]
+            text = "".join(chunks)
+            if not text or kind == "null":
+                continue
+            if kind == "file":
+                try:
+                    bi.write_file(self.session.vfs, path, bi.encode(text), append=True)
+                except VFSError as exc:
+                    self.io.err.append(f"bash: {path}: {exc}\n")
+            else:
+                (self.io.out if kind == "out" else self.io.err).append(text)
+
+    # --- expansion -------------------------------------------------------------------------
+
+    def expand_words(self, words: list[str], cond: bool = False) -> list[str]:
+        out: list[str] = []
+        for raw in words:
+            for word in ([raw] if cond else bi.brace_expand(raw)):
+                out.extend(self.expand_fields(word, split=not cond, glob=not cond))
+        if sum(len(a) for a in out) > MAX_VALUE:
+            raise Abort(f"bash: {out[0] if out else ''}: Argument list too long\n", 126)
+        return out
+
+    def expand_one(self, raw: str, redirect: bool = False) -> str:
+        if redirect:
+            fields = self.expand_fields(raw, split=True, glob=True)
+            if len(fields) != 1:
+                raise ExpansionError(f"{raw}: ambiguous redirect")
+            return fields[0]
+        return "".join(self.expand_fields(raw, split=False, glob=False)) or ""
+
+    def expand_assign(self, word: str) -> tuple[str, str]:
+        m = ASSIGN_RE.match(word)
+        assert m is not None
+        value = word[m.end():]
+        if value.startswith("~"):
+            value = "/root" + value[1:] if value == "~" or value.startswith("~/") else value
+        expanded = "".join(self.expand_fields(value, split=False, glob=False))
+        if m.group(2):
+            expanded = (self.getvar(m.group(1)) or "") + expanded
+        return m.group(1), expanded
+
+    def expand_fields(self, raw: str, split: bool = True, glob: bool = True) -> list[str]:
+        fields: list[list[tuple[str, bool]]] = []
+        cur: list[tuple[str, bool]] | None = None
+
+        def add(text: str, quoted: bool) -> None:
+            nonlocal cur
+            if cur is None:
+                cur = []
+                fields.append(cur)
+            cur.append((text, quoted))
+
+        try:
+            parts = parse_word(raw)
+        except ParseError as exc:
+            raise ExpansionError(exc.message) from None
+        ifs = self.getvar("IFS")
+        ifs = " \t\n" if ifs is None else ifs
+        for idx, part in enumerate(parts):
+            if isinstance(part, Lit):
+                text = part.text
+                if idx == 0 and not part.quoted and text.startswith("~"):
+                    head, sep, tail = text.partition("/")
+                    if head in ("~", "~root"):
+                        add(self.getvar("HOME") or "/root", True)
+                        text = sep + tail
+                add(text, part.quoted)
+                continue
+            values = self.expand_part(part)
+            if part.quoted or not split:
+                if isinstance(part, Param) and part.name == "@" and not values and cur == [
+                        ("", True)]:
+                    fields.pop()
+                    cur = None
+                for k, value in enumerate(values):
+                    if k:
+                        cur = None
+                    add(value, True)
+                continue
+            text = " ".join(values)
+            pieces = _ifs_split(text, ifs)
+            if not pieces:
+                if text:
+                    cur = None
+                continue
+            if pieces[0] == "" and len(pieces) > 1:
+                cur = None
+                pieces = pieces[1:]
+            trail = len(pieces) > 1 and pieces[-1] == ""
+            if trail:
+                pieces = pieces[:-1]
+            for k, piece in enumerate(pieces):
+                if k:
+                    cur = None
+                add(piece, False)
+            if trail:
+                cur = None
+        result: list[str] = []
+        for f in fields:
+            literal = "".join(t for t, _ in f)
+            if glob and any(not q and any(c in t for c in "*?[") for t, q in f):
+                pattern = "".join(t if not q else _glob_escape(t) for t, q in f)
+                result.extend(self.glob(pattern) or [literal])
+            else:
+                result.append(literal)
+        return result
+
+    def glob(self, pattern: str) -> list[str]:
+        pattern = pattern.replace("[^", "[!")
+        vfs, cwd = self.session.vfs, self.session.cwd
+        try:
+            if pattern.endswith("/"):
+                return [m + "/" for m in vfs.glob(pattern.rstrip("/"), cwd) if vfs.is_dir(m, cwd)]
+            return vfs.glob(pattern, cwd)
+        except (VFSError, re.error, ValueError):
+            return []
+
+    def expand_part(self, part: Param | Subst | Arith) -> list[str]:
+        if isinstance(part, Subst):
+            return [self.command_subst(part.script)]
+        if isinstance(part, Arith):
+            expr = self.expand_one(part.expr)
+            try:
+                return [str(bi.arith(expr, self.getvar, self.setvar))]
+            except bi.ArithError as exc:
+                raise ExpansionError(str(exc)) from None
+        if part.name in ("@", "*") and not part.op and not part.length:
+            if part.quoted and part.name == "*":
+                return [" ".join(self.positional)]
+            return list(self.positional)
+        return [self.param(part)]
+
+    def param(self, part: Param) -> str:
+        if part.op == "!bad":
+            raise ExpansionError(f"${{{part.arg}}}: bad substitution")
+        value = self.getvar(part.name)
+        if part.length:
+            return str(len(value or ""))
+        op, arg = part.op, part.arg
+        missing = value is None or (op.startswith(":") and value == "")
+        if op in (":-", "-"):
+            return self.expand_one(arg) if missing else value or ""
+        if op in (":=", "="):
+            if missing:
+                value = self.expand_one(arg)
+                self.setvar(part.name, value)
+            return value or ""
+        if op in (":+", "+"):
+            return "" if missing else self.expand_one(arg)
+        if op in (":?", "?"):
+            if missing:
+                raise ExpansionError(f"{part.name}: {self.expand_one(arg) or 'parameter null or not set'}")
+            return value or ""
+        return bi.param_op(value or "", op, self.expand_one(arg),
+                           lambda e: bi.arith(e, self.getvar, self.setvar))
+
+    def command_subst(self, text: str) -> str:
+        out = self.run_text(text)
+        self.io.err.append(out.stderr)
+        self.subst_status = out.exit_code
+        value = out.stdout.rstrip("\n")
+        if len(value) > MAX_VALUE:
+            raise Abort(f"bash: xmalloc: cannot allocate {len(value)} bytes\n")
+        return value
+
+    # --- builtins that need the executor ---------------------------------------------------
+
+    def b_read(self, argv: list[str], stdin: Stdin) -> int:
+        names = [a for a in argv[1:] if not a.startswith("-")]
+        raw = any(a.startswith("-") and "r" in a for a in argv[1:])
+        for flag in ("-p", "-t", "-d", "-n", "-u"):
+            if flag in argv[1:]:
+                i = argv.index(flag)
+                if i + 1 < len(argv) and argv[i + 1] in names:
+                    names.remove(argv[i + 1])
+        line = stdin.readline()
+        if line is None:
+            return 1
+        line = line.rstrip("\n")
+        if not raw:
+            line = re.sub(r"\\(.)", r"\1", line)
+        names = names or ["REPLY"]
+        ifs = self.getvar("IFS")
+        ifs = " \t\n" if ifs is None else ifs
+        if names == ["REPLY"]:
+            self.setvar("REPLY", line)
+            return 0
+        pieces = _ifs_split(line, ifs, limit=len(names))
+        pieces = [p for p in pieces if p != ""] if ifs.strip(" \t\n") == "" else pieces
+        for i, name in enumerate(names):
+            self.setvar(name, pieces[i] if i < len(pieces) else "")
+        return 0
+
+    def b_source(self, argv: list[str], stdin: Stdin) -> int:
+        if len(argv) < 2:
+            self.io.err.append(f"bash: {argv[0]}: filename argument required\n")
+            return 2
+        try:
+            text = bi.decode(self.session.vfs.read(argv[1], self.session.cwd))
+        except VFSError as exc:
+            self.io.err.append(f"bash: {argv[1]}: {exc}\n")
+            return 1
+        return self._eval(text, stdin, argv[0])
+
+    def b_eval(self, argv: list[str], stdin: Stdin) -> int:
+        return self._eval(" ".join(argv[1:]), stdin, "eval")
+
+    def _eval(self, text: str, stdin: Stdin, who: str) -> int:
+        try:
+            script = parse(text)
+        except ParseError as exc:
+            self.io.err.append(f"bash: {who}: line 1: {exc.message}\n")
+            return 2
+        self.subst_depth += 1
+        try:
+            if self.subst_depth > MAX_SUBST_DEPTH:
+                raise Abort("bash: maximum nesting level exceeded\n")
+            return self.run_script(script, stdin)
+        finally:
+            self.subst_depth -= 1
+
+    def b_exec(self, argv: list[str], stdin: Stdin) -> int:
+        return self.invoke(argv[1:], stdin, {}) if len(argv) > 1 else 0
+
+    def b_command(self, argv: list[str], stdin: Stdin) -> int:
+        args = argv[1:]
+        if args and args[0] in ("-v", "-V"):
+            found = []
+            for name in args[1:]:
+                kind = bi.describe(self.session, name)
+                if kind and args[0] == "-V":
+                    found.append(kind[1])
+                elif kind:
+                    found.append(bi.command_path(self.session, name) or name)
+            self.io.out.append("".join(f"{line}\n" for line in found))
+            return 0 if len(found) == len(args) - 1 else 1
+        saved = self.session.functions
+        self.session.functions = {}
+        try:
+            return self.invoke(args, stdin, {}) if args else 0
+        finally:
+            self.session.functions = saved
+
+    b_builtin = b_command
+
+    def b_return(self, argv: list[str], stdin: Stdin) -> int:
+        if self.func_depth == 0:
+            self.io.err.append("bash: return: can only `return' from a function or sourced "
+                               "script\n")
+            return 1
+        raise FuncReturn(_int(argv[1], self.session.last_status) if len(argv) > 1
+                         else self.session.last_status)
+
+    def b_break(self, argv: list[str], stdin: Stdin) -> int:
+        if self.loop_depth == 0:
+            self.io.err.append(f"bash: {argv[0]}: only meaningful in a `for', `while', or "
+                               "`until' loop\n")
+            return 0
+        raise Flow(argv[0], max(1, _int(argv[1], 1)) if len(argv) > 1 else 1)
+
+    b_continue = b_break
+
+    def b_local(self, argv: list[str], stdin: Stdin) -> int:
+        if not self.locals:
+            self.io.err.append("bash: local: can only be used in a function\n")
+            return 1
+        for arg in argv[1:]:
+            name, eq, value = arg.partition("=")
+            if name.startswith("-"):
+                continue
+            self.locals[-1].setdefault(name, self.session.get_var(name))
+            self.setvar(name, value if eq else (self.session.get_var(name) or ""))
+        return 0
+
+    def b_declare(self, argv: list[str], stdin: Stdin) -> int:
+        export = any(a.startswith("-") and "x" in a for a in argv[1:])
+        for arg in argv[1:]:
+            if arg.startswith(("-", "+")):
+                continue
+            name, eq, value = arg.partition("=")
+            self.setvar(name, value if eq else (self.session.get_var(name) or ""), export)
+        return 0
+
+    b_typeset = b_declare
+
+    def b_let(self, argv: list[str], stdin: Stdin) -> int:
+        result = 0
+        for expr in argv[1:]:
+            try:
+                result = bi.arith(expr, self.getvar, self.setvar)
+            except bi.ArithError as exc:
+                self.io.err.append(f"bash: let: {exc}\n")
+                return 1
+        return int(result == 0)
+
+    def b_shift(self, argv: list[str], stdin: Stdin) -> int:
+        n = _int(argv[1], 1) if len(argv) > 1 else 1
+        if n > len(self.positional):
+            return 1
+        self.positional = self.positional[n:]
+        return 0
+
+    def b_set(self, argv: list[str], stdin: Stdin) -> int:
+        if len(argv) == 1:
+            merged = self.session.env | self.session.vars
+            self.io.out.append("".join(f"{k}={bi.shell_quote(v)}\n"
+                                       for k, v in sorted(merged.items())))
+        elif "--" in argv:
+            self.positional = argv[argv.index("--") + 1:]
+        return 0
+
+    def b_cond(self, argv: list[str], stdin: Stdin) -> int:
+        status, message = bi.test_eval(argv[1:-1], self.session, extended=True)
+        if message:
+            self.io.err.append(f"bash: {message}\n")
+        return status
+
+
+def _int(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _ifs_split(text: str, ifs: str, limit: int = 0) -> list[str]:
+    """Bash field splitting: IFS whitespace runs collapse; other IFS characters delimit.
+
+    A leading or trailing "" marks a separator at that end (the caller joins or drops it).
+    """
+    if not ifs:
+        return [text] if text else []
+    white = "".join(c for c in " \t\n" if c in ifs)
+    other = "".join(c for c in dict.fromkeys(ifs) if c not in " \t\n")
+    w = f"[{re.escape(white)}]" if white else ""
+    o = f"[{re.escape(other)}]" if other else ""
+    sep = f"{w}*{o}{w}*|{w}+" if w and o else (f"{w}+" if w else o)
+    body = text.strip(white) if white else text
+    if not body:
+        return []
+    parts = re.split(sep, body, maxsplit=max(0, limit - 1))
+    if white and text[:1] in white:
+        parts.insert(0, "")
+    if white and text[-1:] in white and limit == 0:
+        parts.append("")
+    return parts

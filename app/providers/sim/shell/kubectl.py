@@ -1,0 +1,280 @@
+"""`kubectl` against the twin's API, failing exactly as kubectl fails when the API is away.
+
+Wording from k8s.io/kubectl `pkg/cmd/util/helpers.go` (StandardErrorMessage) and the
+real outputs in shared/reference/real-output.md §1d.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import yaml
+
+from app.providers.sim import versions
+from app.providers.sim.clock import utc
+from app.providers.sim.shell.kubectl_printers import PRINTERS, generic
+from app.providers.sim.shell.registry import Invocation, Output, command
+from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
+from app.providers.sim.store import KINDS, NotFoundError
+from app.providers.sim.tables import kubectl_table
+
+ALIASES: dict[str, str] = {}
+for _kind, _names in {
+    "Pod": ["po", "pod", "pods"], "Node": ["no", "node", "nodes"],
+    "Deployment": ["deploy", "deployment", "deployments"],
+    "ReplicaSet": ["rs", "replicaset", "replicasets"],
+    "DaemonSet": ["ds", "daemonset", "daemonsets"],
+    "StatefulSet": ["sts", "statefulset", "statefulsets"],
+    "Service": ["svc", "service", "services"], "Namespace": ["ns", "namespace", "namespaces"],
+    "Endpoints": ["ep", "endpoints"], "Event": ["ev", "event", "events"],
+    "ConfigMap": ["cm", "configmap", "configmaps"], "Secret": ["secret", "secrets"],
+    "ServiceAccount": ["sa", "serviceaccount", "serviceaccounts"],
+    "Job": ["job", "jobs"], "CronJob": ["cj", "cronjob", "cronjobs"],
+    "Lease": ["lease", "leases"], "EndpointSlice": ["endpointslice", "endpointslices"],
+}.items():
+    for _n in _names:
+        ALIASES[_n] = _kind
+
+VALUE_FLAGS = {"n", "namespace", "o", "output", "l", "selector", "kubeconfig", "context",
+               "c", "container", "tail", "since", "field-selector", "sort-by", "f", "filename",
+               "replicas", "type", "template"}
+
+
+class KubectlError(Exception):
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _server(inv: Invocation) -> str:
+    env = {**inv.session.env, **inv.env}
+    path = env.get("KUBECONFIG") or f"{env.get('HOME', '/root')}/.kube/config"
+    vfs = inv.session.vfs
+    try:
+        cfg = yaml.safe_load(vfs.read(path.split(":")[0]))
+        return cfg["clusters"][0]["cluster"]["server"]
+    except Exception:  # noqa: BLE001 - any unreadable kubeconfig falls back like kubectl does
+        return "http://localhost:8080"
+
+
+def _connect(inv: Invocation) -> None:
+    """Raise KubectlError with kubectl's exact output when the API server cannot be reached."""
+    cluster = cluster_of(inv)
+    server = _server(inv)
+    parts = urlsplit(server)
+    host, port = parts.hostname or "localhost", parts.port or (443 if parts.scheme == "https"
+                                                               else 80)
+    target = cluster.node_by_host(host, node_of(inv))
+    hostport = parts.netloc
+    failure = None
+    if target is None or port != 6443 or target.role != "control-plane":
+        ip = "[::1]" if host == "localhost" else host
+        failure = ("refused", f"dial tcp {ip}:{port}: connect: connection refused")
+    elif not target.powered:
+        failure = ("unable", f"dial tcp {target.ip}:{port}: connect: no route to host")
+    else:
+        api = target.running_container("kube-apiserver")
+        if api is None or not api.started or api.ready_at is None and "etcd_lost" not in api.notes:
+            failure = ("refused", f"dial tcp {target.ip}:{port}: connect: connection refused")
+        elif not api.ready(cluster.t):
+            raise KubectlError("Error from server (Timeout): the server was unable to return a "
+                               "response in the time allotted, but may still be processing the "
+                               "request")
+    if failure is None:
+        return
+    kind, err = failure
+    d = utc(cluster.t)
+    stamp = f"E{d:%m%d %H:%M:%S}"
+    lines = []
+    for i in range(5):
+        micro = (d.microsecond + i * 13791) % 1_000_000
+        lines.append(f'{stamp}.{micro:06d}    {4242 + len(inv.session.history)} memcache.go:265] '
+                     f'"Unhandled Error" err="couldn\'t get current server API group list: Get '
+                     f'\\"{server}/api?timeout=32s\\": {err}"')
+    if kind == "refused":
+        lines.append(f"The connection to the server {hostport} was refused - did you specify "
+                     "the right host or port?")
+    else:
+        lines.append(f'Unable to connect to the server: {err}')
+    raise KubectlError("\n".join(lines))
+
+
+def _namespace(flags: dict[str, str]) -> str:
+    return flags.get("n") or flags.get("namespace") or "default"
+
+
+def _kind(word: str) -> str:
+    kind = ALIASES.get(word.lower().split(".")[0])
+    if kind is None:
+        raise KubectlError(f'error: the server doesn\'t have a resource type "{word}"')
+    return kind
+
+
+def _output(objs: list[dict], fmt: str, single: bool) -> str:
+    doc = objs[0] if single else {"apiVersion": "v1", "items": objs, "kind": "List",
+                                  "metadata": {"resourceVersion": ""}}
+    if fmt == "json":
+        return json.dumps(doc, indent=4) + "\n"
+    if fmt == "yaml":
+        return yaml.safe_dump(doc, default_flow_style=False, sort_keys=True)
+    if fmt == "name":
+        return "".join(f"{_resource_name(o['kind'])}/{o['metadata']['name']}\n" for o in objs)
+    raise KubectlError(f'error: unable to match a printer suitable for the output format "{fmt}", '
+                       'allowed formats are: custom-columns,custom-columns-file,go-template,'
+                       'go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,'
+                       'template,templatefile,wide,yaml')
+
+
+def _resource_name(kind: str) -> str:
+    """`-o name` prefix: the lower-case kind, qualified by its group (`deployment.apps`)."""
+    api_version = KINDS[kind][0]
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    return kind.lower() + (f".{group}" if group else "")
+
+
+def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
+    if not pos:
+        raise KubectlError("You must specify the type of resource to get. Use \"kubectl "
+                           "api-resources\" for a complete list of supported resources.\n\n"
+                           "error: Required resource not specified.\nUse \"kubectl explain "
+                           "<resource>\" for a detailed description of that resource (e.g. "
+                           "kubectl explain pods).\nSee 'kubectl get -h' for help and examples.")
+    words = pos[0].split("/", 1)
+    kind = _kind(words[0])
+    names = pos[1:] if len(words) == 1 else [words[1]] + pos[1:]
+    _connect(inv)
+    cluster = cluster_of(inv)
+    store = cluster.store
+    all_ns = "A" in flags or "all-namespaces" in flags
+    namespaced = KINDS[kind][2]
+    ns = None if (all_ns or not namespaced) else _namespace(flags)
+    fmt = flags.get("o") or flags.get("output") or ""
+    if names:
+        objs = []
+        for name in names:
+            try:
+                objs.append(store.get(kind, name, ns or ""))
+            except NotFoundError:
+                plural = KINDS[kind][1]
+                raise KubectlError(f'Error from server (NotFound): {plural} "{name}" not found'
+                                   ) from None
+    else:
+        objs = store.list(kind, ns, flags.get("l") or flags.get("selector") or "")
+        if not objs:
+            if fmt in ("json", "yaml"):
+                return _output([], fmt, False)
+            where = f" in {ns} namespace" if ns else ""
+            raise KubectlError(f"No resources found{where}.", code=0)
+    if fmt in ("json", "yaml", "name"):
+        return _output(objs, fmt, single=len(names) == 1)
+    if fmt not in ("", "wide"):
+        _output(objs, fmt, False)
+    unreachable = {n["metadata"]["name"] for n in store.list("Node")
+                   if any(c["type"] == "Ready" and c["status"] == "Unknown"
+                          for c in n["status"].get("conditions") or [])}
+    head, rows = PRINTERS.get(kind, generic)(objs, cluster.t, fmt == "wide", unreachable)
+    if all_ns and namespaced:
+        head = ["NAMESPACE", *head]
+        rows = [[o["metadata"].get("namespace", ""), *r] for o, r in zip(objs, rows, strict=True)]
+    if "no-headers" in flags:
+        return kubectl_table(rows) if rows else ""
+    return kubectl_table([head, *rows])
+
+
+def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
+    if not pos:
+        raise KubectlError("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+                           "POD or TYPE/NAME is a required argument for the logs command\n"
+                           "See 'kubectl logs -h' for help and examples")
+    _connect(inv)
+    cluster = cluster_of(inv)
+    ns = _namespace(flags)
+    name = pos[0].split("/", 1)[-1]
+    try:
+        pod = cluster.store.get("Pod", name, ns)
+    except NotFoundError:
+        raise KubectlError(f'Error from server (NotFound): pods "{name}" not found') from None
+    containers = [c["name"] for c in pod["spec"].get("containers") or []]
+    want = flags.get("c") or flags.get("container") or (pos[1] if len(pos) > 1 else "")
+    if not want:
+        if len(containers) > 1:
+            raise KubectlError(f"error: a container name must be specified for pod {name}, "
+                               f"choose one of: [{' '.join(containers)}]")
+        want = containers[0]
+    if want not in containers:
+        raise KubectlError(f"error: container {want} is not valid for pod {name}")
+    node = cluster.node(pod["spec"]["nodeName"])
+    uid = pod["metadata"]["uid"]
+    history = node.runtime.containers_of(uid, want)
+    previous = "p" in flags or "previous" in flags
+    if previous:
+        if len(history) < 2:
+            raise KubectlError(f'Error from server (BadRequest): previous terminated container '
+                               f'"{want}" in pod "{name}" not found')
+        chosen = history[-2]
+    elif history:
+        chosen = history[-1]
+    else:
+        raise KubectlError(f'Error from server (BadRequest): container "{want}" in pod "{name}" '
+                           'is waiting to start: ContainerCreating')
+    lines = [text for t, _, text in chosen.logs if t <= cluster.t]
+    if "tail" in flags:
+        try:
+            n = int(flags["tail"])
+            lines = lines[-n:] if n >= 0 else lines
+        except ValueError:
+            raise KubectlError(f'error: invalid argument "{flags["tail"]}" for "--tail" flag: '
+                               'strconv.ParseInt: parsing: invalid syntax') from None
+    return "".join(line + "\n" for line in lines)
+
+
+def _version(inv: Invocation, flags: dict[str, str]) -> str:
+    client = (f"Client Version: {versions.KUBERNETES}\n"
+              "Kustomize Version: v5.6.0\n")
+    if "client" in flags:
+        return client
+    try:
+        _connect(inv)
+    except KubectlError as err:
+        raise KubectlError(client + str(err).splitlines()[-1]) from None
+    return client + f"Server Version: {versions.KUBERNETES}\n"
+
+
+def _cluster_info(inv: Invocation) -> str:
+    _connect(inv)
+    server = _server(inv)
+    return (f"\x1b[0;32mKubernetes control plane\x1b[0m is running at \x1b[0;33m{server}"
+            f"\x1b[0m\n\x1b[0;32mCoreDNS\x1b[0m is running at \x1b[0;33m{server}/api/v1/"
+            "namespaces/kube-system/services/kube-dns:dns/proxy\x1b[0m\n\nTo further debug and "
+            "diagnose cluster problems, use 'kubectl cluster-info dump'.\n")
+
+
+@command("kubectl", "k")
+def kubectl(inv: Invocation) -> Output:
+    flags, pos = split_flags(inv.args, VALUE_FLAGS)
+    if not pos:
+        return Output(stdout="kubectl controls the Kubernetes cluster manager.\n\n Find more "
+                             "information at: https://kubernetes.io/docs/reference/kubectl/\n")
+    verb, rest = pos[0], pos[1:]
+    try:
+        if verb == "get":
+            return Output(stdout=_get(inv, flags, rest))
+        if verb == "logs":
+            return Output(stdout=_logs(inv, flags, rest))
+        if verb == "version":
+            return Output(stdout=_version(inv, flags))
+        if verb == "cluster-info":
+            return Output(stdout=_cluster_info(inv))
+        if verb in ("describe", "events", "top", "apply", "create", "delete", "edit", "patch",
+                    "scale", "rollout", "label", "annotate", "cordon", "drain", "uncordon",
+                    "exec", "port-forward", "auth", "config", "api-resources", "explain"):
+            from app.providers.sim.shell import kubectl_more
+
+            return kubectl_more.dispatch(inv, verb, flags, rest)
+        raise KubectlError(f'error: unknown command "{verb}" for "kubectl"')
+    except KubectlError as err:
+        text = str(err) + "\n"
+        if err.code == 0:
+            return Output(stderr=text)
+        return Output(stderr=text, exit_code=err.code)

@@ -1,0 +1,201 @@
+"""kubectl's table columns per resource.
+
+From kubernetes `pkg/printers/internalversion/printers.go` (column definitions per kind).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from app.providers.sim.clock import human_age
+
+Obj = dict[str, Any]
+Row = list[str]
+
+
+def ts(value: str | None) -> float:
+    if not value:
+        return 0.0
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
+def age(obj: Obj, now: float) -> str:
+    created = obj["metadata"].get("creationTimestamp")
+    return human_age(now - ts(created)) if created else "<unknown>"
+
+
+def pod_status_cell(pod: Obj, node_unreachable: bool = False) -> tuple[str, int, int, str]:
+    """(STATUS, ready, total, RESTARTS) the way printPod computes them."""
+    status = pod.get("status") or {}
+    reason = status.get("reason") or status.get("phase") or "Pending"
+    statuses = status.get("containerStatuses") or []
+    total = len((pod.get("spec") or {}).get("containers") or [])
+    ready = sum(1 for s in statuses if s.get("ready"))
+    restarts = sum(int(s.get("restartCount", 0)) for s in statuses)
+    last_restart = 0.0
+    for s in statuses:
+        term = (s.get("lastState") or {}).get("terminated")
+        if term:
+            last_restart = max(last_restart, ts(term.get("finishedAt")))
+    for s in reversed(statuses):
+        state = s.get("state") or {}
+        if state.get("waiting", {}).get("reason"):
+            reason = state["waiting"]["reason"]
+        elif "terminated" in state:
+            term = state["terminated"]
+            reason = term.get("reason") or f"ExitCode:{term.get('exitCode', 0)}"
+        elif "running" in state and s.get("ready") is not None:
+            continue
+    if reason == "ContainerCreating" and status.get("phase") == "Running":
+        reason = "Running"
+    if node_unreachable and reason == "Running":
+        reason = "Unknown"
+    if pod["metadata"].get("deletionTimestamp"):
+        reason = "Terminating"
+    return reason, ready, total, str(restarts) + ("" if not restarts or not last_restart
+                                                  else "\0" + str(last_restart))
+
+
+def _restarts(cell: str, now: float) -> str:
+    if "\0" not in cell:
+        return cell
+    count, when = cell.split("\0")
+    return f"{count} ({human_age(now - float(when))} ago)"
+
+
+def pods(objs: list[Obj], now: float, wide: bool, unreachable: set[str]) -> tuple[Row, list[Row]]:
+    head = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    if wide:
+        head += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
+    rows = []
+    for p in objs:
+        node = (p.get("spec") or {}).get("nodeName") or "<none>"
+        reason, ready, total, restarts = pod_status_cell(p, node in unreachable)
+        row = [p["metadata"]["name"], f"{ready}/{total}", reason, _restarts(restarts, now),
+               age(p, now)]
+        if wide:
+            row += [(p.get("status") or {}).get("podIP") or "<none>", node, "<none>", "<none>"]
+        rows.append(row)
+    return head, rows
+
+
+def node_ready(n: Obj) -> str:
+    for c in n["status"].get("conditions") or []:
+        if c["type"] == "Ready":
+            return "Ready" if c["status"] == "True" else "NotReady"
+    return "Unknown"
+
+
+def nodes(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    head = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    if wide:
+        head += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
+    rows = []
+    for n in objs:
+        labels = n["metadata"].get("labels") or {}
+        roles = sorted(k.split("/", 1)[1] for k in labels
+                       if k.startswith("node-role.kubernetes.io/"))
+        status = node_ready(n)
+        if n["spec"].get("unschedulable"):
+            status += ",SchedulingDisabled"
+        info = n["status"].get("nodeInfo") or {}
+        row = [n["metadata"]["name"], status, ",".join(roles) or "<none>", age(n, now),
+               info.get("kubeletVersion", "")]
+        if wide:
+            addrs = {a["type"]: a["address"] for a in n["status"].get("addresses") or []}
+            row += [addrs.get("InternalIP", "<none>"), addrs.get("ExternalIP", "<none>"),
+                    info.get("osImage", ""), info.get("kernelVersion", ""),
+                    info.get("containerRuntimeVersion", "")]
+        rows.append(row)
+    return head, rows
+
+
+def deployments(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    head = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    if wide:
+        head += ["CONTAINERS", "IMAGES", "SELECTOR"]
+    rows = []
+    for d in objs:
+        st, spec = d.get("status") or {}, d["spec"]
+        row = [d["metadata"]["name"], f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+               str(st.get("updatedReplicas", 0)), str(st.get("availableReplicas", 0)), age(d, now)]
+        if wide:
+            cs = spec["template"]["spec"]["containers"]
+            row += [",".join(c["name"] for c in cs), ",".join(c.get("image", "") for c in cs),
+                    ",".join(f"{k}={v}" for k, v in spec["selector"]["matchLabels"].items())]
+        rows.append(row)
+    return head, rows
+
+
+def replicasets(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    head = ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+    rows = [[r["metadata"]["name"], str(r["spec"].get("replicas", 1)),
+             str((r.get("status") or {}).get("replicas", 0)),
+             str((r.get("status") or {}).get("readyReplicas", 0)), age(r, now)] for r in objs]
+    return head, rows
+
+
+def daemonsets(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    head = ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR",
+            "AGE"]
+    rows = []
+    for d in objs:
+        st = d.get("status") or {}
+        sel = (d["spec"]["template"]["spec"].get("nodeSelector") or {})
+        rows.append([d["metadata"]["name"], str(st.get("desiredNumberScheduled", 0)),
+                     str(st.get("currentNumberScheduled", 0)), str(st.get("numberReady", 0)),
+                     str(st.get("updatedNumberScheduled", 0)), str(st.get("numberAvailable", 0)),
+                     ",".join(f"{k}={v}" for k, v in sel.items()) or "<none>", age(d, now)])
+    return head, rows
+
+
+def services(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    head = ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+    if wide:
+        head.append("SELECTOR")
+    rows = []
+    for s in objs:
+        spec = s["spec"]
+        ports = ",".join(f"{p['port']}/{p.get('protocol', 'TCP')}" if not p.get("nodePort")
+                         else f"{p['port']}:{p['nodePort']}/{p.get('protocol', 'TCP')}"
+                         for p in spec.get("ports") or []) or "<none>"
+        row = [s["metadata"]["name"], spec.get("type", "ClusterIP"), spec.get("clusterIP", ""),
+               "<none>", ports, age(s, now)]
+        if wide:
+            row.append(",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items())
+                       or "<none>")
+        rows.append(row)
+    return head, rows
+
+
+def namespaces(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    return ["NAME", "STATUS", "AGE"], [
+        [n["metadata"]["name"], (n.get("status") or {}).get("phase", "Active"), age(n, now)]
+        for n in objs]
+
+
+def configmaps(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    return ["NAME", "DATA", "AGE"], [
+        [c["metadata"]["name"], str(len(c.get("data") or {}) + len(c.get("binaryData") or {})),
+         age(c, now)] for c in objs]
+
+
+def secrets(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    return ["NAME", "TYPE", "DATA", "AGE"], [
+        [c["metadata"]["name"], c.get("type", "Opaque"), str(len(c.get("data") or {})),
+         age(c, now)] for c in objs]
+
+
+def generic(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    return ["NAME", "AGE"], [[o["metadata"]["name"], age(o, now)] for o in objs]
+
+
+Printer = Callable[[list[Obj], float, bool, set[str]], tuple[Row, list[Row]]]
+
+PRINTERS: dict[str, Printer] = {
+    "Pod": pods, "Node": nodes, "Deployment": deployments, "ReplicaSet": replicasets,
+    "DaemonSet": daemonsets, "Service": services, "Namespace": namespaces,
+    "ConfigMap": configmaps, "Secret": secrets,
+}

@@ -1,0 +1,151 @@
+"""API objects as the Kubernetes API serves them: JSON dicts with uid and resourceVersion.
+
+The store is the content of etcd. Whether it can be reached is decided elsewhere (the
+apiserver and etcd models); this module only keeps objects consistent.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from app.providers.sim.clock import rfc3339
+
+Obj = dict[str, Any]
+
+# kind -> (apiVersion, plural, namespaced)
+KINDS: dict[str, tuple[str, str, bool]] = {
+    "Namespace": ("v1", "namespaces", False),
+    "Node": ("v1", "nodes", False),
+    "Pod": ("v1", "pods", True),
+    "Service": ("v1", "services", True),
+    "Endpoints": ("v1", "endpoints", True),
+    "ConfigMap": ("v1", "configmaps", True),
+    "Secret": ("v1", "secrets", True),
+    "ServiceAccount": ("v1", "serviceaccounts", True),
+    "Event": ("v1", "events", True),
+    "Deployment": ("apps/v1", "deployments", True),
+    "ReplicaSet": ("apps/v1", "replicasets", True),
+    "DaemonSet": ("apps/v1", "daemonsets", True),
+    "StatefulSet": ("apps/v1", "statefulsets", True),
+    "Job": ("batch/v1", "jobs", True),
+    "CronJob": ("batch/v1", "cronjobs", True),
+    "Lease": ("coordination.k8s.io/v1", "leases", True),
+    "EndpointSlice": ("discovery.k8s.io/v1", "endpointslices", True),
+}
+
+
+class Conflict(Exception):
+    pass
+
+
+class NotFoundError(KeyError):
+    pass
+
+
+def selector_matches(selector: str, labels: dict[str, str]) -> bool:
+    """Equality-based label selectors (`a=b,c!=d,e`), the forms kubectl -l is used with."""
+    for term in filter(None, (s.strip() for s in selector.split(","))):
+        if "!=" in term:
+            k, v = term.split("!=", 1)
+            if labels.get(k.strip()) == v.strip():
+                return False
+        elif "=" in term:
+            k, v = term.replace("==", "=").split("=", 1)
+            if labels.get(k.strip()) != v.strip():
+                return False
+        elif term.startswith("!"):
+            if term[1:] in labels:
+                return False
+        elif term not in labels:
+            return False
+    return True
+
+
+class Store:
+    def __init__(self, seed: int = 0) -> None:
+        self.objects: dict[tuple[str, str, str], Obj] = {}
+        self.revision = 1000
+        self._rng_seed = seed
+        self._uid_counter = 0
+
+    def _uid(self) -> str:
+        self._uid_counter += 1
+        return str(uuid.UUID(int=(self._rng_seed * 1_000_003 + self._uid_counter * 7919)
+                             % (1 << 122) | (4 << 76) | (1 << 63)))
+
+    def create(self, obj: Obj, t: float) -> Obj:
+        kind = obj["kind"]
+        api_version, _, namespaced = KINDS[kind]
+        obj = copy.deepcopy(obj)
+        obj.setdefault("apiVersion", api_version)
+        meta = obj.setdefault("metadata", {})
+        ns = meta.setdefault("namespace", "default") if namespaced else ""
+        if not namespaced:
+            meta.pop("namespace", None)
+        key = (kind, ns, meta["name"])
+        if key in self.objects:
+            raise Conflict(f'{KINDS[kind][1]} "{meta["name"]}" already exists')
+        self.revision += 1
+        meta.setdefault("uid", self._uid())
+        meta["resourceVersion"] = str(self.revision)
+        meta.setdefault("creationTimestamp", rfc3339(t))
+        self.objects[key] = obj
+        return obj
+
+    def get(self, kind: str, name: str, namespace: str = "") -> Obj:
+        ns = namespace if KINDS[kind][2] else ""
+        try:
+            return self.objects[(kind, ns, name)]
+        except KeyError:
+            raise NotFoundError(name) from None
+
+    def find(self, kind: str, name: str, namespace: str = "") -> Obj | None:
+        try:
+            return self.get(kind, name, namespace)
+        except NotFoundError:
+            return None
+
+    def list(self, kind: str, namespace: str | None = None, selector: str = "") -> list[Obj]:
+        out = [o for (k, ns, _), o in self.objects.items()
+               if k == kind and (namespace is None or ns == namespace)]
+        if selector:
+            out = [o for o in out if selector_matches(selector,
+                                                      o["metadata"].get("labels") or {})]
+        return sorted(out, key=lambda o: (o["metadata"].get("namespace", ""),
+                                          o["metadata"]["name"]))
+
+    def update(self, obj: Obj) -> Obj:
+        meta = obj["metadata"]
+        ns = meta.get("namespace", "") if KINDS[obj["kind"]][2] else ""
+        key = (obj["kind"], ns, meta["name"])
+        if key not in self.objects:
+            raise NotFoundError(meta["name"])
+        self.revision += 1
+        meta["resourceVersion"] = str(self.revision)
+        self.objects[key] = obj
+        return obj
+
+    def delete(self, kind: str, name: str, namespace: str = "") -> Obj:
+        ns = namespace if KINDS[kind][2] else ""
+        try:
+            obj = self.objects.pop((kind, ns, name))
+        except KeyError:
+            raise NotFoundError(name) from None
+        self.revision += 1
+        return obj
+
+    def to_json(self) -> dict[str, Any]:
+        return {"objects": list(self.objects.values()), "revision": self.revision,
+                "seed": self._rng_seed, "uids": self._uid_counter}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Store:
+        store = cls(raw["seed"])
+        store.revision = raw["revision"]
+        store._uid_counter = raw["uids"]
+        for obj in raw["objects"]:
+            ns = obj["metadata"].get("namespace", "") if KINDS[obj["kind"]][2] else ""
+            store.objects[(obj["kind"], ns, obj["metadata"]["name"])] = obj
+        return store

@@ -1,0 +1,439 @@
+"""The attempt life cycle: start, commands, hints, answers, verify, finish, debrief.
+
+Plain functions taking a keyword-only `db`. The server owns time: every function first
+brings the attempt up to date (`refresh`), so a passed deadline ends it whoever asks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.catalog.loader import Catalog
+from app.catalog.schema import Scenario
+from app.providers.base import ExecResult
+from app.providers.sim.cluster import SimCluster
+from app.providers.sim.provider import SimProvider
+from app.providers.sim.shell.session import ShellSession
+from app.providers.sim.terminal import SimTerminal, TwinHost
+from app.training import scoring
+from app.training.grading import grade
+from app.training.models import (
+    AnswerRecord,
+    Attempt,
+    AttemptPublic,
+    CommandRecord,
+    HintRecord,
+    ScenarioRecord,
+)
+from app.training.provisioning import break_cluster
+
+COMPONENTS = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kubelet",
+              "container-runtime", "node", "certificates", "workload", "networking", "security"]
+ENDED = {"solved", "gave_up", "expired"}
+
+
+class TrainingError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class NotFound(TrainingError):
+    status_code = 404
+
+
+class Forbidden(TrainingError):
+    status_code = 403
+
+
+class Conflict(TrainingError):
+    status_code = 409
+
+
+class Locked(TrainingError):
+    status_code = 429
+
+
+_locks: dict[str, threading.RLock] = defaultdict(threading.RLock)
+
+
+def attempt_lock(attempt_id: str) -> threading.RLock:
+    """Commands of one attempt run one at a time; different attempts run in parallel."""
+    return _locks[attempt_id]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(dt: datetime) -> datetime:
+    # SQLite hands datetimes back naive; they were stored as UTC.
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Started:
+    attempt: Attempt
+    token: str
+
+
+# --- start -------------------------------------------------------------------------------
+
+
+def start_attempt(*, db: Session, catalog: Catalog, provider: SimProvider, scenario_id: str,
+                  name: str = "", team: str = "", event_code: str | None = None,
+                  seed: int | None = None, browser_id: str = "",
+                  incident_age_s: float = 240.0, time_limit_s: int | None = None) -> Started:
+    if scenario_id not in catalog:
+        raise NotFound(f"scenario {scenario_id!r} not found")
+    scenario = catalog.get(scenario_id)
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    attempt_id = secrets.token_hex(8)
+    token = secrets.token_urlsafe(24)
+    topo = scenario.topology
+    cluster = provider.create(attempt_id, cluster_name=topo.cluster_name,
+                              control_planes=topo.control_planes, workers=topo.workers,
+                              seed=seed, age=incident_age_s + 60)
+    break_cluster(cluster, scenario)
+    started = now()
+    attempt = Attempt(id=attempt_id, token_hash=hash_token(token), browser_id=browser_id,
+                      scenario_id=scenario_id, seed=seed, name=name.strip()[:80],
+                      team=team.strip()[:80], event_code=event_code, provider=provider.name,
+                      started_at=started,
+                      deadline=started + timedelta(seconds=time_limit_s or scenario.time_limit))
+    attempt.cluster_state = provider.save(attempt_id, cluster, 1)
+    attempt.state_version = 1
+    _record_scenario(db, scenario)
+    db.add(attempt)
+    db.commit()
+    db.refresh(attempt)
+    return Started(attempt, token)
+
+
+def _record_scenario(db: Session, scenario: Scenario) -> None:
+    digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+    if db.get(ScenarioRecord, scenario.id) is None:
+        db.add(ScenarioRecord(id=scenario.id, title=scenario.title, digest=digest))
+
+
+# --- access ------------------------------------------------------------------------------
+
+
+def get_attempt(*, db: Session, attempt_id: str) -> Attempt:
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("attempt not found")
+    return attempt
+
+
+def authorize(attempt: Attempt, token: str | None) -> None:
+    if not token or not hmac.compare_digest(attempt.token_hash, hash_token(token)):
+        raise Forbidden("this attempt belongs to someone else (missing or wrong token)")
+
+
+def elapsed_s(attempt: Attempt) -> float:
+    end = aware(attempt.ended_at) if attempt.ended_at else now()
+    return max(0.0, (end - aware(attempt.started_at)).total_seconds())
+
+
+def public(attempt: Attempt) -> AttemptPublic:
+    return AttemptPublic(id=attempt.id, scenario_id=attempt.scenario_id, status=attempt.status,
+                         started_at=aware(attempt.started_at), deadline=aware(attempt.deadline),
+                         elapsed_s=round(elapsed_s(attempt), 1), hints_taken=attempt.hints_taken,
+                         score=attempt.score, name=attempt.name, team=attempt.team,
+                         seed=attempt.seed)
+
+
+def refresh(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
+    """End the attempt if its deadline passed; the clock is the server's, not the browser's."""
+    if attempt.status == "active" and now() >= aware(attempt.deadline):
+        _end(db=db, catalog=catalog, attempt=attempt, status="expired",
+             at=aware(attempt.deadline))
+    return attempt
+
+
+def require_active(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
+    refresh(db=db, catalog=catalog, attempt=attempt)
+    if attempt.status != "active":
+        raise Conflict(f"the attempt has ended ({attempt.status})")
+
+
+# --- the cluster -------------------------------------------------------------------------
+
+
+def load_cluster(provider: SimProvider, attempt: Attempt) -> SimCluster:
+    return provider.load(attempt.id, attempt.cluster_state, attempt.state_version)
+
+
+def save_cluster(db: Session, provider: SimProvider, attempt: Attempt,
+                 cluster: SimCluster) -> None:
+    attempt.state_version += 1
+    attempt.cluster_state = provider.save(attempt.id, cluster, attempt.state_version)
+    db.add(attempt)
+
+
+def _session(attempt: Attempt, cluster: SimCluster, which: str) -> ShellSession:
+    states = json.loads(attempt.terminal_state or "{}")
+    host = TwinHost(cluster)
+    if which in states:
+        return ShellSession.from_json(host, states[which])
+    return ShellSession(host, cluster.default_node().name)
+
+
+def _keep_session(attempt: Attempt, which: str, session: ShellSession) -> None:
+    states = json.loads(attempt.terminal_state or "{}")
+    states[which] = session.to_json()
+    attempt.terminal_state = json.dumps(states)
+
+
+def run_command(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,
+                command: str, via: str = "api", max_length: int = 4096) -> ExecResult:
+    """Run one command line; the twin's state and the command are saved before returning."""
+    if len(command) > max_length:
+        raise TrainingError(f"command too long ({len(command)} > {max_length} characters)")
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        cluster = load_cluster(provider, attempt)
+        terminal = SimTerminal(cluster, cluster.default_node().name,
+                               _session(attempt, cluster, via))
+        node = terminal.node
+        result = terminal.run(command)
+        _keep_session(attempt, via, terminal.session)
+        if command.strip():
+            db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
+                                 node=node, command=command[:2000],
+                                 exit_code=result.exit_code))
+        save_cluster(db, provider, attempt, cluster)
+        db.commit()
+        return result
+
+
+def prompt(*, provider: SimProvider, attempt: Attempt, via: str = "terminal") -> tuple[str, str]:
+    cluster = load_cluster(provider, attempt)
+    session = _session(attempt, cluster, via)
+    return session.prompt(), session.node
+
+
+def complete(*, provider: SimProvider, attempt: Attempt, line: str, cursor: int,
+             via: str = "terminal") -> tuple[str | None, list[str]]:
+    with attempt_lock(attempt.id):
+        cluster = load_cluster(provider, attempt)
+        return SimTerminal(cluster, cluster.default_node().name,
+                           _session(attempt, cluster, via)).complete(line, cursor)
+
+
+# --- hints, answers, verify, finish ------------------------------------------------------
+
+
+def take_hint(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, Any]:
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        scenario = catalog.get(attempt.scenario_id)
+        if attempt.hints_taken >= len(scenario.hints):
+            raise Conflict("no more hints for this scenario")
+        index = attempt.hints_taken
+        hint = scenario.hints[index]
+        attempt.hints_taken += 1
+        db.add(HintRecord(attempt_id=attempt.id, index=index, penalty=hint.penalty))
+        db.add(attempt)
+        db.commit()
+        return {"index": index, "text": hint.text, "penalty": hint.penalty,
+                "remaining": len(scenario.hints) - attempt.hints_taken}
+
+
+def hints_taken(*, db: Session, catalog: Catalog, attempt: Attempt) -> list[dict[str, Any]]:
+    scenario = catalog.get(attempt.scenario_id)
+    return [{"index": i, "text": h.text, "penalty": h.penalty}
+            for i, h in enumerate(scenario.hints[:attempt.hints_taken])]
+
+
+def _breakdown(db: Session, scenario: Scenario, attempt: Attempt) -> scoring.Breakdown:
+    penalties = [h.penalty for h in db.exec(select(HintRecord).where(
+        HintRecord.attempt_id == attempt.id)).all()]
+    return scoring.score(difficulty=scenario.difficulty, solved=attempt.solved,
+                         fixed=attempt.fixed, elapsed_s=elapsed_s(attempt),
+                         par_s=scenario.par_time, limit_s=scenario.time_limit,
+                         hint_penalties=penalties, wrong_answers=attempt.wrong_answers)
+
+
+def answer(*, db: Session, catalog: Catalog, attempt: Attempt, component: str, cause: str,
+           lockout_after: int = 3, lockout_s: float = 60.0) -> dict[str, Any]:
+    if component not in COMPONENTS:
+        raise TrainingError(f"unknown component {component!r}; choose one of "
+                            f"{', '.join(COMPONENTS)}")
+    cause = cause.strip()[:2000]
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        if attempt.locked_until and aware(attempt.locked_until) > now():
+            wait = int((aware(attempt.locked_until) - now()).total_seconds()) + 1
+            raise Locked(f"too many wrong answers in a row: answers are locked for {wait}s",
+                         retry_after=wait)
+        scenario = catalog.get(attempt.scenario_id)
+        key = scenario.runbook.answer
+        verdict = grade(component, cause, components=list(key.components),
+                        concepts=[list(c) for c in key.concepts],
+                        not_causes=list(key.not_causes))
+        db.add(AnswerRecord(attempt_id=attempt.id, component=component, cause=cause,
+                            correct=verdict.correct, feedback=verdict.feedback))
+        if verdict.correct:
+            attempt.solved = True
+            attempt.consecutive_wrong = 0
+            _end(db=db, catalog=catalog, attempt=attempt, status="solved", at=now())
+        else:
+            attempt.wrong_answers += 1
+            attempt.consecutive_wrong += 1
+            if attempt.consecutive_wrong >= lockout_after:
+                attempt.locked_until = now() + timedelta(seconds=lockout_s)
+                attempt.consecutive_wrong = 0
+        breakdown = _breakdown(db, scenario, attempt)
+        attempt.score = breakdown.total
+        attempt.score_breakdown = json.dumps(breakdown.as_dict())
+        db.add(attempt)
+        db.commit()
+        return {"correct": verdict.correct, "feedback": verdict.feedback,
+                "score": breakdown.total, "breakdown": breakdown.as_dict(),
+                "status": attempt.status,
+                "locked_until": aware(attempt.locked_until).isoformat()
+                if attempt.locked_until else None}
+
+
+def verify(*, db: Session, catalog: Catalog, provider: SimProvider,
+           attempt: Attempt) -> dict[str, Any]:
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        scenario = catalog.get(attempt.scenario_id)
+        cluster = load_cluster(provider, attempt)
+        results = []
+        for check in scenario.checks:
+            r = cluster.probe(check.to_check())
+            results.append({"probe": check.probe, "ok": r.ok, "message": r.message})
+        fixed = all(r["ok"] for r in results)
+        if fixed and not attempt.fixed:
+            attempt.fixed = True
+        save_cluster(db, provider, attempt, cluster)
+        db.commit()
+        return {"fixed": fixed, "checks": results}
+
+
+def finish(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        refresh(db=db, catalog=catalog, attempt=attempt)
+        if attempt.status == "active":
+            _end(db=db, catalog=catalog, attempt=attempt, status="gave_up", at=now())
+            db.commit()
+        return attempt
+
+
+def _end(*, db: Session, catalog: Catalog, attempt: Attempt, status: str, at: datetime) -> None:
+    attempt.status = status
+    attempt.ended_at = at
+    scenario = catalog.get(attempt.scenario_id)
+    breakdown = _breakdown(db, scenario, attempt)
+    attempt.score = breakdown.total
+    attempt.score_breakdown = json.dumps(breakdown.as_dict())
+    db.add(attempt)
+
+
+def sweep_expired(*, db: Session, catalog: Catalog) -> int:
+    """End every active attempt whose deadline passed (run periodically by the server)."""
+    due = db.exec(select(Attempt).where(Attempt.status == "active",
+                                        Attempt.deadline <= now())).all()
+    for attempt in due:
+        with attempt_lock(attempt.id):
+            db.refresh(attempt)
+            if attempt.scenario_id in catalog:
+                refresh(db=db, catalog=catalog, attempt=attempt)
+    db.commit()
+    return len(due)
+
+
+# --- debrief -----------------------------------------------------------------------------
+
+
+def commands(*, db: Session, attempt: Attempt) -> list[CommandRecord]:
+    return list(db.exec(select(CommandRecord).where(CommandRecord.attempt_id == attempt.id)
+                        .order_by(CommandRecord.id)).all())
+
+
+def _program(cmd: str) -> str:
+    words = cmd.replace("|", " | ").split()
+    return " ".join(words[:2]) if words else ""
+
+
+def debrief(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, Any]:
+    refresh(db=db, catalog=catalog, attempt=attempt)
+    if attempt.status == "active":
+        raise Conflict("the debrief is available once the attempt has ended")
+    scenario = catalog.get(attempt.scenario_id)
+    cmds = commands(db=db, attempt=attempt)
+    answers = list(db.exec(select(AnswerRecord).where(AnswerRecord.attempt_id == attempt.id)
+                           .order_by(AnswerRecord.id)).all())
+    typed = {_program(c.command) for c in cmds}
+    expert = []
+    for step in scenario.expert_path:
+        prog = _program(step.run)
+        expert.append({"run": step.run, "expect": list(step.expect),
+                       "tried": prog in typed or any(t.startswith(prog.split()[0]) and
+                                                     prog.split()[0] in t for t in typed
+                                                     if prog)})
+    revealing = _revealing_step(scenario, cmds)
+    return {
+        "attempt": public(attempt).model_dump(mode="json"),
+        "scenario": {"id": scenario.id, "title": scenario.title,
+                     "difficulty": scenario.difficulty},
+        "verdict": {"solved": attempt.solved, "fixed": attempt.fixed, "status": attempt.status},
+        "root_cause": scenario.runbook.root_cause,
+        "fix": list(scenario.runbook.fix),
+        "explanation": scenario.runbook.explanation,
+        "score": json.loads(attempt.score_breakdown or "{}") | {"total": attempt.score},
+        "timeline": [{"elapsed_s": c.elapsed_s, "node": c.node, "command": c.command,
+                      "exit_code": c.exit_code, "revealing": c.id == revealing} for c in cmds],
+        "expert_path": expert,
+        "never_looked_at": [e["run"] for e in expert if not e["tried"]],
+        "answers": [{"component": a.component, "cause": a.cause, "correct": a.correct,
+                     "feedback": a.feedback} for a in answers],
+        "seed": attempt.seed,
+    }
+
+
+def _revealing_step(scenario: Scenario, cmds: list[CommandRecord]) -> int | None:
+    """The first command of the trainee's that ran a step of the expert path which names the
+    cause (its `expect` fragments mention a concept of the answer key)."""
+    from app.training.grading import mentions, normalise
+
+    concepts = [s for group in scenario.runbook.answer.concepts for s in group]
+    key_steps = [_program(s.run) for s in scenario.expert_path
+                 if any(mentions(normalise(" ".join(s.expect)), c) for c in concepts)]
+    for c in cmds:
+        if _program(c.command) in key_steps:
+            return c.id
+    return None
+
+
+def history(*, db: Session, browser_id: str) -> list[Attempt]:
+    if not browser_id:
+        return []
+    return list(db.exec(select(Attempt).where(Attempt.browser_id == browser_id)
+                        .order_by(Attempt.started_at.desc())).all())  # type: ignore[attr-defined]

@@ -1,0 +1,134 @@
+"""The JSON API of DESIGN.md: thin handlers over app.training.service."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.events import service as events
+from app.training import service
+from app.web.deps import AttemptDep, CatalogDep, ProviderDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api")
+
+
+class AttemptCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_id: str = Field(min_length=1, max_length=100)
+    name: str = Field(default="", max_length=80)
+    team: str = Field(default="", max_length=80)
+    event_code: str | None = Field(default=None, max_length=20)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+class ExecRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    command: str = Field(max_length=65536)
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    component: str = Field(max_length=64)
+    cause: str = Field(max_length=4000)
+
+
+@router.get("/scenarios")
+def list_scenarios(catalog: CatalogDep) -> list[dict[str, Any]]:
+    return [s.public() for s in catalog]
+
+
+@router.post("/attempts", status_code=201)
+def create_attempt(body: AttemptCreate, db: SessionDep, catalog: CatalogDep,
+                   provider: ProviderDep, settings: SettingsDep,
+                   request: Request) -> dict[str, Any]:
+    time_limit_s = None
+    if body.event_code:
+        event = events.get_event(db=db, code=body.event_code)
+        time_limit_s = event.duration_s
+        if body.scenario_id not in json.loads(event.scenario_ids):
+            raise service.TrainingError(
+                f"scenario {body.scenario_id!r} is not part of event {event.code}")
+        body.event_code = event.code
+    started = service.start_attempt(
+        db=db, catalog=catalog, provider=provider, scenario_id=body.scenario_id,
+        name=body.name, team=body.team, event_code=body.event_code, seed=body.seed,
+        browser_id=request.cookies.get("kd_browser", ""),
+        incident_age_s=settings.incident_age_s, time_limit_s=time_limit_s)
+    out = service.public(started.attempt).model_dump(mode="json")
+    return out | {"token": started.token}
+
+
+@router.get("/attempts/{attempt_id}")
+def read_attempt(attempt: AttemptDep) -> dict[str, Any]:
+    return service.public(attempt).model_dump(mode="json")
+
+
+@router.post("/attempts/{attempt_id}/exec")
+def exec_command(body: ExecRequest, attempt: AttemptDep, db: SessionDep, catalog: CatalogDep,
+                 provider: ProviderDep, settings: SettingsDep) -> dict[str, Any]:
+    result = service.run_command(db=db, catalog=catalog, provider=provider, attempt=attempt,
+                                 command=body.command, via="api",
+                                 max_length=settings.max_command_length)
+    return {"output": result.output, "exit_code": result.exit_code}
+
+
+@router.post("/attempts/{attempt_id}/hints")
+def next_hint(attempt: AttemptDep, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    return service.take_hint(db=db, catalog=catalog, attempt=attempt)
+
+
+@router.post("/attempts/{attempt_id}/answer")
+def submit_answer(body: AnswerRequest, attempt: AttemptDep, db: SessionDep,
+                  catalog: CatalogDep, settings: SettingsDep) -> dict[str, Any]:
+    return service.answer(db=db, catalog=catalog, attempt=attempt, component=body.component,
+                          cause=body.cause, lockout_after=settings.lockout_after_wrong,
+                          lockout_s=settings.lockout_s)
+
+
+@router.post("/attempts/{attempt_id}/verify")
+def verify_fix(attempt: AttemptDep, db: SessionDep, catalog: CatalogDep,
+               provider: ProviderDep) -> dict[str, Any]:
+    return service.verify(db=db, catalog=catalog, provider=provider, attempt=attempt)
+
+
+@router.post("/attempts/{attempt_id}/finish")
+def finish_attempt(attempt: AttemptDep, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    ended = service.finish(db=db, catalog=catalog, attempt=attempt)
+    return service.public(ended).model_dump(mode="json")
+
+
+@router.get("/attempts/{attempt_id}/debrief")
+def read_debrief(attempt: AttemptDep, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    return service.debrief(db=db, catalog=catalog, attempt=attempt)
+
+
+class EventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=120)
+    scenario_ids: list[str] = Field(min_length=1, max_length=50)
+    mode: str = "individual"
+    duration: int | None = Field(default=None, ge=60, le=24 * 3600)
+    hints: bool = True
+    leaderboard: bool = True
+
+
+@router.post("/events", status_code=201)
+def create_event(body: EventCreate, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    created = events.create_event(db=db, catalog=catalog, name=body.name,
+                                  scenario_ids=body.scenario_ids, mode=body.mode,
+                                  duration_s=body.duration, hints=body.hints,
+                                  leaderboard=body.leaderboard)
+    return {"code": created.event.code, "facilitator_token": created.facilitator_token}
+
+
+@router.get("/events/{code}/leaderboard")
+def read_leaderboard(code: str, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    event = events.get_event(db=db, code=code)
+    return events.leaderboard(db=db, catalog=catalog, event=event)

@@ -1,0 +1,62 @@
+"""Dependencies that make route signatures read like sentences (SessionDep, AttemptDep...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.catalog.loader import Catalog
+from app.config import Settings
+from app.db import get_engine
+from app.providers.sim.provider import SimProvider
+from app.training import service
+from app.training.models import Attempt
+
+COOKIE_PREFIX = "kd_attempt_"
+BROWSER_COOKIE = "kd_browser"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with Session(get_engine(request.app.state.settings.database_url)) as db:
+        yield db
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_catalog(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+def get_provider(request: Request) -> SimProvider:
+    return request.app.state.provider
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+ProviderDep = Annotated[SimProvider, Depends(get_provider)]
+
+
+def token_from(request: Request, attempt_id: str) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(COOKIE_PREFIX + attempt_id)
+
+
+def get_attempt(attempt_id: str, request: Request, db: SessionDep,
+                catalog: CatalogDep) -> Attempt:
+    """The attempt named in the path, if the caller holds its token (Bearer or page cookie)."""
+    attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+    service.authorize(attempt, token_from(request, attempt_id))
+    service.refresh(db=db, catalog=catalog, attempt=attempt)
+    db.commit()
+    return attempt
+
+
+AttemptDep = Annotated[Attempt, Depends(get_attempt)]

@@ -1,0 +1,180 @@
+"""Server-rendered pages (Jinja2 + htmx). One route serves a page or, for htmx, its fragment."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.training import service
+from app.training.service import COMPONENTS
+from app.web.deps import (
+    BROWSER_COOKIE,
+    COOKIE_PREFIX,
+    CatalogDep,
+    ProviderDep,
+    SessionDep,
+    SettingsDep,
+    token_from,
+)
+from app.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+YEAR = 365 * 24 * 3600
+
+
+def _browser_id(request: Request) -> str:
+    return request.cookies.get(BROWSER_COOKIE) or ""
+
+
+def _page(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if not _browser_id(request):
+        response.set_cookie(BROWSER_COOKIE, secrets.token_urlsafe(16), max_age=YEAR,
+                            httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+def _owned(request: Request, db: SessionDep, catalog: CatalogDep, attempt_id: str):  # noqa: ANN202
+    attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+    service.authorize(attempt, token_from(request, attempt_id))
+    service.refresh(db=db, catalog=catalog, attempt=attempt)
+    db.commit()
+    return attempt
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _redirect(request: Request, url: str) -> Response:
+    if _is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def catalog_page(request: Request, catalog: CatalogDep) -> Response:
+    scenarios = [s.public() for s in catalog]
+    return _page(request, "pages/catalog.html", {"scenarios": scenarios})
+
+
+@router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
+def briefing_page(scenario_id: str, request: Request, catalog: CatalogDep) -> Response:
+    if scenario_id not in catalog:
+        raise service.NotFound(f"There is no scenario called {scenario_id!r}.")
+    return _page(request, "pages/briefing.html",
+                 {"scenario": catalog.get(scenario_id).public()})
+
+
+@router.post("/scenarios/{scenario_id}/start")
+def start(scenario_id: str, request: Request, db: SessionDep, catalog: CatalogDep,
+          provider: ProviderDep, settings: SettingsDep,
+          name: Annotated[str, Form(max_length=80)] = "") -> Response:
+    browser_id = _browser_id(request) or secrets.token_urlsafe(16)
+    started = service.start_attempt(db=db, catalog=catalog, provider=provider,
+                                    scenario_id=scenario_id, name=name, browser_id=browser_id,
+                                    incident_age_s=settings.incident_age_s)
+    response = RedirectResponse(f"/attempts/{started.attempt.id}", status_code=303)
+    if not _browser_id(request):
+        response.set_cookie(BROWSER_COOKIE, browser_id, max_age=YEAR, httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+    response.set_cookie(COOKIE_PREFIX + started.attempt.id, started.token, max_age=7 * 24 * 3600,
+                        httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
+
+
+@router.get("/attempts/{attempt_id}", response_class=HTMLResponse)
+def play_page(attempt_id: str, request: Request, db: SessionDep,
+              catalog: CatalogDep) -> Response:
+    attempt = _owned(request, db, catalog, attempt_id)
+    if attempt.status != "active":
+        return RedirectResponse(f"/attempts/{attempt_id}/debrief", status_code=303)
+    scenario = catalog.get(attempt.scenario_id)
+    return _page(request, "pages/play.html", {
+        "attempt": attempt, "scenario": scenario.public(), "components": COMPONENTS,
+        "hints": service.hints_taken(db=db, catalog=catalog, attempt=attempt),
+        "deadline": service.aware(attempt.deadline).isoformat(),
+        "server_now": service.now().isoformat(),
+    })
+
+
+@router.post("/attempts/{attempt_id}/hints", response_class=HTMLResponse)
+def hint(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep) -> Response:
+    attempt = _owned(request, db, catalog, attempt_id)
+    error = ""
+    try:
+        service.take_hint(db=db, catalog=catalog, attempt=attempt)
+    except service.Conflict as err:
+        error = err.detail
+    if not _is_htmx(request):
+        return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+    scenario = catalog.get(attempt.scenario_id)
+    return templates.TemplateResponse(request, "partials/hints.html", {
+        "attempt": attempt, "scenario": scenario.public(), "error": error,
+        "hints": service.hints_taken(db=db, catalog=catalog, attempt=attempt)})
+
+
+@router.post("/attempts/{attempt_id}/answer", response_class=HTMLResponse)
+def answer(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep,
+           settings: SettingsDep, component: Annotated[str, Form(max_length=64)],
+           cause: Annotated[str, Form(max_length=4000)]) -> Response:
+    attempt = _owned(request, db, catalog, attempt_id)
+    try:
+        result = service.answer(db=db, catalog=catalog, attempt=attempt, component=component,
+                                cause=cause, lockout_after=settings.lockout_after_wrong,
+                                lockout_s=settings.lockout_s)
+    except (service.Locked, service.Conflict) as err:
+        result = {"correct": False, "feedback": err.detail, "locked": True}
+    except service.TrainingError as err:
+        result = {"correct": False, "feedback": err.detail}
+    if result.get("correct") or attempt.status != "active":
+        return _redirect(request, f"/attempts/{attempt_id}/debrief")
+    if not _is_htmx(request):
+        return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+    return templates.TemplateResponse(request, "partials/feedback.html", {"result": result})
+
+
+@router.post("/attempts/{attempt_id}/verify", response_class=HTMLResponse)
+def verify(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep,
+           provider: ProviderDep) -> Response:
+    attempt = _owned(request, db, catalog, attempt_id)
+    try:
+        result = service.verify(db=db, catalog=catalog, provider=provider, attempt=attempt)
+    except service.Conflict:
+        return _redirect(request, f"/attempts/{attempt_id}/debrief")
+    if not _is_htmx(request):
+        return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+    return templates.TemplateResponse(request, "partials/checks.html", {"result": result})
+
+
+@router.post("/attempts/{attempt_id}/finish")
+def finish(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep) -> Response:
+    attempt = _owned(request, db, catalog, attempt_id)
+    service.finish(db=db, catalog=catalog, attempt=attempt)
+    return _redirect(request, f"/attempts/{attempt_id}/debrief")
+
+
+@router.get("/attempts/{attempt_id}/debrief", response_class=HTMLResponse)
+def debrief_page(attempt_id: str, request: Request, db: SessionDep,
+                 catalog: CatalogDep) -> Response:
+    # Read-only and shareable by its link once the attempt has ended: nothing left to leak.
+    attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+    service.refresh(db=db, catalog=catalog, attempt=attempt)
+    db.commit()
+    if attempt.status == "active":
+        if token_from(request, attempt_id):
+            return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
+        raise service.Conflict("This attempt is still running; its debrief opens when it ends.")
+    data = service.debrief(db=db, catalog=catalog, attempt=attempt)
+    return _page(request, "pages/debrief.html", {"d": data, "attempt": attempt})
+
+
+@router.get("/me", response_class=HTMLResponse)
+def my_drills(request: Request, db: SessionDep, catalog: CatalogDep) -> Response:
+    attempts = service.history(db=db, browser_id=_browser_id(request))
+    titles = {s.id: s.title for s in catalog}
+    return _page(request, "pages/history.html", {"attempts": attempts, "titles": titles})

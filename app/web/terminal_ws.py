@@ -1,0 +1,126 @@
+"""The terminal WebSocket: line-mode protocol between xterm.js (static/js/terminal.js) and the
+twin's shell. JSON frames; see docs in static/js/terminal.js for the message types."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.db import get_engine
+from app.training import service
+from app.web.deps import COOKIE_PREFIX
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+MAX_FRAME = 65536
+
+BANNER = ("kubedrill: you are root on {node}. Investigate, fix what you can, then answer.\r\n"
+          "Type `help` for the commands this shell knows.\r\n")
+
+
+@router.websocket("/api/attempts/{attempt_id}/terminal")
+async def terminal(websocket: WebSocket, attempt_id: str) -> None:
+    app = websocket.app
+    token = websocket.query_params.get("token") or websocket.cookies.get(COOKIE_PREFIX + attempt_id)
+    engine = get_engine(app.state.settings.database_url)
+    with Session(engine) as db:
+        try:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            service.authorize(attempt, token)
+        except service.TrainingError as err:
+            await websocket.close(code=4403 if err.status_code == 403 else 4404,
+                                  reason=err.detail)
+            return
+    await websocket.accept()
+    ctx = {"catalog": app.state.catalog, "provider": app.state.provider,
+           "settings": app.state.settings}
+    try:
+        await _hello(websocket, engine, attempt_id, ctx)
+        while True:
+            raw = await websocket.receive_text()
+            if len(raw) > MAX_FRAME:
+                await websocket.send_json({"type": "error", "detail": "message too large"})
+                continue
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                await websocket.send_json({"type": "error", "detail": "invalid JSON"})
+                continue
+            if not isinstance(msg, dict):
+                continue
+            if not await _handle(websocket, engine, attempt_id, msg, ctx):
+                return
+    except WebSocketDisconnect:
+        return
+
+
+async def _hello(ws: WebSocket, engine, attempt_id: str, ctx: dict) -> None:  # noqa: ANN001
+    def hello() -> dict:
+        with Session(engine) as db:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            service.refresh(db=db, catalog=ctx["catalog"], attempt=attempt)
+            db.commit()
+            if attempt.status != "active":
+                return {"type": "ended", "detail": f"This attempt has ended ({attempt.status})."}
+            prompt, node = service.prompt(provider=ctx["provider"], attempt=attempt)
+            return {"type": "hello", "prompt": prompt, "node": node,
+                    "banner": BANNER.format(node=node)}
+
+    await ws.send_json(await run_in_threadpool(hello))
+
+
+async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) -> bool:  # noqa: ANN001
+    kind = msg.get("type")
+    if kind == "exec":
+        command = str(msg.get("command", ""))
+
+        def run() -> list[dict]:
+            with Session(engine) as db:
+                attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+                try:
+                    result = service.run_command(
+                        db=db, catalog=ctx["catalog"], provider=ctx["provider"],
+                        attempt=attempt, command=command, via="terminal",
+                        max_length=ctx["settings"].max_command_length)
+                except service.Conflict as err:
+                    return [{"type": "ended", "detail": err.detail}]
+                except service.TrainingError as err:
+                    return [{"type": "error", "detail": err.detail},
+                            {"type": "done", "exit_code": 1,
+                             "prompt": service.prompt(provider=ctx["provider"],
+                                                      attempt=attempt)[0]}]
+                prompt, _ = service.prompt(provider=ctx["provider"], attempt=attempt)
+                out: list[dict] = []
+                if result.output.startswith("\x1b[H\x1b[2J") or command.strip() == "clear":
+                    out.append({"type": "clear"})
+                elif result.output:
+                    out.append({"type": "output", "data": result.output})
+                out.append({"type": "done", "exit_code": result.exit_code, "prompt": prompt})
+                return out
+
+        try:
+            frames = await run_in_threadpool(run)
+        except Exception:  # noqa: BLE001 - a trainee's line must never kill the session
+            log.exception("terminal command failed: %r", command[:200])
+            frames = [{"type": "error", "detail": "internal error running that command"},
+                      {"type": "done", "exit_code": 1, "prompt": "# "}]
+        for frame in frames:
+            await ws.send_json(frame)
+        return frames[-1]["type"] != "ended"
+    if kind == "complete":
+        def complete() -> dict:
+            with Session(engine) as db:
+                attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+                line, items = service.complete(provider=ctx["provider"], attempt=attempt,
+                                               line=str(msg.get("line", ""))[:4096],
+                                               cursor=int(msg.get("cursor", 0) or 0))
+                return {"type": "completions", "line": line, "items": items[:200]}
+
+        await ws.send_json(await run_in_threadpool(complete))
+        return True
+    # interrupt and resize need no answer in line mode: commands return promptly.
+    return True
