@@ -36,8 +36,16 @@ def register(name: str, params: type[BaseModel], summary: str) -> Callable[[Inje
 
 
 def _load_modules() -> None:
-    # Importing the modules runs their @register decorators; done lazily to avoid cycles.
-    from app.faults import manifest_flag  # noqa: F401
+    # Importing every module of the package runs its @register decorator: a new fault type is
+    # one new file. Done lazily to avoid import cycles.
+    import importlib
+    import pkgutil
+
+    import app.faults as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name != "registry":
+            importlib.import_module(f"app.faults.{info.name}")
 
 
 def fault_types() -> dict[str, FaultType]:

@@ -719,8 +719,6 @@ class Awk:
                 self.rebuild(fields + [""] * (n - len(fields)))
                 return float(n)
             self.scope(name)[name] = value
-            if name == "FS" and False:
-                pass
         elif kind == "field":
             self.set_field(int(to_num(self.eval(target[1]))), to_str(value,
                                                                      self.vars["CONVFMT"]))
@@ -829,7 +827,451 @@ class Awk:
             if op == "%":
                 return math.fmod(a, b) if b else math.nan
             if op == "^":
+                if a < 0 and b != int(b):
+                    return math.nan
                 return float(a ** b) if abs(b) < 4096 else (math.inf if abs(a) > 1 else 0.0)
         except (OverflowError, ValueError, ZeroDivisionError):
             return math.inf
         raise AwkError(f"awk: internal: unknown operator {op}")
+
+    def builtin(self, name: str, args: list[Any]) -> Any:
+        fmt = self.vars["CONVFMT"]
+
+        def arg(k: int) -> Any:
+            return self.eval(args[k])
+
+        def sarg(k: int) -> str:
+            return to_str(arg(k), fmt)
+        if name == "length":
+            if not args:
+                return float(len(self.record))
+            if args[0][0] == "var" and isinstance(self.scope(args[0][1]).get(args[0][1]), dict):
+                return float(len(self.array(args[0][1])))
+            return float(len(sarg(0)))
+        if name == "substr":
+            text = sarg(0)
+            start = round_half(to_num(arg(1)))
+            length = round_half(to_num(arg(2))) if len(args) > 2 else len(text) + 1
+            start = max(start, 1)
+            return text[start - 1:max(start - 1, start - 1 + length)]
+        if name == "index":
+            return float(sarg(0).find(sarg(1)) + 1)
+        if name == "split":
+            text = sarg(0)
+            if len(args) > 2:
+                sep = args[2][1] if args[2][0] == "regex" else sarg(2)
+                parts = self.split(text, sep) if args[2][0] != "regex" else (
+                    self.regex(sep).split(text) if text else [])
+            else:
+                parts = self.split(text, to_str(self.vars["FS"]))
+            arr = self.array(args[1][1])
+            arr.clear()
+            for k, part in enumerate(parts, 1):
+                arr[str(k)] = StrNum(part)
+            return float(len(parts))
+        if name in ("sub", "gsub"):
+            return self.substitute(name == "gsub", args)
+        if name == "match":
+            pattern = args[1][1] if args[1][0] == "regex" else sarg(1)
+            m = self.regex(pattern).search(sarg(0))
+            self.vars["RSTART"] = float(m.start() + 1) if m else 0.0
+            self.vars["RLENGTH"] = float(m.end() - m.start()) if m else -1.0
+            return self.vars["RSTART"]
+        if name == "sprintf":
+            return self.format([self.eval(a) for a in args]) if args else ""
+        if name in ("tolower", "toupper"):
+            text = sarg(0)
+            return "".join((c.lower() if name == "tolower" else c.upper()) if c.isascii() else c
+                           for c in text)
+        if name == "int":
+            return float(math.trunc(to_num(arg(0)))) if math.isfinite(to_num(arg(0))) else \
+                to_num(arg(0))
+        if name in ("sqrt", "exp", "log", "sin", "cos"):
+            x = to_num(arg(0))
+            try:
+                return float(getattr(math, name)(x))
+            except (ValueError, OverflowError):
+                return math.nan if name != "exp" else math.inf
+        if name == "atan2":
+            return math.atan2(to_num(arg(0)), to_num(arg(1)))
+        if name == "rand":
+            return self.rng.random()
+        if name == "srand":
+            self.rng.seed(to_num(arg(0)) if args else 0)
+            return 0.0
+        if name == "system":
+            self.flush_pipes()
+            result = executor(self.inv).run_text(unlatin(sarg(0)))
+            self.out.append(latin(result.stdout))
+            self.err.append(latin(result.stderr))
+            return float(result.exit_code)
+        if name == "close":
+            self.flush_pipes(sarg(0))
+            return 0.0
+        return 0.0
+
+    def substitute(self, global_: bool, args: list[Any]) -> float:
+        pattern = args[0][1] if args[0][0] == "regex" else to_str(self.eval(args[0]))
+        rx = self.regex(pattern)
+        repl = to_str(self.eval(args[1]), self.vars["CONVFMT"])
+        target = args[2] if len(args) > 2 else ("field", ("num", 0.0))
+        text = to_str(self.eval(target), self.vars["CONVFMT"])
+        pieces, pos, count, prev_end = [], 0, 0, -1
+        for m in rx.finditer(text):
+            if m.start() == m.end() == prev_end:
+                continue
+            prev_end = m.end()
+            pieces.append(text[pos:m.start()])
+            pieces.append(re.sub(r"\\\\&|\\&|&", lambda r: {"\\\\&": "\\&", "\\&": "&"}.get(
+                r.group(), m.group()), repl))
+            pos = m.end()
+            count += 1
+            if not global_:
+                break
+        if count:
+            pieces.append(text[pos:])
+            self.assign(target, "".join(pieces))
+        return float(count)
+
+    def format(self, values: list[Any]) -> str:
+        fmt = to_str(values[0])
+        rest = values[1:]
+        out: list[str] = []
+        pos = 0
+        for m in re.finditer(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([cdiouxXeEfgGs%])", fmt):
+            out.append(fmt[pos:m.start()])
+            pos = m.end()
+            flags, width, prec, conv = m.groups()
+            if conv == "%":
+                out.append("%")
+                continue
+
+            def take() -> Any:
+                if not rest:
+                    raise AwkError("awk: run time error: not enough arguments passed to "
+                                   f"sprintf(\"{fmt}\")")
+                return rest.pop(0)
+            if width == "*":
+                width = str(int(to_num(take())))
+            if prec == "*":
+                prec = str(int(to_num(take())))
+            width = str(min(int(width), 1 << 16)) if width else ""
+            spec = "%" + flags + width + (f".{min(int(prec or 0), 1 << 16)}" if prec is not None
+                                          else "")
+            value = take()
+            if conv == "c":
+                text = chr(int(to_num(value)) & 0xFF) if is_numeric(value) and not isinstance(
+                    value, StrNum) else to_str(value)[:1]
+                out.append((spec + "s") % text)
+            elif conv == "s":
+                out.append((spec + "s") % to_str(value, self.vars["CONVFMT"]))
+            elif conv in "diouxX":
+                number = to_num(value)
+                whole = 0 if not math.isfinite(number) else int(number)
+                whole = max(-INT_MAX - 1, min(INT_MAX, whole)) if conv in "di" else whole
+                if conv in "ouxX" and whole < 0:
+                    whole &= (1 << 64) - 1
+                out.append((spec + {"i": "d", "u": "d"}.get(conv, conv)) % whole)
+            else:
+                out.append((spec + conv) % to_num(value))
+        out.append(fmt[pos:])
+        return "".join(out)
+
+    def call(self, name: str, args: list[Any]) -> Any:
+        if name not in self.prog["funcs"]:
+            raise AwkError(f"awk: function {name} never defined")
+        params, body = self.prog["funcs"][name]
+        if len(self.frames) >= MAX_CALL_DEPTH:
+            raise AwkError("awk: run time error: function call nesting too deep")
+        frame: dict[str, Any] = {}
+        for k, param in enumerate(params):
+            if k < len(args):
+                node = args[k]
+                if node[0] == "var" and isinstance(self.scope(node[1]).get(node[1]), dict):
+                    frame[param] = self.array(node[1])
+                else:
+                    frame[param] = self.eval(node)
+            else:
+                frame[param] = UNINIT
+        self.frames.append(frame)
+        try:
+            self.execute(body)
+        except _Return as ret:
+            return ret.value
+        finally:
+            self.frames.pop()
+        return UNINIT
+
+    def getline(self, var: Any, source: Any) -> float:
+        if source is not None:
+            name = to_str(self.eval(source))
+            try:
+                text = latin(decode(read_path(self.inv.session, unlatin(name))))
+            except VFSError:
+                return -1.0
+            readers = self.vars.setdefault("\0readers", {})
+            if name not in readers:
+                readers[name] = iter(self.records(text))
+            line = next(readers[name], None)
+            if line is None:
+                return 0.0
+            if var is None:
+                self.set_record(line)
+            else:
+                self.assign(var, StrNum(line))
+            return 1.0
+        line = next(self.reader, None)
+        if line is None:
+            return 0.0
+        self.vars["NR"] = to_num(self.vars["NR"]) + 1
+        self.vars["FNR"] = to_num(self.vars["FNR"]) + 1
+        if var is None:
+            self.set_record(line)
+        else:
+            self.assign(var, StrNum(line))
+        return 1.0
+
+    # statements
+    def execute(self, node: Any) -> None:
+        self.tick()
+        kind = node[0]
+        if kind == "block":
+            for stmt in node[1]:
+                self.execute(stmt)
+        elif kind == "expr":
+            self.eval(node[1])
+        elif kind in ("print", "printf"):
+            self.print_(node)
+        elif kind == "if":
+            if truthy(self.eval(node[1])):
+                self.execute(node[2])
+            elif node[3] is not None:
+                self.execute(node[3])
+        elif kind in ("while", "do", "for"):
+            self.loop(node)
+        elif kind == "forin":
+            for key in list(self.array(node[2])):
+                self.assign(("var", node[1]), StrNum(key))
+                try:
+                    self.execute(node[3])
+                except _Break:
+                    break
+                except _Continue:
+                    continue
+        elif kind == "break":
+            raise _Break()
+        elif kind == "continue":
+            raise _Continue()
+        elif kind in ("next", "nextfile"):
+            raise _Next()
+        elif kind == "exit":
+            raise _Exit(int(to_num(self.eval(node[1]))) if node[1] is not None else 0)
+        elif kind == "return":
+            raise _Return(self.eval(node[1]) if node[1] is not None else UNINIT)
+        elif kind == "delete":
+            arr = self.array(node[1])
+            if node[2] is None:
+                arr.clear()
+            else:
+                arr.pop(self.subscript(node[2]), None)
+
+    def loop(self, node: Any) -> None:
+        kind = node[0]
+        if kind == "for" and node[1] is not None:
+            self.eval(node[1])
+        first = kind == "do"
+        while True:
+            self.tick()
+            if not first:
+                cond = node[2] if kind == "for" else node[1] if kind == "while" else node[2]
+                if cond is not None and not truthy(self.eval(cond)):
+                    break
+            first = False
+            try:
+                self.execute(node[4] if kind == "for" else node[2] if kind == "while" else node[1])
+            except _Break:
+                break
+            except _Continue:
+                pass
+            if kind == "for" and node[3] is not None:
+                self.eval(node[3])
+
+    def print_(self, node: Any) -> None:
+        which, args, redirect = node
+        if which == "print":
+            ofmt = self.vars["OFMT"]
+            values = [self.eval(a) for a in args] if args else [StrNum(self.record)]
+            text = to_str(self.vars["OFS"]).join(to_str(v, ofmt) for v in values) + to_str(
+                self.vars["ORS"])
+        else:
+            if not args:
+                raise AwkError("awk: line 1: syntax error at or near printf")
+            text = self.format([self.eval(a) for a in args])
+        if redirect is None:
+            self.out.append(text)
+            return
+        how, target = redirect[0], unlatin(to_str(self.eval(redirect[1])))
+        if how == "|":
+            self.pipes.setdefault(target, []).append(text)
+        elif target in ("/dev/stdout", "-"):
+            self.out.append(text)
+        elif target == "/dev/stderr":
+            self.err.append(text)
+        else:
+            if how == ">>":
+                self.append_files.add(target)
+            self.files.setdefault(target, []).append(text)
+
+    def flush_pipes(self, only: str | None = None) -> None:
+        for cmd in list(self.pipes):
+            if only is not None and cmd != only:
+                continue
+            data = unlatin("".join(self.pipes.pop(cmd)))
+            result = executor(self.inv).run_text(cmd, data)
+            self.out.append(latin(result.stdout))
+            self.err.append(latin(result.stderr))
+
+    def records(self, text: str) -> list[str]:
+        rs = to_str(self.vars["RS"])
+        if rs == "\n":
+            lines = text.split("\n")
+            return lines[:-1] if lines and lines[-1] == "" else lines
+        if rs == "":
+            return [p.strip("\n") for p in re.split(r"\n\n+", text.strip("\n")) if p]
+        parts = text.split(rs) if len(rs) == 1 else self.regex(rs).split(text)
+        return parts[:-1] if parts and parts[-1] in ("", "\n") else parts
+
+    def run(self, operands: list[str]) -> int:
+        status = 0
+        try:
+            try:
+                for action in self.prog["begin"]:
+                    self.execute(action)
+                if self.prog["rules"] or self.prog["end"]:
+                    self.reader = self.input_records(operands)
+                    for record in self.reader:
+                        self.vars["NR"] = to_num(self.vars["NR"]) + 1
+                        self.vars["FNR"] = to_num(self.vars["FNR"]) + 1
+                        self.set_record(record)
+                        self.rules()
+            except _Exit as exc:
+                status = exc.code
+            try:
+                for action in self.prog["end"]:
+                    self.execute(action)
+            except _Exit as exc:
+                status = exc.code
+        finally:
+            self.flush_pipes()
+            self.write_files()
+        return status
+
+    def rules(self) -> None:
+        try:
+            for rule in self.prog["rules"]:
+                pattern, pattern2, action, _ = rule
+                if pattern2 is not None:
+                    if not rule[3]:
+                        if not truthy(self.eval(pattern)):
+                            continue
+                        rule[3] = True
+                    if truthy(self.eval(pattern2)):
+                        rule[3] = False
+                elif pattern is not None and not truthy(self.eval(pattern)):
+                    continue
+                if action is None:
+                    self.out.append(self.record + to_str(self.vars["ORS"]))
+                else:
+                    self.execute(action)
+        except _Next:
+            pass
+
+    def input_records(self, operands: list[str]) -> Any:
+        files = [o for o in operands if not re.fullmatch(r"[A-Za-z_]\w*=.*", o)]
+        for operand in operands if files else [*operands, "-"]:
+            m = re.fullmatch(r"([A-Za-z_]\w*)=(.*)", operand, re.S)
+            if m:
+                self.vars[m.group(1)] = StrNum(unescape(latin(m.group(2))))
+                continue
+            try:
+                text = self.inv.stdin if operand == "-" else decode(
+                    read_path(self.inv.session, operand))
+            except VFSError as exc:
+                raise AwkError(f"awk: cannot open {operand} ({exc})") from None
+            self.vars["FILENAME"] = StrNum(latin(operand if operand != "-" else ""))
+            self.vars["FNR"] = 0.0
+            yield from self.records(latin(text))
+
+    def write_files(self) -> None:
+        vfs, cwd = self.inv.session.vfs, self.inv.session.cwd
+        for name, chunks in self.files.items():
+            data = unlatin("".join(chunks))
+            try:
+                write_file(vfs, normpath(name, cwd), encode(data),
+                           append=name in self.append_files)
+            except VFSError as exc:
+                self.err.append(latin(f"awk: cannot open \"{name}\" for output ({exc})\n"))
+
+
+def round_half(x: float) -> int:
+    if not math.isfinite(x):
+        return 0 if x != x else (1 << 30 if x > 0 else -(1 << 30))
+    return int(math.floor(x + 0.5))
+
+
+USAGE = "usage: awk [-F value] [-v var=value] [--] 'program text' [file ...]\n" \
+        "usage: awk [-F value] [-v var=value] [-f program-file] [--] [file ...]\n"
+
+
+@command("awk", "mawk", "gawk", "nawk")
+def awk(inv: Invocation) -> Output:
+    args = list(inv.args)
+    fs: str | None = None
+    assigns: list[str] = []
+    sources: list[str] = []
+    while args and args[0].startswith("-") and args[0] != "-":
+        arg = args.pop(0)
+        if arg == "--":
+            break
+        flag, value = arg[:2], arg[2:]
+        if flag in ("-F", "-v", "-f") and not value:
+            if not args:
+                return Output("", f"awk: option requires an argument -- {flag[1]}\n{USAGE}", 2)
+            value = args.pop(0)
+        if flag == "-F":
+            fs = "\t" if value == "t" else unescape(value)
+        elif flag == "-v":
+            assigns.append(value)
+        elif flag == "-f":
+            try:
+                sources.append(decode(read_path(inv.session, value)))
+            except VFSError as exc:
+                return Output("", f"awk: couldn't open file {value} ({exc})\n", 2)
+        elif flag == "-W" or arg.startswith("--"):
+            if "version" in arg or (flag == "-W" and (value or (args and args[0] == "version"))):
+                return Output("mawk 1.3.4 20200120\nCopyright 2008-2019,2020, Thomas E. Dickey\n"
+                              "Copyright 1991-1996,2014, Michael D. Brennan\n\n")
+        else:
+            return Output("", f"awk: not an option: {arg}\n", 2)
+    if not sources:
+        if not args:
+            return Output("", USAGE, 2)
+        sources.append(args.pop(0))
+    machine: Awk | None = None
+    try:
+        prog = Parser(latin("\n".join(sources))).program()
+        machine = Awk(inv, prog)
+        if fs is not None:
+            machine.vars["FS"] = latin(fs)
+        for assign in assigns:
+            name, eq, value = assign.partition("=")
+            if not eq or not re.fullmatch(r"[A-Za-z_]\w*", name):
+                return Output("", f"awk: improper assignment: -v {assign}\n", 2)
+            machine.vars[name] = StrNum(unescape(latin(value)))
+        status = machine.run(args)
+        return Output(unlatin("".join(machine.out)), unlatin("".join(machine.err)), status)
+    except AwkError as exc:
+        partial = "".join(machine.out) if machine is not None else ""
+        return Output(unlatin(partial), unlatin(str(exc)) + "\n", 2)
+    except RecursionError:
+        return Output("", "awk: program too deeply nested\n", 2)
