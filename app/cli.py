@@ -15,7 +15,9 @@ app = typer.Typer(help="kubedrill: incident training for Kubernetes engineers.",
 scenarios_app = typer.Typer(help="List, lint and play scenarios.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
+stats_app = typer.Typer(help="Usage figures from the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(stats_app, name="stats")
 
 
 @app.command()
@@ -98,6 +100,26 @@ def scenarios_check(scenario_id: Annotated[str | None, typer.Argument()] = None)
         failed += bool(problems)
     if failed:
         raise typer.Exit(1)
+
+
+@stats_app.command("commands")
+def stats_commands() -> None:
+    """Commands trainees typed that the twin answered with `command not found`, per scenario."""
+    from sqlmodel import Session
+
+    from app.db import get_engine, upgrade
+    from app.training.stats import unknown_commands
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    with Session(get_engine(settings.database_url)) as db:
+        rows = unknown_commands(db)
+    if not rows:
+        typer.echo("no unknown commands recorded")
+        return
+    typer.echo(f"{'SCENARIO':32} {'COMMAND':24} COUNT")
+    for scenario, program, count in rows:
+        typer.echo(f"{scenario:32} {program:24} {count}")
 
 
 def main() -> None:

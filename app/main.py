@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +24,7 @@ from app.db import get_engine, upgrade
 from app.providers.sim.provider import SimProvider
 from app.training import service
 from app.web import api, pages, terminal_ws
+from app.web.security import SecurityHeaders
 from app.web.templating import templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.provider = SimProvider(settings.live_clusters_cached)
 
+    app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(terminal_ws.router)
     app.include_router(pages.router)
@@ -108,5 +111,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> Response:
+        """Ready when the database answers and at least one scenario is loaded."""
+        problems = []
+        try:
+            with Session(get_engine(settings.database_url)) as db:
+                db.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except Exception as err:  # noqa: BLE001 - any failure means not ready
+            problems.append(f"database: {err.__class__.__name__}")
+        if not len(app.state.catalog):
+            problems.append("no scenarios loaded")
+        status = 503 if problems else 200
+        return JSONResponse({"status": "ok" if not problems else "not ready",
+                             "problems": problems, "scenarios": len(app.state.catalog)},
+                            status_code=status)
 
     return app

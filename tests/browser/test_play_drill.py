@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -12,11 +13,15 @@ pytestmark = pytest.mark.browser
 
 
 def type_command(page, line: str) -> None:  # noqa: ANN001
+    """Type a line and wait for the next prompt (the command's output is then complete)."""
+    prompts = _buffer(page).count("root@kind-")
     page.locator("#terminal").click()
     page.keyboard.type(line)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#terminal').dataset.state === 'idle'",
-                           timeout=15000)
+    deadline = time.monotonic() + 15
+    while _buffer(page).count("root@kind-") <= prompts:
+        assert time.monotonic() < deadline, f"no prompt after {line!r}"
+        time.sleep(0.05)
 
 
 def terminal_text(page) -> str:  # noqa: ANN001
@@ -40,8 +45,7 @@ def test_a_trainee_plays_the_etcd_typo_drill_to_a_correct_answer(server: str, pa
     page.fill("#name", "Ana")
     page.get_by_role("button", name="Start the drill").click()
     page.wait_for_url(re.compile(r"/attempts/[0-9a-f]+$"))
-    page.wait_for_function("document.querySelector('#terminal').dataset.state === 'idle'",
-                           timeout=15000)
+    page.locator('#terminal[data-state="idle"]').wait_for(timeout=15000)
     assert re.match(r"\d\d:\d\d", page.locator("[data-countdown-value]").inner_text())
 
     type_command(page, "kubectl get nodes")

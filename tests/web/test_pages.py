@@ -122,3 +122,26 @@ def test_the_terminal_refuses_a_stranger(client: TestClient, settings) -> None: 
             raise AssertionError("a stranger got a terminal")
         except WebSocketDisconnect as err:
             assert err.code == 4403
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    r = client.get("/")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_template_has_inline_script() -> None:
+    from pathlib import Path
+
+    for path in Path("templates").rglob("*.html"):
+        for tag in re.findall(r"<script[^>]*>", path.read_text()):
+            assert "src=" in tag, f"{path}: inline <script> breaks the CSP"
+
+
+def test_readyz_reports_database_and_scenarios(client: TestClient) -> None:
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    assert r.json()["scenarios"] >= 1

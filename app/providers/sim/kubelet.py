@@ -8,6 +8,8 @@ real node (shared/ISSUE-NOTES.md, etcd-quorum-lost).
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,15 @@ def go_duration(seconds: float) -> str:
     if s < 60:
         return f"{s}s"
     return f"{s // 60}m{s % 60}s"
+
+
+# Every twin's nodes hold the same few manifests: parse each distinct text once per process.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=512)
+def _load_manifest(raw: bytes) -> Any:
+    return yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader
 
 
 @dataclass
@@ -91,7 +102,7 @@ class Kubelet:
         if digest in self.pods:
             return self.pods[digest]
         try:
-            doc = yaml.safe_load(raw)
+            doc = copy.deepcopy(_load_manifest(raw))  # the cached parse is shared: never mutate
             if not isinstance(doc, dict) or doc.get("kind") != "Pod":
                 raise ValueError("manifest is not a Pod")
             meta = doc.get("metadata") or {}

@@ -18,7 +18,7 @@ from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.sed import RegexError, compile_posix
 from app.providers.sim.vfs import VFSError, normpath
 
-MAX_STEPS = 2_000_000
+MAX_STEPS = 1_000_000
 MAX_STRING = 4 << 20
 MAX_CALL_DEPTH = 40
 INT_MAX = 2147483647
@@ -84,7 +84,7 @@ def num_str(d: float, fmt: str = "%.6g") -> str:
     try:
         return fmt % d
     except (TypeError, ValueError):
-        return "%.6g" % d
+        return f"{d:.6g}"
 
 
 def to_str(v: Any, fmt: str = "%.6g") -> str:
@@ -677,7 +677,7 @@ class Awk:
 
     def tick(self) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS or (self.steps % 4096 == 0 and
+        if self.steps > MAX_STEPS or (self.steps % 256 == 0 and
                                       time.monotonic() > self.deadline):
             raise AwkError("awk: run time error: program ran too long; stopped")
 
@@ -922,8 +922,7 @@ class Awk:
                 continue
             prev_end = m.end()
             pieces.append(text[pos:m.start()])
-            pieces.append(re.sub(r"\\\\&|\\&|&", lambda r: {"\\\\&": "\\&", "\\&": "&"}.get(
-                r.group(), m.group()), repl))
+            pieces.append(_awk_replacement(repl, m.group()))
             pos = m.end()
             count += 1
             if not global_:
@@ -1211,6 +1210,12 @@ class Awk:
                            append=name in self.append_files)
             except VFSError as exc:
                 self.err.append(latin(f"awk: cannot open \"{name}\" for output ({exc})\n"))
+
+
+def _awk_replacement(repl: str, matched: str) -> str:
+    """`&` is the match, `\\&` a literal ampersand, `\\\\&` a backslash and the match."""
+    return re.sub(r"\\\\&|\\&|&", lambda r: {"\\\\&": "\\" + matched, "\\&": "&"}.get(
+        r.group(), matched), repl)
 
 
 def round_half(x: float) -> int:

@@ -162,6 +162,14 @@ def getopt(prog: str, args: list[str], short: str,
     return opts, operands
 
 
+def to_int(text: str, prog: str, message: str, status: int = 1) -> int:
+    """int(text), or a UsageError printing `prog: message` (message may use {text})."""
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(fail(prog, message.format(text=text), status)) from None
+
+
 def shell_quote(value: str) -> str:
     if value and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", value):
         return value
@@ -252,7 +260,8 @@ def arith(expr: str, getvar: Callable[[str], str | None],
                 return _wrap(int(text, 16))
             return _wrap(int(text, 8) if text.startswith("0") and len(text) > 1 else int(text))
         except ValueError:
-            raise ArithError(f"{expr}: value too great for base (error token is \"{text}\")")
+            raise ArithError(f"{expr}: value too great for base (error token is \"{text}\")"
+                             ) from None
 
     def unary() -> int | str:
         nonlocal i
@@ -1120,9 +1129,12 @@ def watch(inv: Invocation) -> Output:
     if not args:
         return fail("watch", "no command specified\nUsage:\n watch [options] command", 1)
     text = " ".join(args)
+    try:
+        seconds = float(interval or 2)
+    except ValueError:
+        return fail("watch", f"failed to parse argument: '{interval}'")
     out = executor(inv).run_text(text)
-    return Output(f"Every {float(interval or 2):.1f}s: {text}\n\n" + out.stdout, out.stderr,
-                  out.exit_code)
+    return Output(f"Every {seconds:.1f}s: {text}\n\n" + out.stdout, out.stderr, out.exit_code)
 
 
 @command("bash", "sh")
@@ -1182,10 +1194,7 @@ def uname(inv: Invocation) -> Output:
         return exc.out
     keys = {k for k, _ in opts} or {"s"}
     info = UNAME | {"n": inv.session.node}
-    if "a" in keys:
-        order = "snrvmo"
-    else:
-        order = "".join(k for k in "snrvmpio" if k in keys)
+    order = "snrvmo" if "a" in keys else "".join(k for k in "snrvmpio" if k in keys)
     return Output(" ".join(info[k] for k in order) + "\n")
 
 

@@ -274,10 +274,13 @@ class _Lister:
             prefix = [p + s.rjust(width) + " " for p, s in zip(prefix, sizes, strict=True)]
         if "l" not in f:
             names = [p + self.name(e) for p, e in zip(prefix, entries, strict=True)]
-            if "1" in f or not self.tty:
-                if "C" not in f:
-                    return "".join(n + "\n" for n in names)
-            return _gnu_columns(names)
+            head = ""
+            if "s" in f and total:
+                count = sum(blocks_1k(e.node) for e in entries)
+                head = f"total {self.size_text(count * 1024, blocks=True)}\n"
+            if ("1" in f or not self.tty) and "C" not in f:
+                return head + "".join(n + "\n" for n in names)
+            return head + _gnu_columns(names)
         rows = [self.long_row(e) for e in entries]
         widths = [max((len(r[k]) for r in rows), default=0) for k in range(5)]
         lines = []
@@ -347,7 +350,7 @@ def _st_mode(node: Inode) -> int:
 
 
 STAT_DEFAULT = ("  File: %N\n  Size: %-10s\tBlocks: %-10b IO Block: %-6o %F\n"
-                "Device: %d,%D\tInode: %-11i Links: %h\n"
+                "Device: 0,52\tInode: %-11i Links: %h\n"
                 "Access: (%04a/%10.10A)  Uid: (%5u/%8U)   Gid: (%5g/%8G)\n"
                 "Access: %x\nModify: %y\nChange: %z\n Birth: %w\n")
 
@@ -685,7 +688,9 @@ def mkdir(inv: Invocation) -> Output:
     keys = dict(opts)
     if not operands:
         return fail("mkdir", "missing operand\nTry 'mkdir --help' for more information.")
-    mode = int(keys["m"], 8) if keys.get("m", "").isdigit() else 0o755
+    mode = parse_mode(keys["m"], 0o777, True) if "m" in keys else 0o755
+    if mode is None:
+        return fail("mkdir", f"invalid mode '{keys['m']}'")
     vfs, cwd = inv.session.vfs, inv.session.cwd
     out, err = [], []
     for arg in operands:

@@ -56,7 +56,7 @@ MAX_FUNC_DEPTH = 40  # deep enough for scripts, shallow enough for Python's stac
 MAX_VALUE = 4 << 20
 MAX_PRODUCED = 64 << 20
 MAX_LINE = 256 << 10
-TIME_BUDGET = 5.0
+TIME_BUDGET = 3.0
 SPECIAL_BUILTINS = ["read", "source", ".", "eval", "exec", "return", "break", "continue",
                     "local", "shift", "set", "declare", "typeset", "let", "command", "builtin"]
 
@@ -717,7 +717,8 @@ class Executor:
             return "" if missing else self.expand_one(arg)
         if op in (":?", "?"):
             if missing:
-                raise ExpansionError(f"{part.name}: {self.expand_one(arg) or 'parameter null or not set'}")
+                message = self.expand_one(arg) or "parameter null or not set"
+                raise ExpansionError(f"{part.name}: {message}")
             return value or ""
         return bi.param_op(value or "", op, self.expand_one(arg),
                            lambda e: bi.arith(e, self.getvar, self.setvar))

@@ -21,6 +21,7 @@ from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.vfs import VFSError, normpath
 
 MAX_STEPS = 1_000_000
+TIME_CHECK = 256  # steps between looks at the clock
 MAX_SPACE = 4 << 20
 CLASSES = {"alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z",
            "lower": "a-z", "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "xdigit": "0-9A-Fa-f",
@@ -66,7 +67,7 @@ def translate(pat: str, extended: bool, multiline: bool = False) -> str:
         if atom.inner_quant and not atom.quantified:
             atom.text = f"((?>{atom.inner}))"
         elif atom.quantified:
-            atom.text = f"(?:{atom.text})"
+            atom.text = f"(?>{atom.text})"
         atom.text += q
         atom.quantified = True
         stack[-1].has_quant = True
@@ -89,7 +90,8 @@ def translate(pat: str, extended: bool, multiline: bool = False) -> str:
         level = stack.pop()
         inner = "|".join([*level.branches, "".join(a.text for a in level.atoms)])
         closed += 1
-        stack[-1].atoms.append(_Atom(f"({inner})", inner_quant=level.has_quant, inner=inner))
+        risky = level.has_quant or bool(level.branches)  # ambiguity a quantifier multiplies
+        stack[-1].atoms.append(_Atom(f"({inner})", inner_quant=risky, inner=inner))
         stack[-1].has_quant |= level.has_quant
 
     def alternate() -> None:
@@ -364,6 +366,8 @@ class _Script:
         if c == "/" or c == "\\":
             if c == "\\":
                 self.i += 1
+            if self.i >= len(self.s) or self.s[self.i] in "\n\\":
+                raise self.error("unterminated address regex")
             delim = self.s[self.i]
             self.i += 1
             body = self.delimited(delim, "unterminated address regex")
@@ -669,7 +673,7 @@ class Sed:
                 while pc < len(self.cmds):
                     self.steps += 1
                     if self.steps > MAX_STEPS or len(ps) > MAX_SPACE or (
-                            self.steps % 4096 == 0 and time.monotonic() > self.deadline):
+                            self.steps % TIME_CHECK == 0 and time.monotonic() > self.deadline):
                         raise SedError("sed: couldn't re-allocate memory", 4)
                     c = self.cmds[pc]
                     self.at_last = last = idx >= len(lines)

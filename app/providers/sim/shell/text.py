@@ -19,10 +19,12 @@ from app.providers.sim.shell.builtins import (
     UsageError,
     decode,
     encode,
+    escapes,
     executor,
     fail,
     getopt,
     read_text,
+    to_int,
     write_file,
 )
 from app.providers.sim.shell.registry import Invocation, Output, command
@@ -102,7 +104,7 @@ def cat(inv: Invocation) -> Output:
         f |= {"v", "T"}
     out, err = [], []
     number, blank_run = 0, False
-    for name, text, error in inputs(inv, operands, lambda n, e: f"cat: {n}: {e}\n"):
+    for _name, text, error in inputs(inv, operands, lambda n, e: f"cat: {n}: {e}\n"):
         if text is None:
             err.append(error)
             continue
@@ -124,10 +126,14 @@ def cat(inv: Invocation) -> Output:
 
 def _legacy_count(args: list[str]) -> list[str]:
     """`head -5` / `tail -20` / `tail +3` are the old spelling of `-n 5` and friends."""
-    out = []
-    for arg in args:
-        m = re.fullmatch(r"-(\d+)([cl]?)", arg)
-        if m:
+    out: list[str] = []
+    for k, arg in enumerate(args):
+        m = re.fullmatch(r"[-+](\d+)([cl]?)", arg)
+        takes_value = k > 0 and args[k - 1] in ("-n", "-c", "--lines", "--bytes")
+        if m and not takes_value and (arg[0] == "-" or k == 0):
+            if arg[0] == "+":
+                out += ["-c" if m.group(2) == "c" else "-n", "+" + m.group(1)]
+                continue
             out += ["-c" if m.group(2) == "c" else "-n", m.group(1)]
         else:
             out.append(arg)
@@ -178,9 +184,8 @@ def _label(name: str) -> str:
 
 @command("tail")
 def tail(inv: Invocation) -> Output:
-    args = [a if not re.fullmatch(r"\+\d+", a) else f"-n+{a[1:]}" for a in inv.args]
     try:
-        opts, operands = getopt("tail", _legacy_count(args), "n:c:fFqvs:z", {
+        opts, operands = getopt("tail", _legacy_count(inv.args), "n:c:fFqvs:z", {
             "lines": ("n", True), "bytes": ("c", True), "follow": ("f", "optional"),
             "quiet": ("q", False), "silent": ("q", False), "verbose": ("v", False),
             "retry": ("r", False), "sleep-interval": ("s", True), "pid": ("p", True)})
@@ -273,8 +278,9 @@ def wc(inv: Invocation) -> Output:
             err.append(error)
             continue
         data = encode(text)
+        # -m counts bytes: in the POSIX locale of a kind node a character is a byte.
         counts = {"l": text.count("\n"), "w": len(data.split()), "c": len(data),
-                  "m": len(text), "L": max((len(ln.expandtabs(8)) for ln in
+                  "m": len(data), "L": max((len(ln.expandtabs(8)) for ln in
                                             text.split("\n")), default=0)}
         if name != "-":
             regular_total += len(data)
@@ -345,7 +351,11 @@ def diff(inv: Invocation) -> Output:
         return Output(f"Files {operands[0]} and {operands[1]} differ\n", "", 1)
     out: list[str] = []
     if "u" in keys or "U" in keys:
-        context = int(keys.get("U") or keys.get("u") or 3)
+        raw = keys.get("U") or keys.get("u") or "3"
+        if not raw.isdigit():
+            return Output("", f"diff: invalid context length '{raw}'\ndiff: Try 'diff --help' "
+                              "for more information.\n", 2)
+        context = int(raw)
         out += [f"--- {operands[0]}\t{_diff_time(inv, operands[0])}\n",
                 f"+++ {operands[1]}\t{_diff_time(inv, operands[1])}\n"]
         for group in matcher.get_grouped_opcodes(context):
@@ -373,7 +383,9 @@ def diff(inv: Invocation) -> Output:
 
 
 def _line(prefix: str, line: str) -> str:
-    return prefix + line if line.endswith("\n") else f"{prefix}{line}\n\\ No newline at end of file\n"
+    if line.endswith("\n"):
+        return prefix + line
+    return f"{prefix}{line}\n\\ No newline at end of file\n"
 
 
 def _nrange(a: int, b: int) -> str:
@@ -660,8 +672,8 @@ def _version_key(s: str) -> list[tuple[int, int | str]]:
 
 class _Key:
     def __init__(self, spec: str, global_opts: str) -> None:
-        m = re.fullmatch(r"(\d+)(?:\.(\d+))?([bdfgiMhnRrV]*)(?:,(\d+)(?:\.(\d+))?([bdfgiMhnRrV]*))?",
-                         spec)
+        opts = "[bdfgiMhnRrV]*"
+        m = re.fullmatch(rf"(\d+)(?:\.(\d+))?({opts})(?:,(\d+)(?:\.(\d+))?({opts}))?", spec)
         if not m or m.group(1) == "0":
             raise UsageError(fail("sort", f"invalid number at field start: invalid count at "
                                           f"start of '{spec}'", 2))
@@ -755,7 +767,7 @@ def sort(inv: Invocation) -> Output:
         return exc.out
     flags = {k for k, _ in opts}
     text_parts = []
-    for name, text, error in inputs(inv, operands, lambda n, e: f"sort: cannot read: {n}: {e}\n"
+    for _name, text, error in inputs(inv, operands, lambda n, e: f"sort: cannot read: {n}: {e}\n"
                                     if str(e) == "Is a directory" else f"sort: cannot read: "
                                     f"{n}: {e}\n"):
         if text is None:
@@ -817,12 +829,17 @@ def uniq(inv: Invocation) -> Output:
         text = read_text(inv, name)
     except VFSError as exc:
         return fail("uniq", f"{name}: {exc}")
-    skip_f, skip_c = int(values.get("f", 0)), int(values.get("s", 0))
-    width = int(values["w"]) if "w" in values else None
+    try:
+        skip_f = to_int(values.get("f", "0"), "uniq", "{text}: invalid number of fields to skip")
+        skip_c = to_int(values.get("s", "0"), "uniq", "{text}: invalid number of bytes to skip")
+        width = to_int(values["w"], "uniq", "{text}: invalid number of bytes to compare") \
+            if "w" in values else None
+    except UsageError as exc:
+        return exc.out
 
     def key(line: str) -> str:
         if skip_f:
-            line = re.sub(r"^([ \t]*[^ \t]+){%d}" % skip_f, "", line)
+            line = re.sub(rf"^([ \t]*[^ \t]+){{{skip_f}}}", "", line)
         line = line[skip_c:]
         line = line[:width] if width is not None else line
         return line.lower() if "i" in flags else line
@@ -843,7 +860,10 @@ def uniq(inv: Invocation) -> Output:
         out.append((f"{len(group):7d} " if "c" in flags else "") + group[0] + "\n")
     result = "".join(out)
     if len(operands) > 1:
-        write_file(inv.session.vfs, normpath(operands[1], inv.session.cwd), encode(result))
+        try:
+            write_file(inv.session.vfs, normpath(operands[1], inv.session.cwd), encode(result))
+        except VFSError as exc:
+            return fail("uniq", f"{operands[1]}: {exc}")
         return Output()
     return Output(result)
 
@@ -899,7 +919,7 @@ def cut(inv: Invocation) -> Output:
     def keep(i: int) -> bool:
         return any(lo <= i <= hi for lo, hi in ranges) != complement
     out, err = [], []
-    for name, text, error in inputs(inv, operands, lambda n, e: f"cut: {n}: {e}\n"):
+    for _name, text, error in inputs(inv, operands, lambda n, e: f"cut: {n}: {e}\n"):
         if text is None:
             err.append(error)
             continue
@@ -1049,9 +1069,12 @@ def base64_(inv: Invocation) -> Output:
             return Output("", "base64: invalid input\n", 1)
         return Output(decode(decoded))
     encoded = base64.b64encode(data).decode()
-    wrap = int(values.get("w", 76))
+    try:
+        wrap = to_int(values.get("w", "76"), "base64", "invalid wrap size: '{text}'")
+    except UsageError as exc:
+        return exc.out
     if wrap <= 0:
-        return Output(encoded + ("\n" if encoded else ""))
+        return Output(encoded)
     return Output("".join(encoded[i:i + wrap] + "\n" for i in range(0, len(encoded), wrap)))
 
 
@@ -1131,6 +1154,13 @@ def seq(inv: Invocation) -> Output:
                                "Try 'seq --help' for more information.")
     if not args:
         return fail("seq", "missing operand\nTry 'seq --help' for more information.")
+    if fmt:
+        plain = fmt.replace("%%", "")
+        directives = re.findall(r"%[-+ #0'\d.]*[aAeEfFgG]", plain)
+        if not directives or plain.count("%") != len(directives):
+            return fail("seq", f"format '{fmt}' has no % directive")
+        if len(directives) > 1:
+            return fail("seq", f"format '{fmt}' has too many % directives")
     if len(args) > 3:
         return fail("seq", f"extra operand '{args[3]}'\nTry 'seq --help' for more information.")
     try:
@@ -1212,7 +1242,7 @@ def xargs(inv: Invocation) -> Output:
     replace = values.get("I", values.get("i"))
     if replace is not None and replace == "":
         replace = "{}"
-    delim = "\0" if "0" in values else (values["d"].encode().decode("unicode_escape")
+    delim = "\0" if "0" in values else (escapes(values["d"], echo_style=False)[0][:1] or "\n"
                                         if "d" in values else None)
     if replace is not None:
         items = [ln for ln in text.split("\n") if ln.strip()] if delim is None else \
@@ -1220,7 +1250,14 @@ def xargs(inv: Invocation) -> Output:
         batches = [[a.replace(replace, item) for a in argv] for item in items]
     else:
         items = _xargs_items(text, delim)
-        per = int(values.get("n") or values.get("L") or 0) or max(1, len(items))
+        try:
+            per = to_int(values.get("n") or values.get("L") or "0", "xargs",
+                         "invalid number \"{text}\" for -n option")
+        except UsageError as exc:
+            return exc.out
+        if per < 0 or ("n" in values and per == 0):
+            return fail("xargs", "value for -n option should be >= 1")
+        per = per or max(1, len(items))
         batches = [argv + items[i:i + per] for i in range(0, len(items), per)] or (
             [] if "r" in values else [list(argv)])
     out, err, status = [], [], 0

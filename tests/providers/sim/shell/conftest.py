@@ -155,3 +155,19 @@ def real(tmp_path: Path) -> Iterator[Callable[..., subprocess.CompletedProcess[s
                               env=env, timeout=10)
 
     yield run
+
+
+def put(session: ShellSession, files: dict[str, str], directory: str = "/data",
+        mtime: float = OLD) -> None:
+    """Write `files` into the session's node under `directory` and cd there."""
+    vfs = session.vfs
+    vfs.mkdir(directory, parents=True)
+    saved = vfs.now
+    vfs.now = mtime
+    for name, content in files.items():
+        path = f"{directory}/{name}"
+        parent = path.rsplit("/", 1)[0]
+        vfs.mkdir(parent, parents=True)
+        vfs.write(path, content.encode())
+    vfs.now = saved
+    session.cwd = directory
