@@ -24,6 +24,7 @@ from app.db import get_engine, upgrade
 from app.providers.sim.provider import SimProvider
 from app.training import service
 from app.web import api, pages, terminal_ws
+from app.web import events as events_web
 from app.web.security import SecurityHeaders
 from app.web.templating import templates
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(terminal_ws.router)
+    app.include_router(events_web.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 

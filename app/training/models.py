@@ -33,6 +33,9 @@ class Attempt(SQLModel, table=True):
     name: str = ""
     team: str = ""
     event_code: str | None = Field(default=None, index=True)
+    rejoin_hash: str = ""  # events: a personal code to resume this attempt from another device
+    paused_s: float = 0.0  # clock time stopped by a facilitator's pause (not counted)
+    hold_since: datetime | None = None  # the clock is stopped (event paused) since then
     provider: str = "sim"
     status: str = Field(default="active", index=True)  # active|solved|gave_up|expired
     started_at: datetime
@@ -83,6 +86,7 @@ class AttemptPublic(SQLModel):
     id: str
     scenario_id: str
     status: str
+    paused: bool = False
     started_at: datetime
     deadline: datetime
     elapsed_s: float

@@ -149,12 +149,38 @@ def authorize(attempt: Attempt, token: str | None) -> None:
 
 
 def elapsed_s(attempt: Attempt) -> float:
+    """Clock time used: wall time since start minus every facilitator pause."""
     end = aware(attempt.ended_at) if attempt.ended_at else now()
-    return max(0.0, (end - aware(attempt.started_at)).total_seconds())
+    if attempt.hold_since is not None and not attempt.ended_at:
+        end = aware(attempt.hold_since)
+    used = (end - aware(attempt.started_at)).total_seconds() - attempt.paused_s
+    return max(0.0, used)
+
+
+def hold(attempt: Attempt, at: datetime) -> None:
+    """Stop this attempt's clock (a facilitator paused the event)."""
+    if attempt.status == "active" and attempt.hold_since is None:
+        attempt.hold_since = at
+
+
+def release(attempt: Attempt, at: datetime) -> None:
+    """Restart the clock: the deadline moves by the length of the pause."""
+    if attempt.hold_since is None:
+        return
+    paused = max(0.0, (at - aware(attempt.hold_since)).total_seconds())
+    attempt.paused_s += paused
+    attempt.deadline = aware(attempt.deadline) + timedelta(seconds=paused)
+    attempt.hold_since = None
+
+
+def extend(attempt: Attempt, seconds: int) -> None:
+    if attempt.status == "active":
+        attempt.deadline = aware(attempt.deadline) + timedelta(seconds=seconds)
 
 
 def public(attempt: Attempt) -> AttemptPublic:
     return AttemptPublic(id=attempt.id, scenario_id=attempt.scenario_id, status=attempt.status,
+                         paused=attempt.hold_since is not None,
                          started_at=aware(attempt.started_at), deadline=aware(attempt.deadline),
                          elapsed_s=round(elapsed_s(attempt), 1), hints_taken=attempt.hints_taken,
                          score=attempt.score, name=attempt.name, team=attempt.team,
@@ -163,7 +189,8 @@ def public(attempt: Attempt) -> AttemptPublic:
 
 def refresh(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
     """End the attempt if its deadline passed; the clock is the server's, not the browser's."""
-    if attempt.status == "active" and now() >= aware(attempt.deadline):
+    if attempt.status == "active" and attempt.hold_since is None \
+            and now() >= aware(attempt.deadline):
         _end(db=db, catalog=catalog, attempt=attempt, status="expired",
              at=aware(attempt.deadline))
     return attempt
@@ -173,6 +200,8 @@ def require_active(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
     refresh(db=db, catalog=catalog, attempt=attempt)
     if attempt.status != "active":
         raise Conflict(f"the attempt has ended ({attempt.status})")
+    if attempt.hold_since is not None:
+        raise Conflict("the facilitator has paused the event: the clock is stopped")
 
 
 # --- the cluster -------------------------------------------------------------------------
@@ -347,6 +376,7 @@ def finish(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
 
 
 def _end(*, db: Session, catalog: Catalog, attempt: Attempt, status: str, at: datetime) -> None:
+    release(attempt, at)  # a pause in progress is not time used
     attempt.status = status
     attempt.ended_at = at
     scenario = catalog.get(attempt.scenario_id)
@@ -359,6 +389,7 @@ def _end(*, db: Session, catalog: Catalog, attempt: Attempt, status: str, at: da
 def sweep_expired(*, db: Session, catalog: Catalog) -> int:
     """End every active attempt whose deadline passed (run periodically by the server)."""
     due = db.exec(select(Attempt).where(Attempt.status == "active",
+                                        Attempt.hold_since.is_(None),  # type: ignore[union-attr]
                                         Attempt.deadline <= now())).all()
     for attempt in due:
         with attempt_lock(attempt.id):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.events import service as events
 from app.training import service
-from app.web.deps import AttemptDep, CatalogDep, ProviderDep, SessionDep, SettingsDep
+from app.web.deps import (
+    AttemptDep,
+    CatalogDep,
+    ProviderDep,
+    SessionDep,
+    SettingsDep,
+    facilitator_token,
+)
 
 router = APIRouter(prefix="/api")
 
@@ -47,19 +54,19 @@ def list_scenarios(catalog: CatalogDep) -> list[dict[str, Any]]:
 def create_attempt(body: AttemptCreate, db: SessionDep, catalog: CatalogDep,
                    provider: ProviderDep, settings: SettingsDep,
                    request: Request) -> dict[str, Any]:
-    time_limit_s = None
     if body.event_code:
         event = events.get_event(db=db, code=body.event_code)
-        time_limit_s = event.duration_s
-        if body.scenario_id not in json.loads(event.scenario_ids):
-            raise service.TrainingError(
-                f"scenario {body.scenario_id!r} is not part of event {event.code}")
-        body.event_code = event.code
+        joined = events.join(db=db, catalog=catalog, provider=provider, event=event,
+                             name=body.name, team=body.team, scenario_id=body.scenario_id,
+                             browser_id=request.cookies.get("kd_browser", ""),
+                             incident_age_s=settings.incident_age_s, seed=body.seed)
+        out = service.public(joined.attempt).model_dump(mode="json")
+        return out | {"token": joined.token, "rejoin_code": joined.rejoin_code}
     started = service.start_attempt(
         db=db, catalog=catalog, provider=provider, scenario_id=body.scenario_id,
-        name=body.name, team=body.team, event_code=body.event_code, seed=body.seed,
+        name=body.name, team=body.team, seed=body.seed,
         browser_id=request.cookies.get("kd_browser", ""),
-        incident_age_s=settings.incident_age_s, time_limit_s=time_limit_s)
+        incident_age_s=settings.incident_age_s)
     out = service.public(started.attempt).model_dump(mode="json")
     return out | {"token": started.token}
 
@@ -80,6 +87,8 @@ def exec_command(body: ExecRequest, attempt: AttemptDep, db: SessionDep, catalog
 
 @router.post("/attempts/{attempt_id}/hints")
 def next_hint(attempt: AttemptDep, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    if not events.hints_allowed(db, attempt):
+        raise service.Conflict("hints are turned off for this event")
     return service.take_hint(db=db, catalog=catalog, attempt=attempt)
 
 
@@ -113,22 +122,38 @@ class EventCreate(BaseModel):
 
     name: str = Field(max_length=120)
     scenario_ids: list[str] = Field(min_length=1, max_length=50)
-    mode: str = "individual"
-    duration: int | None = Field(default=None, ge=60, le=24 * 3600)
+    mode: str = "individual"  # individual | teams
+    choice: str = "order"  # order | pick
+    duration: int | None = Field(default=None, ge=60, le=24 * 3600)  # seconds
     hints: bool = True
     leaderboard: bool = True
+    start: str = "now"  # now | later (the facilitator starts it) | an ISO 8601 time
 
 
 @router.post("/events", status_code=201)
 def create_event(body: EventCreate, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    starts_at = None
+    if body.start not in ("now", "later"):
+        try:
+            starts_at = datetime.fromisoformat(body.start)
+        except ValueError:
+            raise service.TrainingError("start must be 'now', 'later' or an ISO 8601 time"
+                                        ) from None
+        if starts_at.tzinfo is None:
+            starts_at = starts_at.replace(tzinfo=UTC)
     created = events.create_event(db=db, catalog=catalog, name=body.name,
                                   scenario_ids=body.scenario_ids, mode=body.mode,
                                   duration_s=body.duration, hints=body.hints,
-                                  leaderboard=body.leaderboard)
+                                  leaderboard=body.leaderboard, choice=body.choice,
+                                  starts_at=starts_at, start_now=body.start == "now")
     return {"code": created.event.code, "facilitator_token": created.facilitator_token}
 
 
 @router.get("/events/{code}/leaderboard")
-def read_leaderboard(code: str, db: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+def read_leaderboard(code: str, request: Request, db: SessionDep,
+                     catalog: CatalogDep) -> dict[str, Any]:
     event = events.get_event(db=db, code=code)
+    if not event.leaderboard and event.status != "ended":
+        # Hidden from participants until the end; the facilitator always sees it.
+        events.authorize_facilitator(event, facilitator_token(request, event.code))
     return events.leaderboard(db=db, catalog=catalog, event=event)

@@ -16,6 +16,7 @@ from app.training import service
 from app.training.models import Attempt
 
 COOKIE_PREFIX = "kd_attempt_"
+FACILITATOR_PREFIX = "kd_facilitator_"
 BROWSER_COOKIE = "kd_browser"
 
 
@@ -47,6 +48,13 @@ def token_from(request: Request, attempt_id: str) -> str | None:
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return request.cookies.get(COOKIE_PREFIX + attempt_id)
+
+
+def facilitator_token(request: Request, code: str) -> str | None:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.cookies.get(FACILITATOR_PREFIX + code.upper())
 
 
 def get_attempt(attempt_id: str, request: Request, db: SessionDep,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.events import service as events
 from app.training import service
 from app.training.service import COMPONENTS
 from app.web.deps import (
@@ -94,8 +95,11 @@ def play_page(attempt_id: str, request: Request, db: SessionDep,
     if attempt.status != "active":
         return RedirectResponse(f"/attempts/{attempt_id}/debrief", status_code=303)
     scenario = catalog.get(attempt.scenario_id)
+    event = events.event_of(db, attempt)
     return _page(request, "pages/play.html", {
         "attempt": attempt, "scenario": scenario.public(), "components": COMPONENTS,
+        "show_leaderboard": bool(event and event.leaderboard),
+        "hints_allowed": event is None or event.hints,
         "hints": service.hints_taken(db=db, catalog=catalog, attempt=attempt),
         "deadline": service.aware(attempt.deadline).isoformat(),
         "server_now": service.now().isoformat(),
@@ -107,6 +111,8 @@ def hint(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep)
     attempt = _owned(request, db, catalog, attempt_id)
     error = ""
     try:
+        if not events.hints_allowed(db, attempt):
+            raise service.Conflict("hints are turned off for this event")
         service.take_hint(db=db, catalog=catalog, attempt=attempt)
     except service.Conflict as err:
         error = err.detail
@@ -115,6 +121,7 @@ def hint(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep)
     scenario = catalog.get(attempt.scenario_id)
     return templates.TemplateResponse(request, "partials/hints.html", {
         "attempt": attempt, "scenario": scenario.public(), "error": error,
+        "hints_allowed": events.hints_allowed(db, attempt),
         "hints": service.hints_taken(db=db, catalog=catalog, attempt=attempt)})
 
 

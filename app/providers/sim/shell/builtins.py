@@ -1015,6 +1015,9 @@ def exit_(inv: Invocation) -> Output:
         elif back[1] == "ssh":
             ex.io.err.append(f"logout\nConnection to {back[0]} closed.\n")
         else:
+            if back[1] == "bash":
+                level = int(inv.session.env.get("SHLVL", "2") or 2)
+                inv.session.env["SHLVL"] = str(max(1, level - 1))
             ex.io.err.append("exit\n")
     raise ShellExit(status)
 
@@ -1090,8 +1093,11 @@ def passthrough(inv: Invocation) -> Output:
         flag = args.pop(0)
         if flag in ("-u", "-g", "-n") and inv.argv[0] in ("sudo", "nice") and args:
             args.pop(0)
-    if not args:
-        if inv.argv[0] == "sudo" and any(a in ("-i", "-s") for a in inv.args):
+    if not args or (inv.argv[0] == "sudo" and args in (["su"], ["su", "-"], ["bash"])):
+        if inv.argv[0] == "sudo" and (any(a in ("-i", "-s") for a in inv.args) or args):
+            _nested_shell(inv)
+            if "-i" in inv.args or args[-1:] == ["-"]:
+                inv.session.cwd = "/root"
             return Output()
         return fail(inv.argv[0], "missing operand" if inv.argv[0] != "sudo" else
                     "a command is required")
@@ -1156,7 +1162,15 @@ def bash(inv: Invocation) -> Output:
         return executor(inv).run_text(text, inv.stdin, args[1:])
     if inv.stdin:
         return executor(inv).run_text(inv.stdin)
+    _nested_shell(inv)
     return Output()
+
+
+def _nested_shell(inv: Invocation) -> None:
+    """`bash`, `sudo -i`: a shell inside the shell, which `exit` leaves without logging out."""
+    session = inv.session
+    session.hops.append((session.node, session.cwd, "bash"))
+    session.env["SHLVL"] = str(int(session.env.get("SHLVL", "1") or 1) + 1)
 
 
 @command("hostname")

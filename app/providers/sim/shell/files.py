@@ -1232,7 +1232,7 @@ class _Find:
             self.evaluate(visit)
 
     def evaluate(self, visit: _Visit) -> None:
-        executor(self.inv).tick()
+        executor(self.inv).check_time()
         if self.expr(visit) and not self.has_action:
             self.out.append(visit.shown + "\n")
 

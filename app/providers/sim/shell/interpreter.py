@@ -145,6 +145,10 @@ def run_line(session: ShellSession, line: str) -> Output:
     except RecursionError:
         ex.io.err.append("bash: maximum nesting level exceeded\n")
         status = 2
+    except Exception:  # a shell bug must cost the trainee one line, not the server a request
+        log.exception("shell line %r failed", line[:200])
+        ex.io.err.append("bash: internal error\n")
+        status = 1
     finally:
         session.executor = previous
     return _finish("".join(ex.io.out), "".join(ex.io.err), status)
@@ -180,6 +184,7 @@ class Executor:
 
     def call(self, argv: list[str], stdin: str = "", env: dict[str, str] | None = None) -> Output:
         """Run argv as one command (no expansion) and capture what it prints."""
+        self.tick()
         return self._capture(lambda: self.invoke(argv, Stdin(stdin), env or {}))
 
     def run_text(self, text: str, stdin: str = "", args: list[str] | None = None) -> Output:
@@ -203,6 +208,9 @@ class Executor:
         self.commands += 1
         if self.commands > MAX_COMMANDS:
             raise Abort(f"bash: too many commands in one line (limit {MAX_COMMANDS}); stopped\n")
+        self.check_time()
+
+    def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise Abort("bash: line took too long; stopped\n")
 
@@ -518,10 +526,11 @@ class Executor:
                                    for p in parse_dquoted(body))
                 stdin = Stdin(body) if fd == 0 else stdin
                 continue
+            if r.op == "<<<":  # a here-string is one word: no splitting, no globbing
+                stdin = Stdin(self.expand_one(r.target) + "\n")
+                continue
             target = self.expand_one(r.target, redirect=True)
-            if r.op == "<<<":
-                stdin = Stdin(target + "\n")
-            elif r.op in (">&", "<&") and (target.isdigit() or target == "-"):
+            if r.op in (">&", "<&") and (target.isdigit() or target == "-"):
                 if target == "-":
                     fds[fd] = ("null", "")
                 elif int(target) in fds and fd in (1, 2):

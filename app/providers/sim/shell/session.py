@@ -6,6 +6,7 @@ imported here so that creating a session is enough to have every command registe
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -123,6 +124,9 @@ class ShellSession:
     def _enter(self, node: str, cwd: str) -> None:
         self.node = node
         self.cwd = cwd
+        # Writes on the new node get the twin's time; a host without a clock still hops.
+        with contextlib.suppress(Exception):
+            self.vfs.now = self.host.now()
         self.env["HOSTNAME"] = node
         self.env["PWD"] = cwd
         if "control-plane" in node:

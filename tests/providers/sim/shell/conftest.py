@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -135,26 +131,6 @@ def session(host: FakeHost) -> ShellSession:
 @pytest.fixture
 def sh(session: ShellSession) -> Callable[[str], Output]:
     return session.run
-
-
-@pytest.fixture
-def real(tmp_path: Path) -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
-    """Runs a real GNU tool in a scratch directory, for golden comparisons."""
-
-    def run(argv: list[str], stdin: str = "", files: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
-        for name, content in (files or {}).items():
-            path = tmp_path / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
-        if shutil.which(argv[0]) is None:
-            pytest.skip(f"{argv[0]} not installed on this host")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "TZ": "UTC",
-               "COLUMNS": "80"}
-        return subprocess.run(argv, input=stdin, capture_output=True, text=True, cwd=tmp_path,
-                              env=env, timeout=10)
-
-    yield run
 
 
 def put(session: ShellSession, files: dict[str, str], directory: str = "/data",

@@ -224,3 +224,38 @@ def test_date(session: ShellSession) -> None:
     assert session.run("date -d '1 hour ago' '+%H:%M'").stdout == "23:51\n"
     assert session.run("date -R").stdout == "Wed, 26 Nov 2025 00:51:09 +0000\n"
     assert session.run("date -d bogus").stderr == "date: invalid date 'bogus'\n"
+
+
+PODS_JSON = (
+    '{"apiVersion":"v1","items":[{"metadata":{"name":"etcd-kind","namespace":"kube-system",'
+    '"labels":{"tier":"control-plane"}},"status":{"phase":"Running","containerStatuses":'
+    '[{"name":"etcd","ready":false,"restartCount":12}]}},{"metadata":{"name":"web-1",'
+    '"namespace":"shop"},"status":{"phase":"Pending","containerStatuses":[{"name":"web",'
+    '"ready":true,"restartCount":0}]}}],"data":{"token":"aGVsbG8="}}\n')
+JQ_CASES = [
+    ".", ".items[0].metadata.name", ".items[].metadata.name", "-r .items[].metadata.name",
+    "-c '.items[] | {name: .metadata.name, phase: .status.phase}'", "'.items | length'",
+    "'.items[] | select(.status.phase != \"Running\") | .metadata.name'",
+    "-r '.data.token | @base64d'", "'[.items[].status.containerStatuses[].restartCount] | add'",
+    "'.items | map(.metadata.namespace) | unique'", "keys", "'.items[0].metadata | to_entries'",
+    "-r '.items[] | \"\\(.metadata.name)\\t\\(.status.phase)\"'",
+    "'.items[1].metadata.labels.tier // \"none\"'", ".foo.bar", ".items.name",
+    "-r '.items[] | [.metadata.name, .status.phase] | @tsv'",
+    "'.items | sort_by(.metadata.name) | .[0].metadata.name'", "'del(.items) | keys'",
+    "'.items[0].status.phase |= ascii_downcase | .items[0].status.phase'",
+    "'reduce .items[] as $i (0; . + 1)'", "-S .data", "-e .nothing",
+    "'.items | group_by(.status.phase) | map(length)'", "'1 / 3, 10 / 2, 2.5 * 2, -1'",
+    "'.items[0].metadata.name | split(\"-\")'", "'if .items then \"yes\" else \"no\" end'",
+]
+
+
+@pytest.mark.parametrize("args", JQ_CASES)
+def test_jq_matches_jq_1_6(tmp_path: Path, session: ShellSession, args: str) -> None:
+    if shutil.which("jq") is None:
+        pytest.skip("jq not installed on this host")
+    (tmp_path / "pods.json").write_text(PODS_JSON)
+    put(session, {"pods.json": PODS_JSON})
+    expected = _real(tmp_path, f"jq {args} pods.json")
+    got = session.run(f"jq {args} pods.json")
+    assert (got.stdout, got.stderr, got.exit_code) == (
+        expected.stdout, expected.stderr.replace("pods.json", "pods.json"), expected.returncode)
