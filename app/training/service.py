@@ -255,6 +255,61 @@ def run_command(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
         return result
 
 
+EDITOR_LIMIT = 1024 * 1024
+
+
+def open_for_edit(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,
+                  path: str, via: str = "terminal") -> tuple[str, str, str]:
+    """(absolute path, node, text) of a file to edit in the browser; new files start empty."""
+    from app.providers.sim.vfs import VFSError, normpath
+
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        cluster = load_cluster(provider, attempt)
+        session = _session(attempt, cluster, via)
+        real = normpath(path, session.cwd)
+        vfs = session.vfs
+        try:
+            data = vfs.read(real) if vfs.exists(real) else b""
+        except VFSError as err:
+            raise TrainingError(f"{path}: {err}") from None
+        if len(data) > EDITOR_LIMIT:
+            raise TrainingError(f"{path}: too large for the editor; use sed -i")
+        return real, session.node, data.decode("utf-8", errors="replace")
+
+
+def save_from_editor(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,
+                     path: str, content: str | None, editor: str, via: str = "terminal") -> str:
+    """Write the editor's text back through the node's files (as `sed -i` would) and record
+    the command; `content=None` is a cancelled edit. Returns what the terminal prints."""
+    from app.providers.sim.vfs import VFSError
+
+    if content is not None and len(content.encode()) > EDITOR_LIMIT:
+        raise TrainingError("file too large")
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        cluster = load_cluster(provider, attempt)
+        session = _session(attempt, cluster, via)
+        message = ""
+        if content is not None:
+            try:
+                session.vfs.now = cluster.t
+                session.vfs.write(path, content.encode())
+            except VFSError as err:
+                raise TrainingError(f"{path}: {err}") from None
+            cluster.settle()
+            message = f'"{path}" {len(content.splitlines())}L, {len(content.encode())}B written\n'
+        db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
+                             node=session.node, command=f"{editor} {path}"
+                             + ("" if content is not None else "  # not saved"),
+                             exit_code=0))
+        save_cluster(db, provider, attempt, cluster)
+        db.commit()
+        return message
+
+
 def prompt(*, provider: SimProvider, attempt: Attempt, via: str = "terminal") -> tuple[str, str]:
     cluster = load_cluster(provider, attempt)
     session = _session(attempt, cluster, via)

@@ -275,7 +275,8 @@ async def feed(code: str, kind: str, request: Request) -> Response:
                 ev = events.get_event(db=db, code=code)
                 visible = ev.leaderboard or ev.status == "ended"
                 board = events.leaderboard(db=db, catalog=catalog, event=ev) if visible else None
-                return {"event": ev, "board": board, "deadline": _event_deadline(db, ev)}
+                return {"event": ev, "board": board, "deadline": _event_deadline(db, ev),
+                        "now_iso": training.now().isoformat()}
         render = _render("partials/leaderboard.html", ctx)
     elif kind == "broadcasts":
         def ctx() -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
@@ -73,8 +74,71 @@ async def _hello(ws: WebSocket, engine, attempt_id: str, ctx: dict) -> None:  # 
     await ws.send_json(await run_in_threadpool(hello))
 
 
+EDITOR = re.compile(r"^\s*(vi|vim|view|nano|vim\.tiny|editor)\s+([^\s;|&<>$`]+)\s*$")
+
+
+async def _edit(ws: WebSocket, engine, attempt_id: str, m: re.Match, ctx: dict) -> None:  # noqa: ANN001
+    editor, path = m.group(1), m.group(2)
+
+    def open_file() -> dict:
+        with Session(engine) as db:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            real, node, text = service.open_for_edit(db=db, catalog=ctx["catalog"],
+                                                     provider=ctx["provider"], attempt=attempt,
+                                                     path=path)
+            ctx["editing"] = (real, editor)
+            return {"type": "edit", "path": real, "node": node, "content": text,
+                    "readonly": editor == "view"}
+
+    try:
+        await ws.send_json(await run_in_threadpool(open_file))
+    except service.TrainingError as err:
+        await ws.send_json({"type": "output", "data": f"{editor}: {err.detail}\n"})
+        await _done(ws, engine, attempt_id, ctx, 1)
+
+
+async def _saved(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) -> None:  # noqa: ANN001
+    editing = ctx.pop("editing", None)
+    if editing is None or msg.get("path") != editing[0]:
+        await ws.send_json({"type": "error", "detail": "no file is open in the editor"})
+        return
+    content = str(msg.get("content", "")) if msg.get("type") == "save" else None
+
+    def save() -> str:
+        with Session(engine) as db:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            return service.save_from_editor(db=db, catalog=ctx["catalog"],
+                                            provider=ctx["provider"], attempt=attempt,
+                                            path=editing[0], content=content, editor=editing[1])
+
+    try:
+        text = await run_in_threadpool(save)
+        if text:
+            await ws.send_json({"type": "output", "data": text})
+        await _done(ws, engine, attempt_id, ctx, 0)
+    except service.TrainingError as err:
+        await ws.send_json({"type": "output", "data": f"{editing[1]}: {err.detail}\n"})
+        await _done(ws, engine, attempt_id, ctx, 1)
+
+
+async def _done(ws: WebSocket, engine, attempt_id: str, ctx: dict, code: int) -> None:  # noqa: ANN001
+    def prompt() -> str:
+        with Session(engine) as db:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            return service.prompt(provider=ctx["provider"], attempt=attempt)[0]
+
+    await ws.send_json({"type": "done", "exit_code": code,
+                        "prompt": await run_in_threadpool(prompt)})
+
+
 async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) -> bool:  # noqa: ANN001
     kind = msg.get("type")
+    if kind in ("save", "cancel"):
+        await _saved(ws, engine, attempt_id, msg, ctx)
+        return True
+    if kind == "exec" and EDITOR.match(str(msg.get("command", ""))):
+        await _edit(ws, engine, attempt_id, EDITOR.match(str(msg["command"])), ctx)
+        return True
     if kind == "exec":
         command = str(msg.get("command", ""))
 

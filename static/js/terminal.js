@@ -320,8 +320,57 @@
         case 'clear': return this.onClear();
         case 'ended': return this.onEnded(msg);
         case 'error': return this.onError(msg);
+        case 'edit': return this.onEdit(msg);
         default: return undefined;
       }
+    }
+
+    // `vi file` / `nano file`: an editor pane over the terminal; saving writes the file on the
+    // node through the server (the same path as `sed -i`), cancelling leaves it untouched.
+    onEdit(msg) {
+      clearTimeout(this.errorTimer);
+      const host = this.host || document.body;
+      const pane = document.createElement('div');
+      pane.className = 'editor-pane';
+      pane.setAttribute('role', 'dialog');
+      pane.setAttribute('aria-label', 'Edit ' + msg.path);
+      const title = document.createElement('div');
+      title.className = 'editor-title';
+      title.textContent = (msg.readonly ? 'view ' : 'edit ') + msg.path + '  (' + msg.node + ')';
+      const area = document.createElement('textarea');
+      area.className = 'editor-text';
+      area.value = String(msg.content || '');
+      area.spellcheck = false;
+      area.readOnly = !!msg.readonly;
+      const bar = document.createElement('div');
+      bar.className = 'editor-bar';
+      const save = document.createElement('button');
+      save.type = 'button';
+      save.className = 'button button-primary';
+      save.textContent = 'Save (Ctrl-S)';
+      save.disabled = !!msg.readonly;
+      const cancel = document.createElement('button');
+      cancel.type = 'button';
+      cancel.className = 'button';
+      cancel.textContent = 'Cancel (Esc)';
+      bar.append(save, cancel);
+      pane.append(title, area, bar);
+      host.appendChild(pane);
+      area.focus();
+      const close = (reply) => {
+        pane.remove();
+        this.send(reply);
+        this.term.focus();
+      };
+      save.addEventListener('click', () => close({ type: 'save', path: msg.path, content: area.value }));
+      cancel.addEventListener('click', () => close({ type: 'cancel', path: msg.path }));
+      area.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Escape') { ev.preventDefault(); cancel.click(); }
+        if ((ev.ctrlKey || ev.metaKey) && ev.key === 's' && !msg.readonly) {
+          ev.preventDefault();
+          save.click();
+        }
+      });
     }
 
     onHello(msg) {

@@ -145,3 +145,33 @@ def test_readyz_reports_database_and_scenarios(client: TestClient) -> None:
     r = client.get("/readyz")
     assert r.status_code == 200
     assert r.json()["scenarios"] >= 1
+
+
+def test_the_editor_opens_a_file_and_saving_writes_it(client: TestClient) -> None:
+    url = start(client)
+    attempt_id = url.rsplit("/", 1)[-1]
+    path = "/etc/kubernetes/manifests/etcd.yaml"
+    with client.websocket_connect(f"/api/attempts/{attempt_id}/terminal") as ws:
+        ws.receive_json()
+        ws.send_json({"type": "exec", "command": f"vi {path}"})
+        edit = ws.receive_json()
+        assert edit["type"] == "edit" and edit["path"] == path
+        assert "--listen-client-url=" in edit["content"]
+        fixed = edit["content"].replace("--listen-client-url=", "--listen-client-urls=")
+        ws.send_json({"type": "save", "path": path, "content": fixed})
+        out = ws.receive_json()
+        assert out["type"] == "output" and "written" in out["data"]
+        assert ws.receive_json()["type"] == "done"
+        ws.send_json({"type": "exec", "command": f"grep -c listen-client-urls= {path}"})
+        assert ws.receive_json()["data"] == "1\n"
+        ws.receive_json()
+    client.post(url + "/finish")
+    timeline = client.get(f"/api/attempts/{attempt_id}/debrief").json()["timeline"]
+    assert f"vi {path}" in [t["command"] for t in timeline]
+
+
+def test_the_editor_over_the_plain_api_says_where_it_works(client: TestClient,
+                                                           attempt: dict) -> None:
+    r = client.post(f"/api/attempts/{attempt['id']}/exec", json={"command": "vi /etc/hosts"},
+                    headers=attempt["headers"]).json()
+    assert r["exit_code"] == 1 and "browser terminal" in r["output"]

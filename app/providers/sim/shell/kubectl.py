@@ -6,6 +6,7 @@ real outputs in shared/reference/real-output.md §1d.
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import urlsplit
 
@@ -47,13 +48,18 @@ class KubectlError(Exception):
         self.code = code
 
 
+@functools.lru_cache(maxsize=256)
+def _server_in(kubeconfig: bytes) -> str:
+    cfg = yaml.load(kubeconfig, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return cfg["clusters"][0]["cluster"]["server"]
+
+
 def _server(inv: Invocation) -> str:
     env = {**inv.session.env, **inv.env}
     path = env.get("KUBECONFIG") or f"{env.get('HOME', '/root')}/.kube/config"
     vfs = inv.session.vfs
     try:
-        cfg = yaml.safe_load(vfs.read(path.split(":")[0]))
-        return cfg["clusters"][0]["cluster"]["server"]
+        return _server_in(vfs.read(path.split(":")[0]))
     except Exception:  # noqa: BLE001 - any unreadable kubeconfig falls back like kubectl does
         return "http://localhost:8080"
 
