@@ -244,9 +244,12 @@ class SimCluster:
         return None
 
     def api_error(self, from_node: SimNode | None) -> str | None:
-        """Why an API request fails right now ("refused"/"timeout"), or None when it works."""
-        if self.apiserver_node() is not None:
-            return None
+        """Why an API request fails right now ("refused"/"timeout"/the TLS error), or None."""
+        serving = self.apiserver_node()
+        if serving is not None:
+            from app.providers.sim.tls import serving_error
+
+            return serving_error(serving.running_container("kube-apiserver"), self.t)
         for n in self.nodes:
             if n.role == "control-plane" and n.powered and n.running_container("kube-apiserver"):
                 return "timeout"
