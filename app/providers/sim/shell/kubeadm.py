@@ -56,7 +56,8 @@ ENTRIES = (
     Entry("super-admin.conf", f"{K8S}/super-admin.conf", "ca",
           "certificate embedded in the kubeconfig file for the super-admin", True),
 )
-CA_FILES = {"ca": f"{PKI}/ca", "etcd-ca": f"{PKI}/etcd/ca", "front-proxy-ca": f"{PKI}/front-proxy-ca"}
+CA_FILES = {"ca": f"{PKI}/ca", "etcd-ca": f"{PKI}/etcd/ca",
+            "front-proxy-ca": f"{PKI}/front-proxy-ca"}
 
 
 def short_human_duration(seconds: float) -> str:
