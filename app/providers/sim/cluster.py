@@ -369,4 +369,7 @@ def create_cluster(name: str, control_planes: int, workers: int, *, seed: int = 
     cluster.pki_files = {n: {p: Inode("file", data=d, mode=m) for p, (d, m) in f.items()}
                          for n, f in pki.items()}
     bootstrap.boot(cluster, created)
+    from app.providers.sim.tls import install_pki_links
+
+    install_pki_links(cluster, created)
     return cluster

@@ -88,3 +88,15 @@ def serving_error(apiserver: Container | None, t: float, ca_pem: bytes | None = 
         return None
     err = verify_error(pem, ca_pem, t)
     return None if err is None else TLS_VERIFY + err
+
+
+def install_pki_links(cluster: object, created: float) -> None:
+    """The symlinks of the kubelet's certificate store (kubelet-client-current.pem ->
+    kubelet-client-<date>.pem), which the PKI bundle lists apart from its regular files."""
+    nodes = [pki.NodeInfo(n.name, n.role, n.ip) for n in cluster.nodes]  # type: ignore[attr-defined]
+    bundle = pki.build_cluster_pki(cluster.name, nodes,  # type: ignore[attr-defined]
+                                   datetime.fromtimestamp(created, UTC))
+    for n in cluster.nodes:  # type: ignore[attr-defined]
+        for link, target in bundle.symlinks_for(n.name).items():
+            if not n.vfs.exists(link) and n.vfs.exists(target):
+                n.vfs.symlink(target, link)

@@ -250,6 +250,40 @@ scheduler: {{}}
 """
 
 
+def kubeconfig_user(inv: Invocation, args: list[str]) -> Output:
+    """`kubeadm kubeconfig user --client-name X [--org O]...`: a kubeconfig with a new key and a
+    one-year client certificate signed by this node's CA, on stdout. Without --config kubeadm
+    uses its defaults: cluster "kubernetes", the node's own address as the API endpoint."""
+    name, orgs, i = "", [], 0
+    while i < len(args):
+        a = args[i]
+        flag, eq, val = a.partition("=")
+        if flag in ("--client-name", "--org") and not eq and i + 1 < len(args):
+            val, i = args[i + 1], i + 1
+        if flag == "--client-name":
+            name = val
+        elif flag == "--org":
+            orgs.append(val)
+        i += 1
+    if not name:
+        return Output("", 'error: required flag(s) "client-name" not set\n', 1)
+    ca_crt, ca_key = _read(inv, f"{PKI}/ca.crt"), _read(inv, f"{PKI}/ca.key")
+    if ca_crt is None or ca_key is None:
+        return Output("", f"error: couldn't load the certificate file {PKI}/ca.crt: open "
+                          f"{PKI}/ca.crt: no such file or directory\n", 1)
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    ca = pki._Issued(pki.load_cert(ca_crt),  # noqa: SLF001 - the PKI module's own signer
+                     serialization.load_pem_private_key(ca_key, password=None))
+    start = datetime.fromtimestamp(int(cluster_of(inv).t), UTC)
+    leaf = pki._kubeadm_leaf(ca, name, pki._new_rsa(),  # noqa: SLF001
+                             start, [ExtendedKeyUsageOID.CLIENT_AUTH], orgs)
+    server = f"https://{node_of(inv).ip}:6443"
+    return Output(kubeconfig.with_embedded_cert("kubernetes", server, name, ca_crt,
+                                                leaf.cert_pem, leaf.key_pem).decode())
+
+
 @command("kubeadm")
 def kubeadm(inv: Invocation) -> Output:
     args = [a for a in inv.args if not a.startswith("--v=")]
@@ -263,6 +297,8 @@ def kubeadm(inv: Invocation) -> Output:
         return check_expiration(inv)
     if args[:2] == ["certs", "renew"]:
         return renew(inv, [a for a in args[2:] if not a.startswith("-")])
+    if args[:2] == ["kubeconfig", "user"]:
+        return kubeconfig_user(inv, args[2:])
     if args[:3] == ["config", "print", "init-defaults"]:
         return Output(INIT_DEFAULTS)
     return Output("", f"error: unknown command \"{args[0]}\" for \"kubeadm\"\n"
