@@ -13,10 +13,11 @@ from app.providers.sim.cluster import create_cluster
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 PATHS = ["/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/ca.crt",
          "/etc/kubernetes/pki/apiserver-kubelet-client.crt", "/etc/kubernetes/pki/etcd/server.crt",
-         "/var/lib/kubelet/pki/kubelet.crt"]
+         "/var/lib/kubelet/pki/kubelet.crt", "/var/lib/kubelet/pki/kubelet-client-current.pem"]
 OPTIONS = ["-noout -dates", "-noout -enddate", "-noout -startdate", "-noout -subject",
            "-noout -issuer", "-noout -serial", "-noout -ext subjectAltName",
-           "-noout -subject -issuer -enddate", "-noout -checkend 86400", "-noout -checkend 0"]
+           "-noout -subject -issuer -enddate", "-noout -checkend 86400", "-noout -checkend 0",
+           "-noout -text", "-text -noout -serial"]
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +59,58 @@ def test_checkend_judges_by_the_twin_clock(cluster) -> None:
     later = node.exec("openssl x509 -in /etc/kubernetes/pki/apiserver.crt -noout -checkend 60")
     assert (soon.output, soon.exit_code) == ("Certificate will expire\n", 1)
     assert (later.output, later.exit_code) == ("Certificate will not expire\n", 0)
+
+
+def _real_time_cluster_with_expired_apiserver_cert():
+    from app.faults.registry import get
+
+    c = create_cluster("kind", 1, 1)  # the host's clock: real openssl judges expiry by it too
+    ft = get("cert-expire")
+    ft.inject(c, c.node("control-plane"), ft.params(path="/etc/kubernetes/pki/apiserver.crt"))
+    c.sync()
+    return c
+
+
+@pytest.mark.parametrize(("cert", "ca"), [
+    ("/etc/kubernetes/pki/apiserver-kubelet-client.crt", "/etc/kubernetes/pki/ca.crt"),
+    ("/etc/kubernetes/pki/apiserver.crt", "/etc/kubernetes/pki/ca.crt"),
+    ("/etc/kubernetes/pki/apiserver-kubelet-client.crt", "/etc/kubernetes/pki/etcd/ca.crt"),
+])
+def test_verify_matches_real_openssl(tmp_path, monkeypatch, cert, ca) -> None:
+    c = _real_time_cluster_with_expired_apiserver_cert()
+    node = c.node("control-plane")
+    (tmp_path / "etc/kubernetes/pki/etcd").mkdir(parents=True)
+    for path in (cert, ca):
+        (tmp_path / path.lstrip("/")).write_bytes(node.read_file(path))
+    monkeypatch.chdir(tmp_path)
+    rel_cert, rel_ca = cert.lstrip("/"), ca.lstrip("/")
+    real = subprocess.run([OPENSSL, "verify", "-CAfile", rel_ca, rel_cert], capture_output=True,
+                          text=True, check=False)
+    twin = node.exec(f"cd / && openssl verify -CAfile {rel_ca} {rel_cert}")
+    assert twin.output == real.stdout + real.stderr
+    assert twin.exit_code == real.returncode
+
+
+def test_s_client_shows_the_certificate_the_apiserver_loaded_like_openssl() -> None:
+    from pathlib import Path
+
+    sample = (Path(__file__).parents[3] / "fidelity/samples/"
+              "openssl-s_client-apiserver-no-cafile.txt").read_text()
+    c = _real_time_cluster_with_expired_apiserver_cert()
+    c.advance(10)
+    out = c.node("control-plane").exec("openssl s_client -connect 127.0.0.1:6443 </dev/null")
+    shape = [x for x in sample.split("\n") if x.startswith(("depth=", "verify ", "subject=",
+                                                            "issuer=", " 0 s:", "   i:"))]
+    ours = [x for x in out.output.split("\n") if x.startswith(("depth=", "verify ", "subject=",
+                                                               "issuer=", " 0 s:", "   i:"))]
+    assert ours == shape
+    assert "Verify return code: 21 (unable to verify the first certificate)" in out.output
+    with_ca = c.node("control-plane").exec(
+        "openssl s_client -connect 127.0.0.1:6443 -CAfile /etc/kubernetes/pki/ca.crt </dev/null")
+    assert "Verify return code: 10 (certificate has expired)" in with_ca.output
+
+
+def test_s_client_to_a_closed_port_is_refused() -> None:
+    c = create_cluster("kind", 1, 0)
+    out = c.node("control-plane").exec("openssl s_client -connect 127.0.0.1:9999 </dev/null")
+    assert out.exit_code == 1 and out.output.endswith("connect:errno=111\n")
