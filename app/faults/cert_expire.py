@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from app.faults.registry import register
 from app.providers.base import Cluster, Node, ProviderError
-from app.providers.sim import pki
+from app.providers.sim import kubeconfig, pki
 
 PKI = "/etc/kubernetes/pki"
 # The CAs kubeadm leaves on a control plane; a worker has only ca.crt (no key).
@@ -37,7 +37,7 @@ def seconds(text: str) -> float:
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str                   # the certificate file on the node
+    path: str                   # the certificate file (or kubeconfig) on the node
     expired_ago: str = "1d"     # how long before now it expired
     validity: str = "365d"      # its lifetime (kubeadm's leaf certificates: one year)
     restart: bool = True        # restart the process that loaded it
@@ -92,11 +92,17 @@ def restart_consumers(node: Node, path: str) -> None:
 
 @register("cert-expire", Params, "re-issue a node's certificate so that it has expired")
 def inject(cluster: Cluster, node: Node, params: Params) -> None:
-    old = node.read_file(params.path)
+    data = node.read_file(params.path)
+    # A kubeconfig (admin.conf, kubelet.conf...) carries its client certificate embedded.
+    embedded = kubeconfig.client_cert_data(data) if b"apiVersion:" in data else None
+    old = embedded if embedded is not None else data
     ca_pem, ca_key = find_ca(cluster, node, old)
     end = datetime.fromtimestamp(int(now_of(cluster) - seconds(params.expired_ago)), UTC)
     start = end - timedelta(seconds=seconds(params.validity))
     new = pki.reissue(old, ca_pem, ca_key, not_before=start, not_after=end)
-    node.write_file(params.path, new, 0o600 if params.path.endswith(".pem") else 0o644)
+    if embedded is not None:
+        node.write_file(params.path, kubeconfig.replace_client_cert(data, new), 0o600)
+    else:
+        node.write_file(params.path, new, 0o600 if params.path.endswith(".pem") else 0o644)
     if params.restart:
         restart_consumers(node, params.path)

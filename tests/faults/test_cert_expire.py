@@ -77,3 +77,29 @@ def test_a_worker_certificate_is_signed_with_the_control_planes_ca_key() -> None
 def test_bad_durations_are_refused() -> None:
     with pytest.raises(ValueError):
         get("cert-expire").params(path="/x", expired_ago="yesterday")
+
+
+def test_a_kubeconfig_gets_its_embedded_client_certificate_expired() -> None:
+    from app.providers.sim import kubeconfig
+
+    c = _cluster()
+    before = c.node("control-plane").read_file("/etc/kubernetes/admin.conf")
+    _inject(c, "control-plane", path="/etc/kubernetes/admin.conf", restart=False)
+    after = c.node("control-plane").read_file("/etc/kubernetes/admin.conf")
+    assert kubeconfig.client_key_data(after) == kubeconfig.client_key_data(before)
+    cert = kubeconfig.client_cert_data(after)
+    assert not pki.is_valid_at(cert, datetime.fromtimestamp(c.t, UTC))
+    out = c.node("control-plane").exec("kubeadm certs check-expiration | grep admin.conf").output
+    assert "<invalid>" in out
+
+
+def test_the_twin_survives_serialisation_with_loaded_certificates() -> None:
+    from app.providers.sim.cluster import SimCluster
+
+    c = _cluster()
+    _inject(c, "control-plane", path="/etc/kubernetes/pki/apiserver.crt")
+    c.advance(10)
+    again = SimCluster.from_json(c.to_json())
+    again.clock = c.clock
+    result = again.probe(Check(probe="apiserver-healthy", params={}))
+    assert not result.ok and "certificate has expired" in result.message
