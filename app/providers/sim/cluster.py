@@ -197,8 +197,14 @@ class SimCluster:
             for n in self.nodes:
                 if n.kubelet_running():
                     n.kubelet.sync(t)
-        if self.api_error(None) is None:
+        api_err = self.api_error(None)
+        if api_err is None:
             apistatus.publish(self, t)
+        elif api_err.startswith("tls:"):
+            from app.providers.sim.kubelet_tls import api_tls_failure
+
+            for n in self.nodes:
+                api_tls_failure(n, t)
 
     # --- reachability ----------------------------------------------------------------------
 

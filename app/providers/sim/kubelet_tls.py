@@ -117,3 +117,32 @@ def post_error(node: SimNode, t: float) -> str | None:
         svc["unauthorized_logged"] = beat
         beat += STATUS_EVERY
     return "Unauthorized"
+
+
+def api_tls_failure(node: SimNode, t: float) -> None:
+    """A kubelet whose API server presents a certificate it cannot verify (expired serving
+    certificate, real-output §3d): its status updates fail with the Go TLS error, every
+    nodeStatusUpdateFrequency, logged as the refused case is (§1c) with the x509 text."""
+    from app.providers.sim.tls import serving_error
+
+    cluster = node.cluster
+    api_node = cluster.apiserver_node()
+    if api_node is None or not node.kubelet_running():
+        return
+    try:
+        conf = node.vfs.read(KUBELET_CONF)
+        server, ca = kubeconfig.server(conf), kubeconfig.ca_data(conf)
+    except (VFSError, ValueError):
+        return
+    svc = node.services["kubelet"]
+    last = svc.get("tls_failure_logged")
+    beat = t if last is None else max(last + STATUS_EVERY, t - 60 * STATUS_EVERY)
+    while beat <= t:
+        err = serving_error(api_node.running_container("kube-apiserver"), beat, ca)
+        if err is None:
+            return
+        _journal(node, beat, "E", "kubelet_node_status.go:548", '"Error updating node status, '
+                 f'will retry" err="error getting node \\"{node.name}\\": Get \\"{server}/api/v1/'
+                 f'nodes/{node.name}?resourceVersion=0&timeout=10s\\": {err}"')
+        svc["tls_failure_logged"] = beat
+        beat += STATUS_EVERY

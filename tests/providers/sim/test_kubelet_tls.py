@@ -79,3 +79,17 @@ def test_new_node_credentials_from_kubeadm_bring_the_node_back() -> None:
     cp.exec("ssh kind-worker systemctl restart kubelet")
     c.advance(20)
     assert c.probe(Check(probe="nodes-ready", params={})).ok
+
+
+def test_kubelets_log_the_x509_error_every_ten_seconds_when_the_serving_cert_expired() -> None:
+    c = create_cluster("kind", 1, 1, clock=Clock(frozen_at=1_790_000_000), age=300)
+    c.sync()
+    ft = get("cert-expire")
+    ft.inject(c, c.node("control-plane"), ft.params(path="/etc/kubernetes/pki/apiserver.crt"))
+    c.advance(35)
+    lines = [x for x in c.node("worker").exec("journalctl -u kubelet --no-pager").output.split(
+        "\n") if "Error updating node status" in x]
+    assert len(lines) >= 3
+    assert 'Get \\"https://kind-control-plane:6443/api/v1/nodes/kind-worker?resourceVersion=0' \
+           '&timeout=10s\\": tls: failed to verify certificate: x509: certificate has expired ' \
+           'or is not yet valid: current time ' in lines[-1]
