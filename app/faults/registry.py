@@ -48,9 +48,14 @@ def _load_modules() -> None:
             importlib.import_module(f"app.faults.{info.name}")
 
 
+_LOADED: list[bool] = []
+
+
 def fault_types() -> dict[str, FaultType]:
-    if not _REGISTRY:
+    # Not `if not _REGISTRY`: importing one fault module directly (a test) registers only it.
+    if not _LOADED:
         _load_modules()
+        _LOADED.append(True)
     return dict(_REGISTRY)
 
 

@@ -89,3 +89,28 @@ def test_crictl_ps_on_a_worker_matches_the_real_listing(three_nodes: SimCluster)
     real = mask((SAMPLES / "crictl-ps-worker.txt").read_text())
     assert ours[0] == real[0]
     assert sorted(r[3:7] for r in ours[1:]) == sorted(r[3:7] for r in real[1:])
+
+
+def test_kubeadm_check_expiration_matches_real_layout() -> None:
+    """Every real row keeps its column positions; dates and residual times are masked."""
+    cluster = create_cluster("kind", 1, 1, clock=Clock(frozen_at=NOW), age=480)
+    ours = run(cluster, "kubeadm certs check-expiration").split("\n")
+    real = (SAMPLES / "kubeadm-certs-check-expiration.txt").read_text().split("\n")
+    date = re.compile(r"[A-Z][a-z]{2} \d\d, \d{4} \d\d:\d\d UTC   (\S+)\s+")
+
+    def norm(line: str) -> str:
+        return date.sub(lambda m: "DATE   " + "R".ljust(len(m.group(0)) - 29), line)
+
+    ours_rows = {norm(x) for x in ours if "super-admin" not in x}
+    for line in real[3:]:
+        assert norm(line) in ours_rows, line
+    assert ours[:2] == real[:2]
+
+
+def test_kubeadm_renew_all_wording_matches_real_output() -> None:
+    cluster = create_cluster("kind", 1, 1, clock=Clock(frozen_at=NOW), age=480)
+    real = (SAMPLES / "kubeadm-certs-renew-all.txt").read_text()
+    ours = run(cluster, "kubeadm certs renew all")
+    assert ours == real.replace(
+        "[renew] Error reading configuration from the Cluster. Falling back to default "
+        "configuration\n", "")

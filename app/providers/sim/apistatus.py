@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from app.providers.sim import kubelet_tls
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState, go_duration
 from app.providers.sim.runtime import Container, image_id
@@ -18,7 +19,7 @@ NODE_MONITOR_GRACE = 40.0  # kube-controller-manager --node-monitor-grace-period
 def publish(cluster: SimCluster, t: float) -> None:
     store = cluster.store
     for node in cluster.nodes:
-        if not node.kubelet_running():
+        if not node.kubelet_running() or kubelet_tls.post_error(node, t) is not None:
             continue
         obj = store.find("Node", node.name)
         if obj is not None:
@@ -68,6 +69,20 @@ def _node_lifecycle(cluster: SimCluster, t: float) -> None:
                 cond["reason"] = "NodeStatusUnknown"
                 cond["message"] = "Kubelet stopped posting node status."
                 cond["lastTransitionTime"] = rfc3339(t)
+                if cond["type"] == "Ready":
+                    _mark_pods_not_ready(cluster, obj["metadata"]["name"], t)
+
+
+def _mark_pods_not_ready(cluster: SimCluster, node_name: str, t: float) -> None:
+    """nodelifecycle MarkPodsNotReady (pkg/controller/util/node/controller_utils.go): only the
+    pods' Ready condition turns False; container statuses (kubectl's READY column) stay as the
+    kubelet last posted them, so `kubectl get pods` still shows 1/1 Running until eviction."""
+    for pod in cluster.store.list("Pod"):
+        if (pod.get("spec") or {}).get("nodeName") != node_name:
+            continue
+        for cond in (pod.get("status") or {}).get("conditions", []):
+            if cond["type"] == "Ready" and cond["status"] != "False":
+                cond["status"], cond["lastTransitionTime"] = "False", rfc3339(t)
 
 
 def _parse(ts: str) -> float:

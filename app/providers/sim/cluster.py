@@ -197,8 +197,14 @@ class SimCluster:
             for n in self.nodes:
                 if n.kubelet_running():
                     n.kubelet.sync(t)
-        if self.api_error(None) is None:
+        api_err = self.api_error(None)
+        if api_err is None:
             apistatus.publish(self, t)
+        elif api_err.startswith("tls:"):
+            from app.providers.sim.kubelet_tls import api_tls_failure
+
+            for n in self.nodes:
+                api_tls_failure(n, t)
 
     # --- reachability ----------------------------------------------------------------------
 
@@ -244,9 +250,12 @@ class SimCluster:
         return None
 
     def api_error(self, from_node: SimNode | None) -> str | None:
-        """Why an API request fails right now ("refused"/"timeout"), or None when it works."""
-        if self.apiserver_node() is not None:
-            return None
+        """Why an API request fails right now ("refused"/"timeout"/the TLS error), or None."""
+        serving = self.apiserver_node()
+        if serving is not None:
+            from app.providers.sim.tls import serving_error
+
+            return serving_error(serving.running_container("kube-apiserver"), self.t)
         for n in self.nodes:
             if n.role == "control-plane" and n.powered and n.running_container("kube-apiserver"):
                 return "timeout"
@@ -366,4 +375,7 @@ def create_cluster(name: str, control_planes: int, workers: int, *, seed: int = 
     cluster.pki_files = {n: {p: Inode("file", data=d, mode=m) for p, (d, m) in f.items()}
                          for n, f in pki.items()}
     bootstrap.boot(cluster, created)
+    from app.providers.sim.tls import install_pki_links
+
+    install_pki_links(cluster, created)
     return cluster

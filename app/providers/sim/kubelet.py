@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from app.providers.sim import kubelet_tls
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
 from app.providers.sim.runtime import Container, Sandbox, make_id
@@ -132,6 +133,8 @@ class Kubelet:
     # --- the loop --------------------------------------------------------------------------
 
     def sync(self, t: float) -> None:
+        if kubelet_tls.blocks_start(self.node, t):
+            return  # exited at start: its client certificate expired (kubelet_tls)
         cluster = self.node.cluster
         desired = self._static_pods(t)
         desired.update({uid: p for uid, p in self.pods.items() if not p.static})

@@ -22,6 +22,8 @@ def _api_down(cluster: SimCluster) -> ProbeResult | None:
     err = cluster.api_error(None)
     if err is None:
         return None
+    if err not in ("refused", "timeout"):
+        return ProbeResult(False, f"kube-apiserver on :6443 fails TLS verification ({err})")
     return ProbeResult(False, "kube-apiserver does not answer on :6443 "
                               f"({'connection refused' if err == 'refused' else 'timeout'})")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from app.providers.sim import versions
+from urllib.parse import urlsplit
+
+from app.providers.sim import tls, versions
 from app.providers.sim.components.base import Context, flag_values, klog
-from app.providers.sim.runtime import Container
+from app.providers.sim.components.etcd import log_rejected, reject_client
+from app.providers.sim.runtime import Container, make_id
 
 # The apiserver's etcd client gives up creating its storage after this long at start-up.
 STORAGE_TIMEOUT = 20.0
@@ -12,23 +15,50 @@ STORAGE_TIMEOUT = 20.0
 LIVENESS_KILL_AFTER = 80.0
 
 
-def _etcd_error(ctx: Context, c: Container) -> str | None:
+def _etcd_error(ctx: Context, c: Container, log_at: float | None = None) -> str | None:
+    """None when an etcd member accepts the connection, else grpc's `desc` of the failure.
+
+    The client certificate is the one loaded at start (--etcd-certfile); when etcd rejects it
+    and `log_at` is given, etcd logs the rejected handshake at that time.
+    """
     flags = flag_values(c.command)
     errors = []
     for url in flags.get("etcd-servers", "").split(","):
         err = ctx.cluster.etcd_reachable(ctx.node, url.strip(), ctx.t)
-        if err is None:
+        if err is not None:
+            errors.append(f"transport: Error while dialing: {err}")
+            continue
+        rejected = _etcd_rejects(ctx, c, url.strip(), log_at)
+        if rejected is None:
             return None
-        errors.append(err)
+        errors.append(f"error reading server preface: {rejected}")
     return errors[0] if errors else "no etcd servers configured"
 
 
-def _dial_warning(t: float, url: str, err: str) -> str:
+def _etcd_rejects(ctx: Context, c: Container, url: str, log_at: float | None) -> str | None:
+    host = urlsplit(url).hostname or ""
+    target = ctx.cluster.node_by_host(host, ctx.node)
+    etcd = target.running_container("etcd") if target is not None else None
+    if target is None or etcd is None:
+        return None
+    result = reject_client(target, etcd, tls.loaded(c.notes, "etcd_client_cert"),
+                           ctx.t if log_at is None else log_at)
+    if result is None:
+        return None
+    alert, server_err = result
+    if log_at is not None:
+        port = 32768 + int(make_id(c.id, log_at)[:4], 16) % 28000
+        src = "127.0.0.1" if host in ("127.0.0.1", "localhost") else ctx.node.ip
+        log_rejected(etcd, log_at, f"{src}:{port}", server_err)
+    return alert
+
+
+def _dial_warning(t: float, url: str, desc: str) -> str:
     addr = url.split("://", 1)[-1]
     return klog(t, "W", "logging.go:55",
                 f'[core] [Channel #1 SubChannel #2]grpc: addrConn.createTransport failed to '
                 f'connect to {{Addr: "{addr}", ServerName: "{addr}", }}. Err: connection error: '
-                f'desc = "transport: Error while dialing: {err}"')
+                f'desc = "{desc}"')
 
 
 class KubeApiserver:
@@ -40,7 +70,12 @@ class KubeApiserver:
                                          f"external host was not specified, using {ip}")))
         c.logs.append((t + 0.01, "stderr", klog(t + 0.01, "I", "server.go:159",
                                                 f'Version: {versions.KUBERNETES}')))
-        err = _etcd_error(ctx, c)
+        # Read once at start: a renewed file takes effect only when the container restarts.
+        for note, flag in (("serving_cert", "tls-cert-file"),
+                           ("etcd_client_cert", "etcd-certfile")):
+            if flag in flags:
+                tls.load_into(c.notes, note, ctx.node, flags[flag])
+        err = _etcd_error(ctx, c, log_at=t)
         if err is not None:
             self._wait_for_etcd(ctx, c, err)
             return
@@ -53,6 +88,8 @@ class KubeApiserver:
         etcd_url = etcd_url.split(",")[0]
         c.notes["waiting_since"] = t
         for i in range(1, int(STORAGE_TIMEOUT), 4):
+            if "preface" in err:  # each retry is a new handshake etcd rejects and logs
+                _etcd_error(Context(ctx.cluster, ctx.node, t + i), c, log_at=t + i)
             c.logs.append((t + i, "stderr", _dial_warning(t + i, etcd_url, err)))
         end = t + STORAGE_TIMEOUT
         c.logs.append((end, "stderr", klog(end, "F", "instance.go:226",

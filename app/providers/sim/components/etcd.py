@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from app.providers.sim import versions
+from app.providers.sim import tls, versions
 from app.providers.sim.components.base import Context, zap
 from app.providers.sim.components.etcd_flags import (
     BOOL_FLAGS,
@@ -14,6 +15,9 @@ from app.providers.sim.components.etcd_flags import (
     parse_go_flags,
 )
 from app.providers.sim.runtime import Container
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimNode
 
 
 def client_endpoints(c: Container) -> list[tuple[str, int]]:
@@ -85,3 +89,34 @@ class Etcd:
 
     def reconcile(self, ctx: Context, c: Container) -> None:
         return None
+
+
+# --- TLS client verification (--client-cert-auth, --trusted-ca-file) ---------------------------
+
+def reject_client(etcd_node: SimNode, etcd: Container, client_pem: bytes | None, t: float
+                  ) -> tuple[str, str] | None:
+    """etcd's TLS listener verifying a client certificate at `t`.
+
+    None when accepted, else (the alert the client reports, the error etcd's server sees).
+    """
+    flags, _ = parse_go_flags(etcd.command[1:], BOOL_FLAGS, VALUE_FLAGS)
+    if flags.get("client-cert-auth") != "true" or client_pem is None:
+        return None
+    ca_path = flags.get("trusted-ca-file", "")
+    ca_pem = tls.read_pem(etcd_node, ca_path) if ca_path else None
+    err = tls.verify_error(client_pem, ca_pem, t)
+    if err is None:
+        return None
+    alert = tls.EXPIRED_ALERT if "expired" in err else \
+        "remote error: tls: unknown certificate authority"
+    return alert, tls.TLS_VERIFY + err
+
+
+def log_rejected(etcd: Container, t: float, remote: str, server_err: str) -> None:
+    """The line `logTLSHandshakeFailureFunc` writes (etcd-io/etcd v3.5.21
+    server/embed/config_logging.go:170: no `ip-addresses`/`dns-names` fields, because a rejected
+    handshake leaves no verified peer certificates; server-name is empty as clients dialling an
+    IP send no SNI)."""
+    etcd.logs.append((t, "stderr", zap(
+        t, "warn", "embed/config_logging.go:170", "rejected connection on client endpoint",
+        **{"remote-addr": remote, "server-name": "", "error": server_err})))

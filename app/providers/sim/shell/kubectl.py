@@ -12,13 +12,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from app.providers.sim import versions
+from app.providers.sim import kubeconfig, versions
 from app.providers.sim.clock import utc
 from app.providers.sim.shell.kubectl_printers import PRINTERS, generic
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
 from app.providers.sim.store import KINDS, NotFoundError
 from app.providers.sim.tables import kubectl_table
+from app.providers.sim.tls import serving_error
 
 ALIASES: dict[str, str] = {}
 for _kind, _names in {
@@ -64,6 +65,15 @@ def _server(inv: Invocation) -> str:
         return "http://localhost:8080"
 
 
+def _kubeconfig_ca(inv: Invocation) -> bytes | None:
+    env = {**inv.session.env, **inv.env}
+    path = env.get("KUBECONFIG") or f"{env.get('HOME', '/root')}/.kube/config"
+    try:
+        return kubeconfig.ca_data(inv.session.vfs.read(path.split(":")[0]))
+    except Exception:  # noqa: BLE001 - no CA: kubectl would fail earlier; verify expiry only
+        return None
+
+
 def _connect(inv: Invocation) -> None:
     """Raise KubectlError with kubectl's exact output when the API server cannot be reached."""
     cluster = cluster_of(inv)
@@ -87,6 +97,10 @@ def _connect(inv: Invocation) -> None:
             raise KubectlError("Error from server (Timeout): the server was unable to return a "
                                "response in the time allotted, but may still be processing the "
                                "request")
+        else:  # the handshake: Go verifies the serving cert against the kubeconfig's CA
+            tls_err = serving_error(api, cluster.t, _kubeconfig_ca(inv))
+            if tls_err is not None:
+                failure = ("unable", tls_err)
     if failure is None:
         return
     kind, err = failure
