@@ -50,10 +50,10 @@ def pod_status_cell(pod: Obj, node_unreachable: bool = False) -> tuple[str, int,
             continue
     if reason == "ContainerCreating" and status.get("phase") == "Running":
         reason = "Running"
-    if node_unreachable and reason == "Running":
-        reason = "Unknown"
     if pod["metadata"].get("deletionTimestamp"):
-        reason = "Terminating"
+        # printPod: a pod being deleted on a lost node reads Unknown, otherwise Terminating;
+        # until eviction a pod on an unreachable node still reads Running (Ready False).
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
     return reason, ready, total, str(restarts) + ("" if not restarts or not last_restart
                                                   else "\0" + str(last_restart))
 
