@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.providers.base import Check, ExecResult, ProbeResult, ProviderError
-from app.providers.sim import apistatus, bootstrap, nodefiles, versions
+from app.providers.sim import apistatus, bootstrap, controllers, nodefiles, versions
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
@@ -198,7 +198,9 @@ class SimCluster:
                 if n.kubelet_running():
                     n.kubelet.sync(t)
         if self.api_error(None) is None:
+            controllers.before_status(self, t)
             apistatus.publish(self, t)
+            controllers.after_status(self, t)
 
     # --- reachability ----------------------------------------------------------------------
 

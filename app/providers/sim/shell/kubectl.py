@@ -161,6 +161,8 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                                    ) from None
     else:
         objs = store.list(kind, ns, flags.get("l") or flags.get("selector") or "")
+        if kind == "Event":
+            objs.sort(key=lambda e: e.get("lastTimestamp") or "")
         if not objs:
             if fmt in ("json", "yaml"):
                 return _output([], fmt, False)
@@ -259,7 +261,11 @@ def kubectl(inv: Invocation) -> Output:
     verb, rest = pos[0], pos[1:]
     try:
         if verb == "get":
-            return Output(stdout=_get(inv, flags, rest))
+            out = _get(inv, flags, rest)
+            if rest and _kind(rest[0].split("/", 1)[0]) == "Endpoints":
+                return Output(stdout=out, stderr="Warning: v1 Endpoints is deprecated in "
+                              "v1.33+; use discovery.k8s.io/v1 EndpointSlice\n")
+            return Output(stdout=out)
         if verb == "logs":
             return Output(stdout=_logs(inv, flags, rest))
         if verb == "version":
