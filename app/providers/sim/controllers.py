@@ -127,6 +127,33 @@ def default_pod_spec(spec: Obj) -> Obj:
     return spec
 
 
+def admit_pod_spec(spec: Obj, pod_name: str) -> Obj:
+    """What admission adds to a new pod: the ServiceAccount token volume (ServiceAccount
+    plugin) and the not-ready/unreachable tolerations (DefaultTolerationSeconds)."""
+    spec.setdefault("serviceAccountName", "default")
+    spec.setdefault("priority", 0)
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    vol = f"kube-api-access-{_encode(make_id('sa-token', pod_name), 5)}"
+    spec.setdefault("volumes", []).append({"name": vol, "projected": {
+        "defaultMode": 420, "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt",
+                           "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
+                "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}})
+    for c in spec.get("containers") or []:
+        c.setdefault("volumeMounts", []).append({
+            "name": vol, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+            "readOnly": True})
+    tols = spec.setdefault("tolerations", [])
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        if not any(t.get("key") == key for t in tols):
+            tols.append({"key": key, "operator": "Exists", "effect": "NoExecute",
+                         "tolerationSeconds": 300})
+    return spec
+
+
 # --- deployments -------------------------------------------------------------------------------
 
 def _sync_deployment(cluster: SimCluster, dep: Obj, t: float) -> bool:
@@ -246,7 +273,8 @@ def _sync_replicaset(cluster: SimCluster, rs: Obj, t: float) -> bool:
         if tmeta.get("annotations"):
             meta["annotations"] = dict(tmeta["annotations"])
         pod = store.create({"kind": "Pod", "apiVersion": "v1", "metadata": meta,
-                            "spec": default_pod_spec(tmpl.get("spec") or {}),
+                            "spec": admit_pod_spec(default_pod_spec(tmpl.get("spec") or {}),
+                                                   name),
                             "status": {"phase": "Pending", "qosClass": "BestEffort"}}, t)
         pods.append(pod)
         events.record(cluster, t, ref, "Normal", "SuccessfulCreate",

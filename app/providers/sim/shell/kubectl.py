@@ -38,7 +38,8 @@ for _kind, _names in {
 
 VALUE_FLAGS = {"n", "namespace", "o", "output", "l", "selector", "kubeconfig", "context",
                "c", "container", "tail", "since", "field-selector", "sort-by", "f", "filename",
-               "replicas", "type", "template"}
+               "replicas", "type", "template", "patch", "for", "types", "to-revision",
+               "timeout", "grace-period"}
 
 
 class KubectlError(Exception):
