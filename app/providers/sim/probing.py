@@ -7,7 +7,8 @@ A scenario declares how an app container behaves with a pod-template annotation:
 - `listen`: the TCP ports the process opens (default: every port a probe asks for);
 - `warmup_s`: seconds after the start before it accepts connections (a JVM booting);
 - `ok_paths`: for HTTP, the seconds after the start from which a path answers 200; before
-  that (but once listening) it answers 503. Paths not listed answer 200 once listening.
+  that (but once listening) it answers 503. Paths not listed answer 200 once listening;
+- `logs`: `[[seconds, "line"], ...]` what the process prints to stdout, and when.
 
 The annotation is visible in `kubectl get -o yaml`, like any annotation; it names ports and
 timings, not the fault.
@@ -176,6 +177,10 @@ def plan(c: Container, spec: dict[str, Any], annotations: dict[str, str] | None,
     else:
         c.ready_at = started_at if started_at < kill_at else None
 
+    for entry in b.get("logs") or []:  # [[seconds after start, line], ...] the app prints
+        at = start + float(entry[0])
+        if at < kill_at:
+            c.logs.append((at, "stdout", str(entry[1])))
     if kill_at < INF:
         c.exit_at, c.planned_exit_code, c.planned_reason = kill_at, 137, "Error"
         c.notes["killed_by"] = kill_kind
