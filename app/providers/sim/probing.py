@@ -10,6 +10,9 @@ A scenario declares how an app container behaves with a pod-template annotation:
   that (but once listening) it answers 503. Paths not listed answer 200 once listening;
 - `logs`: `[[seconds, "line"], ...]` what the process prints to stdout, and when.
 
+A timing may be a range `[lo, hi]`: each container draws one value in it (from its pod UID
+and restart count), so replicas of one Deployment warm up unevenly, as real ones do.
+
 The annotation is visible in `kubectl get -o yaml`, like any annotation; it names ports and
 timings, not the fault.
 
@@ -30,7 +33,7 @@ import math
 from typing import Any
 
 from app.providers.sim.events import series
-from app.providers.sim.runtime import Container
+from app.providers.sim.runtime import Container, make_id
 
 ANNOTATION = "kubedrill.io/behaviour"
 INF = math.inf
@@ -45,6 +48,32 @@ def behaviour(annotations: dict[str, str] | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def resolve(b: dict[str, Any], c: Container) -> dict[str, Any]:
+    """Draw this container's timings: a `[lo, hi]` range becomes one number, the same for all
+    of its paths, chosen from the container's identity (replicas warm up unevenly)."""
+    frac = int(make_id("warmup", c.pod_uid, c.attempt)[:8], 16) / 2**32
+
+    def pick(v: Any) -> Any:
+        if isinstance(v, list) and len(v) == 2:
+            return float(v[0]) + (float(v[1]) - float(v[0])) * frac
+        return v
+
+    out = dict(b)
+    if "warmup_s" in out:
+        out["warmup_s"] = pick(out["warmup_s"])
+    out["ok_paths"] = {k: pick(v) for k, v in (out.get("ok_paths") or {}).items()}
+    return out
+
+
+def serves(b: dict[str, Any], port: int, path: str, after: float) -> tuple[bool, int | None]:
+    """(listening, HTTP status) of `path` on `port`, `after` seconds after the start."""
+    listen = b.get("listen")
+    if (listen is not None and port not in listen) or after < float(b.get("warmup_s", 0)):
+        return False, None
+    ok_at = float((b.get("ok_paths") or {}).get(path, 0))
+    return True, 200 if after >= ok_at else 503
 
 
 def _port(spec: dict[str, Any], port: Any) -> int | None:
@@ -131,7 +160,8 @@ def plan(c: Container, spec: dict[str, Any], annotations: dict[str, str] | None,
     probes = {k: spec.get(k) for k in ("startupProbe", "livenessProbe", "readinessProbe")}
     if b is None and not any(probes.values()):
         return
-    b = b or {}
+    b = resolve(b or {}, c)
+    c.notes["behaviour"] = b
     name = c.name
     field = f"spec.containers{{{name}}}"
     evs: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ import yaml
 
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.shell import kubectl_describe
+from app.providers.sim.shell.gotabwriter import tabwriter
 from app.providers.sim.shell.kubectl_printers import events as events_printer
 from app.providers.sim.shell.registry import Invocation, Output
 from app.providers.sim.shell.twin import cluster_of
@@ -412,7 +413,9 @@ def _rollout(inv: Invocation, flags: dict[str, str], pos: list[str]) -> Output:
             [str(r), (rs["metadata"].get("annotations") or {}).get("kubernetes.io/change-cause",
                                                                   "<none>")]
             for r, rs in revs if r]
-        return Output(stdout=f"{ref} \n" + kubectl_table(rows) + "\n")
+        # history.go prints through tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+        table = "\n".join("\t".join(r) for r in rows) + "\n"
+        return Output(stdout=f"{ref} \n" + tabwriter(table) + "\n")
     if sub == "undo":
         want = int(flags.get("to-revision", 0) or 0)
         current = int((dep["metadata"].get("annotations") or {}).get(
