@@ -130,3 +130,20 @@ def test_delete_a_deployment_removes_its_pods(cluster: SimCluster) -> None:
     assert cluster.store.list("Pod", "default", "app=web") == []
     assert not any(p.namespace == "default" for n in cluster.nodes
                    for p in n.kubelet.pods.values())
+
+
+def test_get_several_kinds_prefixes_names_with_their_kind(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl get deploy,rs")
+    assert code == 0
+    assert "\ndeployment.apps/web   0/2 " in "\n" + out
+    assert "\n\nNAME " in out and "replicaset.apps/web-" in out
+
+
+def test_field_selector_filters_events(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl get events --field-selector reason=Unhealthy")
+    lines = out.splitlines()[1:]
+    assert lines and all(" Unhealthy " in line for line in lines)
+
+
+def test_logs_of_a_deployment_read_one_of_its_pods(cluster: SimCluster) -> None:
+    assert sh(cluster, "kubectl logs deploy/web")[1] == 0
