@@ -148,6 +148,9 @@ def _fails(kind: str, probe: dict[str, Any], spec: dict[str, Any], b: dict[str, 
         if t0 >= hi:
             continue
         msg = failure_message(probe, spec, b, ip, t0 - start)
+        if out and out[-1]["message"] == f"{kind} probe failed: {msg}":
+            out[-1]["end"] = None if hi == INF else hi  # same failure on both sides of warm-up
+            continue
         out.append(series(t0, period, None if hi == INF else hi, "Warning", "Unhealthy",
                           f"{kind} probe failed: {msg}", field))
     return out

@@ -166,3 +166,26 @@ def test_changing_the_template_rolls_the_pods(cluster: SimCluster) -> None:
     assert len(after) == 2 and all(ready(p) for p in after)
     assert not before & {p["metadata"]["name"] for p in after}
     assert len(cluster.store.list("ReplicaSet", "default")) == 2
+
+
+def test_with_every_worker_cordoned_the_scheduler_says_why(cluster: SimCluster) -> None:
+    for name in ("kind-worker", "kind-worker2"):
+        node = cluster.store.get("Node", name)
+        node["spec"]["unschedulable"] = True
+        cluster.store.update(node)
+    cluster.apply(web())
+    cluster.advance(10)
+    assert all(not p["spec"].get("nodeName") for p in pods(cluster))
+    assert messages(cluster, "FailedScheduling")[0] == (
+        "0/3 nodes are available: 1 node(s) had untolerated taint "
+        "{node-role.kubernetes.io/control-plane: }, 2 node(s) were unschedulable. "
+        "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+
+
+def test_controllers_stop_with_the_controller_manager(cluster: SimCluster) -> None:
+    cp = cluster.node("control-plane")
+    cp.vfs.remove("/etc/kubernetes/manifests/kube-controller-manager.yaml")
+    cluster.settle()
+    cluster.apply(web())
+    cluster.advance(30)
+    assert cluster.store.list("ReplicaSet", "default") == []
