@@ -181,7 +181,7 @@ def _apply(inv: Invocation, flags: dict[str, str], create: bool) -> str:
             existing[key] = copy.deepcopy(value)
         for key in ("labels", "annotations"):
             if key in meta:
-                existing["metadata"][key] = dict(meta[key])
+                existing["metadata"].setdefault(key, {}).update(meta[key] or {})
         if existing == before:
             lines.append(f"{_ref(kind, name)} unchanged")
         else:
@@ -441,6 +441,10 @@ def _label(inv: Invocation, flags: dict[str, str], pos: list[str], field: str) -
     kind, rest = _target(flags, pos)
     names = [w for w in rest if "=" not in w and not w.endswith("-")]
     changes = [w for w in rest if "=" in w or w.endswith("-")]
+    if not names and ("all" in flags or flags.get("l") or flags.get("selector")):
+        ns = _ns(flags) if KINDS[kind][2] else None
+        names = [o["metadata"]["name"] for o in cluster_of(inv).store.list(
+            kind, ns, flags.get("l") or flags.get("selector") or "")]
     if not changes:
         raise _k().KubectlError("error: at least one label update is required" if field ==
                                 "labels" else "error: at least one annotation update is required")

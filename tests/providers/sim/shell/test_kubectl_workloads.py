@@ -147,3 +147,15 @@ def test_field_selector_filters_events(cluster: SimCluster) -> None:
 
 def test_logs_of_a_deployment_read_one_of_its_pods(cluster: SimCluster) -> None:
     assert sh(cluster, "kubectl logs deploy/web")[1] == 0
+
+
+def test_applying_an_unchanged_export_reports_unchanged(cluster: SimCluster) -> None:
+    sh(cluster, "kubectl get deploy web -o yaml > /tmp/w.yaml")
+    assert sh(cluster, "kubectl apply -f /tmp/w.yaml")[0] == "deployment.apps/web unchanged\n"
+    sh(cluster, "sed -i 's/port: 8081/port: 8080/' /tmp/w.yaml")
+    assert sh(cluster, "kubectl apply -f /tmp/w.yaml")[0] == "deployment.apps/web configured\n"
+
+
+def test_label_all_pods(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl label pods --all team=shop")
+    assert out.count(" labeled\n") == 2
