@@ -245,7 +245,7 @@ def on_backoff(node: Any, pod: Any, name: str, t: float) -> None:
 
     cluster = node.cluster
     obj = cluster.store.find("Pod", pod.name, pod.namespace)
-    if obj is None or pod.static:
+    if obj is None:  # a static pod's events go to its mirror pod (same UID)
         return
     events.record(cluster, t, events.involved(obj, f"spec.containers{{{name}}}"), "Warning",
                   "BackOff", f"Back-off restarting failed container {name} in pod "
