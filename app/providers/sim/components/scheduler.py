@@ -55,9 +55,13 @@ def startup_error(node: SimNode, command: list[str]) -> str | None:
             if err is not None:
                 return err
     if not flags.get("kubeconfig") and not flags.get("master") and not flags.get("config"):
-        return "invalid configuration: no configuration has been provided, try setting " \
-               "KUBERNETES_MASTER environment variable"
+        # client-go falls back to the in-cluster config; a static pod has no token (inferred).
+        return IN_CLUSTER_ERROR
     return None
+
+
+IN_CLUSTER_ERROR = "open /var/run/secrets/kubernetes.io/serviceaccount/token: no such file " \
+                   "or directory"
 
 
 class KubeScheduler:
@@ -65,6 +69,10 @@ class KubeScheduler:
         t = ctx.t
         err = startup_error(ctx.node, c.command)
         if err is not None:
+            if err == IN_CLUSTER_ERROR:
+                c.logs.append((t + 0.2, "stderr", klog(
+                    t + 0.2, "W", "client_config.go:667", "Neither --kubeconfig nor --master "
+                    "was specified.  Using the inClusterConfig.  This might not work.")))
             c.logs.append((t + 0.3, "stderr", klog(t + 0.3, "E", "run.go:74",
                                                    f'"command failed" err="{err}"')))
             c.exit_at, c.planned_exit_code = t + 0.35, 1
