@@ -43,6 +43,17 @@ class ServiceEndpoints(_Params):
     min: int = 1
 
 
+class ServiceServes(_Params):
+    """Requests to the Service on `path` succeed: at least `min` ready endpoints, and no
+    endpoint is (or, by its readiness probe, would be after a restart) Ready before it serves
+    `path`."""
+
+    namespace: str = "default"
+    name: str
+    path: str = "/"
+    min: int = 1
+
+
 class StaticPodRunning(_Params):
     """The static pod of `component` (etcd, kube-apiserver, ...) runs on the node(s)."""
 
@@ -56,5 +67,6 @@ PROBES: dict[str, type[_Params]] = {
     "nodes-ready": NodesReady,
     "pods-ready": PodsReady,
     "service-endpoints": ServiceEndpoints,
+    "service-serves": ServiceServes,
     "static-pod-running": StaticPodRunning,
 }

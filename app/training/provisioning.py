@@ -11,7 +11,10 @@ def break_cluster(cluster: SimCluster, scenario: Scenario) -> SimCluster:
     for rel in scenario.workloads:
         cluster.apply(scenario.read_workload(rel))
     for fault in scenario.faults:
-        fault.fault_type().inject(cluster, cluster.node(fault.node), fault.typed_params())
+        params = fault.typed_params()
+        if hasattr(params, "resolve_files"):  # faults that ship files beside scenario.yaml
+            params = params.resolve_files(scenario.read_workload)
+        fault.fault_type().inject(cluster, cluster.node(fault.node), params)
     cluster.sync()
     return cluster
 

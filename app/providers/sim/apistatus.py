@@ -179,7 +179,8 @@ def pod_status(node: SimNode, pod: PodState, t: float, old: dict[str, Any]) -> d
     pod_ip = node.ip if host_network else old.get("podIP") or _pod_ip(node, pod)
     return {"phase": "Running" if started else "Pending", "conditions": conditions,
             "hostIP": node.ip, "hostIPs": [{"ip": node.ip}], "podIP": pod_ip,
-            "podIPs": [{"ip": pod_ip}], "startTime": start, "qosClass": "Burstable",
+            "podIPs": [{"ip": pod_ip}], "startTime": start,
+            "qosClass": old.get("qosClass") or "Burstable",
             "containerStatuses": statuses}
 
 

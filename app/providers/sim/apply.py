@@ -29,3 +29,5 @@ def apply_manifest(cluster: SimCluster, manifest: str) -> None:
                                          doc["metadata"].get("namespace", "default"))
             existing.update({k: v for k, v in doc.items() if k not in ("metadata", "status")})
             cluster.store.update(existing)
+    # The controllers and kubelets react to the new objects at once (they watch the API).
+    cluster.settle()

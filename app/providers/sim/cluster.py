@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.providers.base import Check, ExecResult, ProbeResult, ProviderError
-from app.providers.sim import apistatus, bootstrap, nodefiles, versions
+from app.providers.sim import apistatus, bootstrap, controllers, nodefiles, versions
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
@@ -199,7 +199,9 @@ class SimCluster:
                     n.kubelet.sync(t)
         api_err = self.api_error(None)
         if api_err is None:
+            controllers.before_status(self, t)
             apistatus.publish(self, t)
+            controllers.after_status(self, t)
         elif api_err.startswith("tls:"):
             from app.providers.sim.kubelet_tls import api_tls_failure
 

@@ -212,8 +212,15 @@ class Kubelet:
                       command=command, started=ctx.t)
         self.node.runtime.containers[c.id] = c
         component_for(command).launch(ctx, c)
+        if not pod.static:
+            from app.providers.sim.probing import on_start
+
+            on_start(self.node, pod, spec, c, ctx.t)
 
     def _report_backoff(self, pod: PodState, name: str, delay: float, t: float) -> None:
+        from app.providers.sim.probing import on_backoff
+
+        on_backoff(self.node, pod, name, t)
         ref = f"{pod.name}_{pod.namespace}({pod.uid})"
         inner = (f'back-off {go_duration(delay)} restarting failed container={name} pod={ref}')
         self.journal(t, "E", "pod_workers.go:1301",

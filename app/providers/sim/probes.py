@@ -87,6 +87,12 @@ def _service_endpoints(cluster: SimCluster, params: object) -> ProbeResult:
     return ProbeResult(True, f"Service {ns}/{name} has {len(ready)} ready endpoints")
 
 
+def _service_serves(cluster: SimCluster, params: object) -> ProbeResult:
+    from app.providers.sim.workload_checks import service_serves
+
+    return _api_down(cluster) or service_serves(cluster, params)
+
+
 def _static_pod(cluster: SimCluster, params: object) -> ProbeResult:
     component, where = params.component, params.node  # type: ignore[attr-defined]
     node = cluster.node(where)
@@ -102,5 +108,6 @@ _PROBES = {
     "nodes-ready": _nodes_ready,
     "pods-ready": _pods_ready,
     "service-endpoints": _service_endpoints,
+    "service-serves": _service_serves,
     "static-pod-running": _static_pod,
 }

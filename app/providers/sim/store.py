@@ -87,12 +87,37 @@ class Store:
         key = (kind, ns, meta["name"])
         if key in self.objects:
             raise Conflict(f'{KINDS[kind][1]} "{meta["name"]}" already exists')
+        if kind == "Service":
+            self._allocate_cluster_ip(obj)
         self.revision += 1
         meta.setdefault("uid", self._uid())
         meta["resourceVersion"] = str(self.revision)
         meta.setdefault("creationTimestamp", rfc3339(t))
         self.objects[key] = obj
         return obj
+
+    def _allocate_cluster_ip(self, svc: Obj) -> None:
+        """The apiserver's ClusterIP allocator, within kind's 10.96.0.0/16 service range."""
+        spec = svc.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        if spec.get("clusterIP") or spec["type"] == "ExternalName":
+            if spec.get("clusterIP") and not spec.get("clusterIPs"):
+                spec["clusterIPs"] = [spec["clusterIP"]]
+            return
+        used = {o["spec"].get("clusterIP") for (k, _, _), o in self.objects.items()
+                if k == "Service"}
+        n = int(uuid.uuid5(uuid.NAMESPACE_DNS, svc["metadata"]["name"]).int % 65000) + 100
+        while f"10.96.{n // 256}.{n % 256}" in used:
+            n += 1
+        ip = f"10.96.{n // 256}.{n % 256}"
+        spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
+        spec.setdefault("ipFamilies", ["IPv4"])
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        for p in spec.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+            p.setdefault("targetPort", p.get("port"))
 
     def get(self, kind: str, name: str, namespace: str = "") -> Obj:
         ns = namespace if KINDS[kind][2] else ""

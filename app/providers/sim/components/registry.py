@@ -5,10 +5,12 @@ from __future__ import annotations
 from app.providers.sim.components.apiserver import KubeApiserver
 from app.providers.sim.components.base import Component, Generic
 from app.providers.sim.components.etcd import Etcd
+from app.providers.sim.components.scheduler import KubeScheduler
 
 _BY_PROGRAM: dict[str, Component] = {
     "etcd": Etcd(),
     "kube-apiserver": KubeApiserver(),
+    "kube-scheduler": KubeScheduler(),
 }
 _GENERIC = Generic()
 

@@ -40,7 +40,8 @@ for _kind, _names in {
 
 VALUE_FLAGS = {"n", "namespace", "o", "output", "l", "selector", "kubeconfig", "context",
                "c", "container", "tail", "since", "field-selector", "sort-by", "f", "filename",
-               "replicas", "type", "template"}
+               "replicas", "type", "template", "patch", "for", "types", "to-revision",
+               "timeout", "grace-period"}
 
 
 class KubectlError(Exception):
@@ -146,6 +147,20 @@ def _output(objs: list[dict], fmt: str, single: bool) -> str:
                        'template,templatefile,wide,yaml')
 
 
+def field_matches(obj: dict, selector: str) -> bool:
+    """`--field-selector a.b=c,d!=e` on the object's dotted fields (as strings)."""
+    for term in filter(None, (t.strip() for t in selector.split(","))):
+        neg = "!=" in term
+        path, _, want = term.replace("!=", "=").replace("==", "=").partition("=")
+        value: object = obj
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        got = "" if value is None else str(value)
+        if (got == want) == neg:
+            return False
+    return True
+
+
 def _resource_name(kind: str) -> str:
     """`-o name` prefix: the lower-case kind, qualified by its group (`deployment.apps`)."""
     api_version = KINDS[kind][0]
@@ -181,6 +196,10 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                                    ) from None
     else:
         objs = store.list(kind, ns, flags.get("l") or flags.get("selector") or "")
+        if flags.get("field-selector"):
+            objs = [o for o in objs if field_matches(o, flags["field-selector"])]
+        if kind == "Event":
+            objs.sort(key=lambda e: e.get("lastTimestamp") or "")
         if not objs:
             if fmt in ("json", "yaml"):
                 return _output([], fmt, False)
@@ -194,6 +213,8 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                    if any(c["type"] == "Ready" and c["status"] == "Unknown"
                           for c in n["status"].get("conditions") or [])}
     head, rows = PRINTERS.get(kind, generic)(objs, cluster.t, fmt == "wide", unreachable)
+    if flags.get("\0multi"):  # several kinds in one get: names carry their kind
+        rows = [[f"{_resource_name(kind)}/{r[0]}", *r[1:]] for r in rows]
     if all_ns and namespaced:
         head = ["NAMESPACE", *head]
         rows = [[o["metadata"].get("namespace", ""), *r] for o, r in zip(objs, rows, strict=True)]
@@ -211,6 +232,8 @@ def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     cluster = cluster_of(inv)
     ns = _namespace(flags)
     name = pos[0].split("/", 1)[-1]
+    if "/" in pos[0] and _kind(pos[0].split("/", 1)[0]) != "Pod":
+        name = _first_pod(cluster, _kind(pos[0].split("/", 1)[0]), name, ns)
     try:
         pod = cluster.store.get("Pod", name, ns)
     except NotFoundError:
@@ -249,6 +272,21 @@ def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def _first_pod(cluster, kind: str, name: str, ns: str) -> str:  # noqa: ANN001
+    """`kubectl logs deploy/x`: the first pod the workload's selector matches."""
+    try:
+        obj = cluster.store.get(kind, name, ns)
+    except NotFoundError:
+        raise KubectlError(f'error: error from server (NotFound): {KINDS[kind][1]}.apps '
+                           f'"{name}" not found in namespace "{ns}"') from None
+    labels = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    sel = ",".join(f"{k}={v}" for k, v in labels.items())
+    pods = cluster.store.list("Pod", ns, sel) if sel else []
+    if not pods:
+        raise KubectlError("error: timed out waiting for the condition")
+    return pods[0]["metadata"]["name"]
+
+
 def _version(inv: Invocation, flags: dict[str, str]) -> str:
     client = (f"Client Version: {versions.KUBERNETES}\n"
               "Kustomize Version: v5.6.0\n")
@@ -270,6 +308,26 @@ def _cluster_info(inv: Invocation) -> str:
             "diagnose cluster problems, use 'kubectl cluster-info dump'.\n")
 
 
+def _get_many(inv: Invocation, flags: dict[str, str], rest: list[str]) -> Output:
+    """`kubectl get deploy,rs,pods`: one table per kind that has objects."""
+    tables, warn = [], ""
+    for word in filter(None, rest[0].split(",")):
+        kind = _kind(word)
+        if kind == "Endpoints":
+            warn = ("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 "
+                    "EndpointSlice\n")
+        try:
+            tables.append(_get(inv, {**flags, "\0multi": "1"}, [word, *rest[1:]]))
+        except KubectlError as err:
+            if not str(err).startswith("No resources found"):
+                raise
+    if not tables:
+        ns = "" if "A" in flags or "all-namespaces" in flags else f" in {_namespace(flags)} " \
+                                                                  "namespace"
+        return Output(stderr=warn + f"No resources found{ns}.\n")
+    return Output(stdout="\n".join(tables), stderr=warn)
+
+
 @command("kubectl", "k")
 def kubectl(inv: Invocation) -> Output:
     flags, pos = split_flags(inv.args, VALUE_FLAGS)
@@ -278,8 +336,14 @@ def kubectl(inv: Invocation) -> Output:
                              "information at: https://kubernetes.io/docs/reference/kubectl/\n")
     verb, rest = pos[0], pos[1:]
     try:
+        if verb == "get" and rest and "," in rest[0] and "/" not in rest[0]:
+            return _get_many(inv, flags, rest)
         if verb == "get":
-            return Output(stdout=_get(inv, flags, rest))
+            out = _get(inv, flags, rest)
+            if rest and _kind(rest[0].split("/", 1)[0]) == "Endpoints":
+                return Output(stdout=out, stderr="Warning: v1 Endpoints is deprecated in "
+                              "v1.33+; use discovery.k8s.io/v1 EndpointSlice\n")
+            return Output(stdout=out)
         if verb == "logs":
             return Output(stdout=_logs(inv, flags, rest))
         if verb == "version":

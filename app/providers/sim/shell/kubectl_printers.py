@@ -192,10 +192,55 @@ def generic(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, 
     return ["NAME", "AGE"], [[o["metadata"]["name"], age(o, now)] for o in objs]
 
 
+def endpoints(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """formatEndpoints: up to 3 ready ip:port, then " + N more..."; `<none>` without subsets."""
+    rows = []
+    for e in objs:
+        subsets = e.get("subsets") or []
+        if not subsets:
+            cell = "<none>"
+        else:
+            pairs = [f"{a['ip']}:{p['port']}" for sub in subsets
+                     for p in (sub.get("ports") or [{"port": ""}])
+                     for a in sub.get("addresses") or []]
+            cell = ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3
+                                          else "")
+        rows.append([e["metadata"]["name"], cell, age(e, now)])
+    return ["NAME", "ENDPOINTS", "AGE"], rows
+
+
+def endpointslices(objs: list[Obj], now: float, wide: bool, _: set[str]
+                   ) -> tuple[Row, list[Row]]:
+    rows = []
+    for e in objs:
+        ports = ",".join(str(p.get("port")) for p in e.get("ports") or []) or "<unset>"
+        addrs = [a for ep in e.get("endpoints") or [] for a in ep.get("addresses") or []]
+        cell = ",".join(addrs[:3]) + (f" + {len(addrs) - 3} more..." if len(addrs) > 3 else "")
+        rows.append([e["metadata"]["name"], e.get("addressType", "IPv4"), ports,
+                     cell or "<unset>", age(e, now)])
+    return ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], rows
+
+
+def event_object(e: Obj) -> str:
+    io = e.get("involvedObject") or {}
+    return f"{str(io.get('kind', '')).lower()}/{io.get('name', '')}"
+
+
+def events(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printEvent: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE (sorted by the caller)."""
+    rows = []
+    for e in objs:
+        last = e.get("lastTimestamp") or e.get("firstTimestamp")
+        rows.append([human_age(now - ts(last)) if last else "<unknown>", e.get("type", ""),
+                     e.get("reason", ""), event_object(e), str(e.get("message", "")).strip()])
+    return ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows
+
+
 Printer = Callable[[list[Obj], float, bool, set[str]], tuple[Row, list[Row]]]
 
 PRINTERS: dict[str, Printer] = {
     "Pod": pods, "Node": nodes, "Deployment": deployments, "ReplicaSet": replicasets,
     "DaemonSet": daemonsets, "Service": services, "Namespace": namespaces,
     "ConfigMap": configmaps, "Secret": secrets,
+    "Endpoints": endpoints, "EndpointSlice": endpointslices, "Event": events,
 }

@@ -1,0 +1,124 @@
+"""core/v1 Events as components record them, aggregated like client-go's EventCorrelator.
+
+An event with the same involved object, reason, message and source as an earlier one bumps
+that event's `count` and `lastTimestamp` instead of creating a new object (`kubectl describe`
+then shows `(x12 over 3m)`). Events are only written while the API answers; a component that
+cannot reach it loses them, as the real broadcaster eventually does.
+
+Probe failures repeat every period for as long as they last; rather than stepping the twin
+every period, a container keeps *series* in its notes (first time, period, end, message) and
+`publish_series` turns each into one aggregated Event whose count is computed for "now".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from app.providers.sim.clock import rfc3339
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimCluster
+    from app.providers.sim.store import Store
+
+Obj = dict[str, Any]
+
+
+def involved(obj: Obj, field_path: str | None = None) -> Obj:
+    meta = obj["metadata"]
+    ref = {"apiVersion": obj.get("apiVersion", "v1"), "kind": obj["kind"], "name": meta["name"],
+           "namespace": meta.get("namespace", "default"), "uid": meta.get("uid", ""),
+           "resourceVersion": meta.get("resourceVersion", "")}
+    if field_path:
+        ref["fieldPath"] = field_path
+    return ref
+
+
+def _find(store: Store, ref: Obj, reason: str, message: str, component: str) -> Obj | None:
+    for ev in store.list("Event", ref["namespace"]):
+        io = ev["involvedObject"]
+        if (io.get("uid") == ref["uid"] and io.get("name") == ref["name"]
+                and ev["reason"] == reason and ev["message"] == message
+                and ev["source"].get("component") == component):
+            return ev
+    return None
+
+
+def upsert(store: Store, ref: Obj, type_: str, reason: str, message: str, component: str,
+           host: str | None, first: float, last: float, count: int) -> Obj:
+    """Create or update the aggregated event for (object, reason, message, source)."""
+    ev = _find(store, ref, reason, message, component)
+    if ev is None:
+        source = {"component": component, **({"host": host} if host else {})}
+        ev = store.create({
+            "kind": "Event", "apiVersion": "v1",
+            "metadata": {"name": f"{ref['name']}.{int(first * 1e9) + store.revision:x}",
+                         "namespace": ref["namespace"]},
+            "involvedObject": ref, "reason": reason, "message": message, "source": source,
+            "firstTimestamp": rfc3339(first), "lastTimestamp": rfc3339(last), "count": count,
+            "type": type_, "eventTime": None, "reportingComponent": component,
+            "reportingInstance": host or ""}, first)
+        return ev
+    if ev["count"] != count or ev["lastTimestamp"] != rfc3339(last):
+        ev["count"], ev["lastTimestamp"] = count, rfc3339(last)
+        store.update(ev)
+    return ev
+
+
+def record(cluster: SimCluster, t: float, ref: Obj, type_: str, reason: str, message: str,
+           component: str, host: str | None = None) -> None:
+    """One occurrence now; aggregated with identical earlier ones. Lost if the API is down."""
+    if cluster.api_error(None) is not None:
+        return
+    existing = _find(cluster.store, ref, reason, message, component)
+    if existing is None:
+        upsert(cluster.store, ref, type_, reason, message, component, host, t, t, 1)
+    else:
+        existing["count"] += 1
+        existing["lastTimestamp"] = rfc3339(t)
+        cluster.store.update(existing)
+
+
+def series(first: float, period: float, end: float | None, type_: str, reason: str,
+           message: str, field_path: str) -> Obj:
+    """A repeating kubelet event: at first, first+period, ... while < end (None: forever)."""
+    return {"first": first, "period": period, "end": end, "type": type_, "reason": reason,
+            "message": message, "field_path": field_path}
+
+
+def series_count(s: Obj, now: float) -> tuple[int, float]:
+    """How many occurrences happened by `now`, and when the last one was."""
+    if now < s["first"]:
+        return 0, 0.0
+    end = s["end"] if s["end"] is not None else math.inf
+    horizon = min(now, end - 1e-9)
+    if horizon < s["first"]:
+        return 0, 0.0
+    n = int((horizon - s["first"]) // s["period"]) + 1 if s["period"] > 0 else 1
+    return n, s["first"] + (n - 1) * s["period"]
+
+
+def publish_series(cluster: SimCluster, t: float) -> None:
+    """Write every container's series as events, summed per pod like the correlator does."""
+    store = cluster.store
+    totals: dict[tuple[str, str, str, str], list[Any]] = {}
+    for node in cluster.nodes:
+        for c in node.runtime.containers.values():
+            all_series = c.notes.get("event_series")
+            if not all_series:
+                continue
+            for s in all_series:
+                n, last = series_count(s, t)
+                if not n:
+                    continue
+                key = (c.pod_uid, s["reason"], s["message"], s["field_path"])
+                entry = totals.setdefault(key, [c, node.name, s, s["first"], last, 0])
+                entry[3] = min(entry[3], s["first"])
+                entry[4] = max(entry[4], last)
+                entry[5] += n
+    for c, host, s, first, last, count in totals.values():
+        pod = store.find("Pod", c.pod_name, c.namespace)
+        if pod is None or pod["metadata"].get("uid") != c.pod_uid:
+            continue
+        upsert(store, involved(pod, s["field_path"]), s["type"], s["reason"], s["message"],
+               "kubelet", host, first, last, count)
