@@ -307,6 +307,7 @@ class SimCluster:
             "specs": [vars(n.spec) for n in self.nodes],
             "store": self.store.to_json(),
             "unknown_commands": self.unknown_commands,
+            "etcd": getattr(self, "etcd_state", None),
             "nodes": [{
                 "vfs": n.vfs.to_json(), "runtime": n.runtime.to_json(),
                 "kubelet": n.kubelet.to_json(), "journal": n.journal,
@@ -329,6 +330,8 @@ class SimCluster:
         cluster.t = raw["t"]
         cluster.store = Store.from_json(raw["store"])
         cluster.unknown_commands = raw.get("unknown_commands", [])
+        if raw.get("etcd") is not None:
+            cluster.etcd_state = raw["etcd"]
         for n, nraw in zip(cluster.nodes, raw["nodes"], strict=True):
             n.vfs = VFS.from_json(nraw["vfs"], templates[n.name])
             n.runtime = Runtime.from_json(nraw["runtime"])
