@@ -91,6 +91,37 @@ class SimNode:
         for c in self.runtime.containers.values():
             if c.running():
                 c.stop(self.cluster.t, 137, "Error")
+        self.cluster.settle()  # its peers notice at once
+
+    def reboot(self) -> None:
+        """`reboot` (kind: `docker restart`): every container ends, then systemd starts only
+        the enabled units; an enabled kubelet restarts the static pods in new sandboxes."""
+        t = self.cluster.t
+        for c in self.runtime.containers.values():
+            if c.running():
+                c.stop(t, 255, "Unknown")
+        for sb in self.runtime.sandboxes.values():
+            sb.state = "notready"
+        self.power_on()
+
+    def power_on(self) -> None:
+        t = self.cluster.t
+        self.powered = True
+        self.booted = t
+        for name, svc in self.services.items():
+            svc["active"], svc["since"] = bool(svc["enabled"]), t
+            if svc["enabled"] and name != "kubelet":
+                self.journal_line(t, name, f"Started {name}.service.", pid=1)
+        self.runtime.active = bool(self.services["containerd"]["active"])
+        if self.services["kubelet"]["active"]:
+            self.kubelet_pid += 163
+            self.kubelet.reset_backoff()
+            for sb in self.runtime.sandboxes.values():
+                if sb.state == "notready":
+                    sb.state, sb.attempt = "ready", sb.attempt + 1
+            self.journal_line(t, "kubelet", "Started kubelet.service - kubelet: The Kubernetes "
+                                            "Node Agent.", pid=1)
+        self.cluster.settle()
 
     # --- helpers for the twin --------------------------------------------------------------
 
@@ -205,6 +236,11 @@ class SimCluster:
     def node_by_host(self, host: str, from_node: SimNode | None) -> SimNode | None:
         if host in ("127.0.0.1", "localhost", "::1"):
             return from_node
+        if host == f"{self.name}-external-load-balancer":
+            # kind's haproxy in front of the control planes: it forwards to one whose
+            # apiserver passes its health check, else to the first one still powered.
+            cps = [n for n in self.nodes if n.role == "control-plane" and n.powered]
+            return self.apiserver_node() or (cps[0] if cps else None)
         for n in self.nodes:
             if host in (n.ip, n.name):
                 return n
@@ -222,7 +258,8 @@ class SimCluster:
         if not target.powered:
             return f"dial tcp {host}:{port}: connect: no route to host"
         etcd = target.running_container("etcd")
-        if etcd is None or not etcd.ready(t):
+        # etcd listens from start-up on, ready or not (a member without quorum still accepts).
+        if etcd is None or not (etcd.ready(t) or etcd.notes.get("serving_at", t + 1) <= t):
             return refused
         try:
             endpoints = client_endpoints(etcd)

@@ -89,14 +89,17 @@ def member_on(cluster: SimCluster, node: SimNode) -> Member | None:
 
 
 def member_up(cluster: SimCluster, m: Member) -> bool:
-    """A member takes part in raft while its node is on and its etcd container is ready."""
+    """A member takes part in raft while its node is on and its etcd process serves peers.
+
+    Readiness is not the test: a member without quorum is unready, yet still votes.
+    """
     if not m.node:
         return False
     node = cluster.node(m.node)
     if not node.powered:
         return False
     c = node.running_container("etcd")
-    return c is not None and c.ready(cluster.t)
+    return c is not None and c.exit_at is None and "peers" in c.notes
 
 
 def has_quorum(cluster: SimCluster) -> bool:
@@ -112,7 +115,8 @@ def leader(cluster: SimCluster) -> Member | None:
 
 
 def cluster_id_of(cluster: SimCluster) -> int:
-    return cluster_id([m.id for m in initial_members(cluster)])
+    """Fixed when the first member bootstrapped the cluster; joins do not change it."""
+    return cluster_id([m.id for m in initial_members(cluster)[:1]])
 
 
 def data_dir(node: SimNode) -> str:

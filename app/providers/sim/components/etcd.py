@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from app.providers.sim import etcd_cluster as ec
 from app.providers.sim import versions
 from app.providers.sim.components.base import Context, zap
 from app.providers.sim.components.etcd_flags import (
@@ -13,6 +14,7 @@ from app.providers.sim.components.etcd_flags import (
     FlagError,
     parse_go_flags,
 )
+from app.providers.sim.etcd_cluster import member_id
 from app.providers.sim.runtime import Container
 
 
@@ -46,6 +48,10 @@ class Etcd:
             return
         name = flags.get("name", "default")
         data_dir = flags.get("data-dir", f"{name}.etcd")
+        peer_adv = flags.get("initial-advertise-peer-urls", "http://localhost:2380").split(",")
+        mid = f"{member_id(peer_adv):x}"
+        initial = flags.get("initial-cluster", f"{name}={peer_adv[0]}")
+        state = flags.get("initial-cluster-state", "new")
         client_urls = flags.get("listen-client-urls", "http://localhost:2379").split(",")
         peer_urls = flags.get("listen-peer-urls", "http://localhost:2380").split(",")
         log = [
@@ -62,15 +68,15 @@ class Etcd:
               "wal-dir": "", "wal-dir-dedicated": "", "member-dir": f"{data_dir}/member",
               "force-new-cluster": False, "heartbeat-interval": "100ms",
               "election-timeout": "1s", "snapshot-count": int(flags.get("snapshot-count", 100000)),
-              "initial-cluster": "", "initial-cluster-state": "new",
+              "initial-cluster": "", "initial-cluster-state": state,
               "quota-backend-bytes": int(flags.get("quota-backend-bytes", 2147483648) or 0)}),
             ("etcdserver/server.go:763", "starting etcd server",
-             {"local-member-id": "aec36adc501070cc", "local-server-version": versions.ETCD,
+             {"local-member-id": mid, "local-server-version": versions.ETCD,
               "cluster-version": "to_be_decided"}),
-            ("raft/raft.go:1019", "aec36adc501070cc is starting a new election at term 2", {}),
-            ("raft/raft.go:771", "aec36adc501070cc became leader at term 3", {}),
+            ("raft/raft.go:1019", f"{mid} is starting a new election at term 2", {}),
+            ("raft/raft.go:771", f"{mid} became leader at term 3", {}),
             ("etcdserver/server.go:2068", "published local member to cluster through raft",
-             {"local-member-id": "aec36adc501070cc", "cluster-id": "fa54960ea34d58be"}),
+             {"local-member-id": mid, "cluster-id": f"{ec.cluster_id_of(ctx.cluster):x}"}),
             ("embed/serve.go:103", "ready to serve client requests", {}),
         ]
         for i, (caller, msg, fields) in enumerate(log):
@@ -81,7 +87,89 @@ class Etcd:
             c.logs.append((t + 0.6, "stderr", zap(t + 0.6, "info", "embed/serve.go:250",
                                                   "serving client traffic securely",
                                                   **{"traffic": "grpc+http", "address": addr})))
+        del initial
         c.ready_at = t + 1.0
+        c.notes["serving_at"] = t + 1.0
+        c.notes["peers"] = True
+        c.notes["member"] = mid
 
     def reconcile(self, ctx: Context, c: Container) -> None:
-        return None
+        """Without a quorum a member keeps running but is not ready and logs raft's attempts."""
+        t = ctx.t
+        if c.started is None or t < c.started + 2:
+            return
+        if ec.has_quorum(ctx.cluster):
+            if "quorum_lost" in c.notes:
+                del c.notes["quorum_lost"]
+                c.logs = [x for x in c.logs if x[0] <= t]
+                lead = ec.leader(ctx.cluster)
+                c.logs.append((t, "stderr", zap(t, "info", "raft/node.go:325",
+                                                f"raft.node: {c.notes.get('member')} elected "
+                                                f"leader {lead.id if lead else 0:x} at term "
+                                                f"{c.notes.get('term', 3) + 1}",
+                                                logger="raft")))
+                c.ready_at = t
+            return
+        if "quorum_lost" in c.notes:
+            return
+        c.notes["quorum_lost"] = t
+        c.ready_at = None
+        c.logs.extend(quorum_lost_lines(ctx, c, t))
+
+
+def quorum_lost_lines(ctx: Context, c: Container, t0: float,
+                      horizon: float = 900.0) -> list[tuple[float, str, str]]:
+    """What etcd 3.5 logs once peers are gone: raft (`raft/raft.go`, `raft/node.go`) and
+    rafthttp (`peer_status.go`, `probing_status.go`) lines, written ahead for `horizon` s."""
+    me = c.notes.get("member", "0")
+    term = 3
+    down = [m for m in ec.members(ctx.cluster) if not ec.member_up(ctx.cluster, m)]
+    up = [m for m in ec.members(ctx.cluster) if ec.member_up(ctx.cluster, m)
+          and f"{m.id:x}" != me]
+    out: list[tuple[float, str, str]] = []
+
+    def log(t: float, level: str, caller: str, msg: str, **fields: object) -> None:
+        out.append((t, "stderr", zap(t, level, caller, msg, **fields)))
+
+    for m in down:
+        peer = m.peer_urls[0].split("://", 1)[-1]
+        why = "connect: no route to host" if not _powered(ctx, m) else \
+            "connect: connection refused"
+        log(t0, "warn", "rafthttp/peer_status.go:66", "peer became inactive (message send to "
+            "peer failed)", **{"peer-id": f"{m.id:x}",
+                               "error": f"failed to dial {m.id:x} on stream MsgApp v2 "
+                                        f"(dial tcp {peer}: {why})"})
+    log(t0 + 0.2, "warn", "etcdserver/zap_raft.go:85",
+        f"{me} stepped down to follower since quorum is not active", logger="raft")
+    log(t0 + 0.2, "info", "raft/node.go:338", f"raft.node: {me} lost leader {me} at term {term}",
+        logger="raft")
+    t = t0 + 1.3
+    i = 0
+    while t < t0 + horizon:
+        log(t, "info", "etcdserver/zap_raft.go:77",
+            f"{me} is starting a new election at term {term}", logger="raft")
+        log(t, "info", "etcdserver/zap_raft.go:77",
+            f"{me} became pre-candidate at term {term}", logger="raft")
+        log(t, "info", "etcdserver/zap_raft.go:77",
+            f"{me} received MsgPreVoteResp from {me} at term {term}", logger="raft")
+        for m in down + up:
+            log(t, "info", "etcdserver/zap_raft.go:77",
+                f"{me} [logterm: {term}, index: 4812] sent MsgPreVote request to {m.id:x} at "
+                f"term {term}", logger="raft")
+        if i % 4 == 0:
+            for m in down:
+                peer = m.peer_urls[0].split("://", 1)[-1]
+                why = "connect: no route to host" if not _powered(ctx, m) else \
+                    "connect: connection refused"
+                log(t + 0.4, "warn", "rafthttp/probing_status.go:68",
+                    "prober detected unhealthy status",
+                    **{"round-tripper-name": "ROUND_TRIPPER_RAFT_MESSAGE",
+                       "remote-peer-id": f"{m.id:x}", "rtt": "0s",
+                       "error": f"dial tcp {peer}: {why}"})
+        t += 1.1 + (i % 3) * 0.35
+        i += 1
+    return out
+
+
+def _powered(ctx: Context, m: ec.Member) -> bool:
+    return bool(m.node) and ctx.cluster.node(m.node).powered
