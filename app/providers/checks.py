@@ -50,6 +50,14 @@ class StaticPodRunning(_Params):
     node: str = "control-plane"
 
 
+class ObjectExists(_Params):
+    """The API serves the object (kind as in the manifest, e.g. Deployment)."""
+
+    kind: str
+    name: str
+    namespace: str = "default"
+
+
 PROBES: dict[str, type[_Params]] = {
     "apiserver-healthy": ApiserverHealthy,
     "etcd-healthy": EtcdHealthy,
@@ -57,4 +65,5 @@ PROBES: dict[str, type[_Params]] = {
     "pods-ready": PodsReady,
     "service-endpoints": ServiceEndpoints,
     "static-pod-running": StaticPodRunning,
+    "object-exists": ObjectExists,
 }

@@ -94,6 +94,17 @@ def _static_pod(cluster: SimCluster, params: object) -> ProbeResult:
     return ProbeResult(True, f"{component} runs on {node.name}")
 
 
+def _object_exists(cluster: SimCluster, params: object) -> ProbeResult:
+    kind, name, ns = (params.kind, params.name,  # type: ignore[attr-defined]
+                      params.namespace)  # type: ignore[attr-defined]
+    down = _api_down(cluster)
+    if down is not None:
+        return down
+    if cluster.store.find(kind, name, ns) is None:
+        return ProbeResult(False, f'{kind} {ns}/{name} not found')
+    return ProbeResult(True, f"{kind} {ns}/{name} exists")
+
+
 _PROBES = {
     "apiserver-healthy": _apiserver,
     "etcd-healthy": _etcd,
@@ -101,4 +112,5 @@ _PROBES = {
     "pods-ready": _pods_ready,
     "service-endpoints": _service_endpoints,
     "static-pod-running": _static_pod,
+    "object-exists": _object_exists,
 }

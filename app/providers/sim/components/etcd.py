@@ -15,6 +15,7 @@ from app.providers.sim.components.etcd_flags import (
     parse_go_flags,
 )
 from app.providers.sim.etcd_cluster import member_id
+from app.providers.sim.etcd_keyspace import open_data_dir
 from app.providers.sim.runtime import Container
 
 
@@ -54,6 +55,7 @@ class Etcd:
         state = flags.get("initial-cluster-state", "new")
         client_urls = flags.get("listen-client-urls", "http://localhost:2379").split(",")
         peer_urls = flags.get("listen-peer-urls", "http://localhost:2380").split(",")
+        fresh = open_data_dir(ctx.cluster, ctx.node, c, data_dir, t)
         log = [
             ("etcdmain/etcd.go:73", "Running: ", {"args": c.command}),
             ("etcdmain/etcd.go:116", "server has been already initialized",
@@ -64,7 +66,7 @@ class Etcd:
             ("embed/etcd.go:323", "starting an etcd server",
              {"etcd-version": versions.ETCD, "go-version": "go1.23.7", "go-os": "linux",
               "go-arch": "amd64", "max-cpu-set": 2, "max-cpu-available": 2,
-              "member-initialized": True, "name": name, "data-dir": data_dir,
+              "member-initialized": not fresh, "name": name, "data-dir": data_dir,
               "wal-dir": "", "wal-dir-dedicated": "", "member-dir": f"{data_dir}/member",
               "force-new-cluster": False, "heartbeat-interval": "100ms",
               "election-timeout": "1s", "snapshot-count": int(flags.get("snapshot-count", 100000)),
@@ -79,6 +81,22 @@ class Etcd:
              {"local-member-id": mid, "cluster-id": f"{ec.cluster_id_of(ctx.cluster):x}"}),
             ("embed/serve.go:103", "ready to serve client requests", {}),
         ]
+        if fresh:
+            # A new cluster: no "already initialized"; the member adds itself, the cluster
+            # version is set, and nothing of the old keyspace exists.
+            cid = f"{ec.cluster_id([member_id(peer_adv)]):x}"
+            log.pop(1)
+            log[4:4] = [
+                ("membership/cluster.go:421", "added member",
+                 {"cluster-id": cid, "local-member-id": mid, "added-peer-id": mid,
+                  "added-peer-peer-urls": peer_adv}),
+            ]
+            log[-1:-1] = [
+                ("etcdserver/server.go:2571", "setting up initial cluster version using v2 API",
+                 {"cluster-version": "3.5"}),
+                ("membership/cluster.go:584", "set initial cluster version",
+                 {"cluster-id": cid, "local-member-id": mid, "cluster-version": "3.5"}),
+            ]
         for i, (caller, msg, fields) in enumerate(log):
             c.logs.append((t + 0.05 * i, "stderr", zap(t + 0.05 * i, "info", caller, msg,
                                                         **fields)))
