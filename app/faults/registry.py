@@ -25,6 +25,7 @@ class FaultType:
 
 
 _REGISTRY: dict[str, FaultType] = {}
+_LOADED: list[bool] = []  # set once every module of the package has been imported
 
 
 def register(name: str, params: type[BaseModel], summary: str) -> Callable[[Inject], Inject]:
@@ -49,8 +50,10 @@ def _load_modules() -> None:
 
 
 def fault_types() -> dict[str, FaultType]:
-    if not _REGISTRY:
+    # Not "if the registry is empty": importing one fault module directly registers only it.
+    if not _LOADED:
         _load_modules()
+        _LOADED.append(True)
     return dict(_REGISTRY)
 
 

@@ -350,6 +350,7 @@ class SimCluster:
                 "kubelet": n.kubelet.to_json(), "journal": n.journal,
                 "services": n.services, "powered": n.powered, "booted": n.booted,
                 "kubelet_pid": n.kubelet_pid, "disk": n.disk_latency_ms,
+                "images": getattr(n, "images", None),
             } for n in self.nodes],
             "pki": {name: {p: [i.data.decode("latin-1"), i.mode] for p, i in files.items()}
                     for name, files in getattr(self, "pki_files", {}).items()},
@@ -379,6 +380,8 @@ class SimCluster:
             n.booted = nraw["booted"]
             n.kubelet_pid = nraw["kubelet_pid"]
             n.disk_latency_ms = nraw["disk"]
+            if nraw.get("images") is not None:
+                n.images = nraw["images"]
         return cluster
 
 
