@@ -58,6 +58,12 @@ class ObjectExists(_Params):
     namespace: str = "default"
 
 
+class EtcdFsyncFast(_Params):
+    """Every etcd member's WAL fsync stays under `max_ms` (p99), as etcd's tuning guide asks."""
+
+    max_ms: float = 10.0
+
+
 PROBES: dict[str, type[_Params]] = {
     "apiserver-healthy": ApiserverHealthy,
     "etcd-healthy": EtcdHealthy,
@@ -66,4 +72,5 @@ PROBES: dict[str, type[_Params]] = {
     "service-endpoints": ServiceEndpoints,
     "static-pod-running": StaticPodRunning,
     "object-exists": ObjectExists,
+    "etcd-fsync-fast": EtcdFsyncFast,
 }

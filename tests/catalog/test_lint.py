@@ -146,7 +146,8 @@ def test_it_reports_unknown_probe_listing_known_ones(catalog_dir: Path, edit: Ed
     edit("{probe: apiserver-healthy}", "{probe: apiserver-healty}")
     assert lint(catalog_dir) == [
         f"{FILE}:30: checks[0].probe: unknown probe 'apiserver-healty' "
-        "(did you mean 'apiserver-healthy'?); known: apiserver-healthy, etcd-healthy, "
+        "(did you mean 'apiserver-healthy'?); known: apiserver-healthy, etcd-fsync-fast, "
+        "etcd-healthy, "
         "nodes-ready, object-exists, pods-ready, service-endpoints, static-pod-running"]
 
 

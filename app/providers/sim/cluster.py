@@ -85,6 +85,7 @@ class SimNode:
 
     def set_disk_latency(self, device: str, ms: float) -> None:
         self.disk_latency_ms[device] = ms
+        self.cluster.settle()  # etcd feels it on its next fsync
 
     def power_off(self) -> None:
         self.powered = False

@@ -108,10 +108,32 @@ def has_quorum(cluster: SimCluster) -> bool:
     return bool(ms) and up > len(ms) // 2
 
 
+SLOW_MS = 50.0  # fsync this slow misses heartbeats (100 ms) under any load
+
+
+def disk_ms(node: SimNode) -> float:
+    """The node disk's fsync latency: a healthy SSD is well under a millisecond."""
+    return 0.4 + max(node.disk_latency_ms.values(), default=0.0)
+
+
+def slow(cluster: SimCluster, m: Member) -> bool:
+    return bool(m.node) and disk_ms(cluster.node(m.node)) >= SLOW_MS
+
+
 def leader(cluster: SimCluster) -> Member | None:
+    """The first member to come up leads, unless its disk is too slow to heartbeat on time:
+    then a faster member wins the next election."""
     if not has_quorum(cluster):
         return None
-    return next(m for m in members(cluster) if member_up(cluster, m))
+    ups = [m for m in members(cluster) if member_up(cluster, m)]
+    fast = [m for m in ups if not slow(cluster, m)]
+    return (fast or ups)[0]
+
+
+def raft_term(cluster: SimCluster) -> int:
+    ups = [m for m in members(cluster) if member_up(cluster, m)]
+    changes = 1 if ups and leader(cluster) not in (None, ups[0]) else 0
+    return 2 + len(state(cluster)["added"]) + changes
 
 
 def cluster_id_of(cluster: SimCluster) -> int:

@@ -105,6 +105,20 @@ def _object_exists(cluster: SimCluster, params: object) -> ProbeResult:
     return ProbeResult(True, f"{kind} {ns}/{name} exists")
 
 
+def _etcd_fsync(cluster: SimCluster, params: object) -> ProbeResult:
+    from app.providers.sim import etcd_cluster as ec
+
+    limit = params.max_ms  # type: ignore[attr-defined]
+    for m in ec.members(cluster):
+        if not m.node:
+            continue
+        p99 = ec.disk_ms(cluster.node(m.node)) * 2.4
+        if p99 >= limit:
+            return ProbeResult(False, f"etcd member {m.name} ({m.id:x}) on {m.node}: WAL fsync "
+                                      f"p99 {p99:.0f} ms (want < {limit:g} ms)")
+    return ProbeResult(True, f"every etcd member's WAL fsync p99 is under {limit:g} ms")
+
+
 _PROBES = {
     "apiserver-healthy": _apiserver,
     "etcd-healthy": _etcd,
@@ -113,4 +127,5 @@ _PROBES = {
     "service-endpoints": _service_endpoints,
     "static-pod-running": _static_pod,
     "object-exists": _object_exists,
+    "etcd-fsync-fast": _etcd_fsync,
 }

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from app.providers.sim import etcd_cluster as ec
 from app.providers.sim import versions
-from app.providers.sim.components.base import Context, zap
+from app.providers.sim.components.base import Context, flag_values, zap
 from app.providers.sim.components.etcd_flags import (
     BOOL_FLAGS,
     USAGE,
@@ -114,8 +114,14 @@ class Etcd:
     def reconcile(self, ctx: Context, c: Container) -> None:
         """Without a quorum a member keeps running but is not ready and logs raft's attempts."""
         t = ctx.t
-        if c.started is None or t < c.started + 2:
+        if c.started is None or t < c.started + 1:
             return
+        if removed(ctx, c):
+            return
+        slow_disk(ctx, c)
+        if t < c.started + 2:
+            return
+        leader_changes(ctx, c)
         if ec.has_quorum(ctx.cluster):
             if "quorum_lost" in c.notes:
                 del c.notes["quorum_lost"]
@@ -191,3 +197,114 @@ def quorum_lost_lines(ctx: Context, c: Container, t0: float,
 
 def _powered(ctx: Context, m: ec.Member) -> bool:
     return bool(m.node) and ctx.cluster.node(m.node).powered
+
+
+def removed(ctx: Context, c: Container) -> bool:
+    """A member removed with `etcdctl member remove` learns it from its peers and stops
+    (server.go: ErrIDRemoved → "server error", then the process exits 0)."""
+    me = c.notes.get("member")
+    if me is None or int(me, 16) not in ec.state(ctx.cluster)["removed"]:
+        return False
+    if c.exit_at is None:
+        t = ctx.t
+        c.logs = [x for x in c.logs if x[0] <= t]
+        c.logs.append((t, "stderr", zap(t, "warn", "etcdserver/server.go:1151", "server error",
+                                        error="the member has been permanently removed from "
+                                              "the cluster")))
+        c.logs.append((t, "stderr", zap(t, "warn", "etcdserver/server.go:1152",
+                                        "data-dir used by this member must be removed",
+                                        **{"data-dir": flag_values(c.command).get(
+                                            "data-dir", "/var/lib/etcd")})))
+        c.ready_at = None
+        c.exit_at, c.planned_exit_code = t + 0.2, 0
+    return True
+
+
+def leader_changes(ctx: Context, c: Container) -> None:
+    lead = ec.leader(ctx.cluster)
+    if lead is None:
+        return
+    new = f"{lead.id:x}"
+    old = c.notes.get("leader")
+    c.notes["leader"] = new
+    if old is None or old == new:
+        return
+    me = c.notes.get("member", "0")
+    t = ctx.t + 2.1  # after the election timeout
+    term = ec.raft_term(ctx.cluster)
+    lines = [f"raft.node: {me} changed leader from {old} to {new} at term {term}"]
+    if old == me:
+        lines = [f"{me} [term: {term - 1}] received a MsgVote message with higher term from "
+                 f"{new} [term: {term}]", f"{me} became follower at term {term}"] + lines
+    if new == me:
+        lines = [f"{me} became leader at term {term}"] + lines
+    for msg in lines:
+        c.logs.append((t, "stderr", zap(t, "info", "etcdserver/zap_raft.go:77", msg,
+                                        logger="raft")))
+    c.logs.sort(key=lambda x: x[0])
+
+
+def slow_disk(ctx: Context, c: Container, horizon: float = 900.0) -> None:
+    """etcd on a slow disk (real-output §6): WAL fsyncs over 1 s, applies over 100 ms, a leader
+    missing its heartbeats. Written ahead for `horizon` s; withdrawn when the disk recovers."""
+    ms = ec.disk_ms(ctx.node)
+    t0 = ctx.t
+    if ms < ec.SLOW_MS:
+        if "slow_disk" in c.notes:
+            del c.notes["slow_disk"]
+            c.logs = [x for x in c.logs if x[0] <= t0]
+        return
+    if c.notes.get("slow_disk") == ms:
+        return
+    c.notes["slow_disk"] = ms
+    c.logs = [x for x in c.logs if x[0] <= t0]
+    me = c.notes.get("member", "0")
+    peers = [f"{m.id:x}" for m in ec.members(ctx.cluster) if f"{m.id:x}" != me]
+    was_leader = c.notes.get("leader", me if not peers else None) == me
+    keys = ["/registry/leases/kube-node-lease/" + n.name for n in ctx.cluster.nodes] + \
+        ["/registry/leases/kube-system/kube-scheduler",
+         "/registry/leases/kube-system/kube-controller-manager",
+         "/registry/pods/kube-system/", "/registry/configmaps/kube-system/"]
+
+    def log(t: float, caller: str, msg: str, **fields: object) -> None:
+        c.logs.append((t, "stderr", zap(t, "warn", caller, msg, **fields)))
+
+    def dur(x_ms: float) -> str:
+        return f"{x_ms / 1000:.9f}".rstrip("0") + "s" if x_ms >= 1000 else \
+            f"{x_ms:.6f}".rstrip("0").rstrip(".") + "ms"
+
+    if was_leader and peers:
+        for k in range(3):
+            log(t0 + 0.3 * k, "etcdserver/raft.go:416",
+                "leader failed to send out heartbeat on time; took too long, leader is "
+                "overloaded likely from slow disk",
+                to=peers[k % len(peers)], **{"heartbeat-interval": "100ms",
+                                             "expected-duration": "200ms",
+                                             "exceeded-duration": dur(ms * (1.1 + k) - 200)})
+    t, i = t0 + 0.7, 0
+    while t < t0 + horizon:
+        factor = 1.15 + (i * 7919 % 23) / 8.0  # 1.15x .. 3.9x the disk latency
+        took = ms * factor
+        key = keys[i % len(keys)]
+        if key.endswith("/"):
+            log(t, "etcdserver/util.go:170", "apply request took too long", took=dur(took),
+                **{"expected-duration": "100ms", "prefix": "read-only range ",
+                   "request": f'key:\\"{key}\\" range_end:\\"{key[:-1]}0\\" ',
+                   "response": f"range_response_count:{4 + i % 7} size:{18000 + i * 37 % 900}"})
+        else:
+            log(t, "etcdserver/util.go:170", "apply request took too long", took=dur(took),
+                **{"expected-duration": "100ms", "prefix": "",
+                   "request": f"header:<ID:{0x5a3b9c0e7d1f2000 + i:d} > txn:<compare:<target:MOD "
+                              f'key:\\"{key}\\" mod_revision:{9000 + i} > success:<request_put:'
+                              f'<key:\\"{key}\\" value_size:{480 + i % 40} >> failure:<'
+                              f'request_range:<key:\\"{key}\\" > >>',
+                   "response": "size:20"})
+        if took > 1000:
+            log(t + 0.01, "wal/wal.go:805", "slow fdatasync", took=dur(took),
+                **{"expected-duration": "1s"})
+        if i % 5 == 3:
+            log(t + 0.02, "etcdserver/v3_server.go:897",
+                "waiting for ReadIndex response took too long, retrying",
+                **{"sent-request-id": f"{0x5a3b9c0e7d1f3000 + i:d}", "retry-timeout": "500ms"})
+        t += 2.5 + (i * 31 % 7)
+        i += 1

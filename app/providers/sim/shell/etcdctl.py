@@ -192,7 +192,7 @@ def _header(ctl: Ctl, member: ec.Member) -> dict[str, int]:
 
 
 def _term(ctl: Ctl) -> int:
-    return 2 + len(ec.state(ctl.cluster)["added"])
+    return ec.raft_term(ctl.cluster)
 
 
 def member_cmd(ctl: Ctl, args: list[str]) -> Output:
@@ -248,9 +248,14 @@ def member_cmd(ctl: Ctl, args: list[str]) -> Output:
                 "member command needs a subcommand", EXIT_BAD_ARGS)
 
 
-def _took(ctl: Ctl, i: int) -> str:
-    """Go's Duration.String() of a few milliseconds: `7.12757ms`."""
+def _took(ctl: Ctl, i: int, member: ec.Member | None = None) -> str:
+    """Go's Duration.String() of a few milliseconds: `7.12757ms`; a proposal waits for a
+    quorum of WAL fsyncs, and the member's own when its disk is slow."""
     ns = 3_000_000 + (ctl.cluster.seed * 7919 + int(ctl.t) * 31 + i * 104729) % 9_000_000
+    if member is not None and member.node:
+        ns += int(ec.disk_ms(ctl.cluster.node(member.node)) * 1_700_000)
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.9f}".rstrip("0").rstrip(".") + "s"
     text = f"{ns / 1e6:.6f}".rstrip("0").rstrip(".")
     return f"{text}ms"
 
@@ -261,7 +266,7 @@ def endpoint_cmd(ctl: Ctl, args: list[str]) -> Output:
         rows, out, err = [], "", ""
         for i, ep in enumerate(ctl.cluster_endpoints()):
             member, dial_err = ctl.dial(ep)
-            took = _took(ctl, i)
+            took = _took(ctl, i, member)
             if dial_err is not None or member is None:
                 error = DEADLINE
                 err += ctl.retry_warning(ep, "latest balancer error: last connection error: "
