@@ -229,8 +229,8 @@ class SimCluster:
             for n in self.nodes:
                 if n.kubelet_running():
                     n.kubelet.sync(t)
-        if self.api_error(None) is None:
-            apistatus.publish(self, t)
+        if self.api_error(None) is None and not getattr(self, "etcd_state", {}).get("alarms"):
+            apistatus.publish(self, t)  # under NOSPACE every status write fails
 
     # --- reachability ----------------------------------------------------------------------
 

@@ -237,13 +237,16 @@ def delete_key(cluster: SimCluster, key: str) -> bool:
     for store_key, obj in list(cluster.store.objects.items()):
         if key_of(obj) == key:
             cluster.store.delete(store_key[0], store_key[2], store_key[1])
+            # The old revision keeps its pages until a compaction and a defrag.
+            st["garbage"] = st.get("garbage", 0) + st.get("sizes", {}).pop(key, 0) + \
+                len(encode(obj))
             return True
     return False
 
 
 def db_size(cluster: SimCluster) -> int:
     """Bytes of the bbolt file: grows with every revision until a compaction and defrag."""
-    live = sum(len(v) for v in keyspace(cluster).values())
     st = state(cluster)
+    live = sum(len(v) for v in keyspace(cluster).values()) * 3 + sum(st.get("sizes", {}).values())
     history = (cluster.store.revision - st.get("defragged", 0)) * 700
-    return 4096 * ((live * 3 + history + 1_200_000) // 4096)
+    return 4096 * ((live + history + st.get("garbage", 0) + 1_200_000) // 4096)

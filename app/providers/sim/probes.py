@@ -37,6 +37,10 @@ def _etcd(cluster: SimCluster, params: object) -> ProbeResult:
         err = cluster.etcd_reachable(n, "https://127.0.0.1:2379", cluster.t)
         if err is not None:
             return ProbeResult(False, f"etcd on {n.name} is not healthy: {err}")
+    alarms = getattr(cluster, "etcd_state", {}).get("alarms") or []
+    if alarms:
+        return ProbeResult(False, "etcd has an active alarm: " +
+                           ", ".join(a["alarm"] for a in alarms))
     return ProbeResult(True, "every etcd member answers endpoint health")
 
 

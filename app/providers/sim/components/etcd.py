@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from app.providers.sim import etcd_cluster as ec
-from app.providers.sim import versions
+from app.providers.sim import etcd_quota, versions
 from app.providers.sim.components.base import Context, flag_values, zap
 from app.providers.sim.components.etcd_flags import (
     BOOL_FLAGS,
@@ -119,6 +119,9 @@ class Etcd:
         if removed(ctx, c):
             return
         slow_disk(ctx, c)
+        lead = ec.leader(ctx.cluster)
+        if lead is not None and f"{lead.id:x}" == c.notes.get("member"):
+            etcd_quota.flood(ctx.cluster, c, t)
         if t < c.started + 2:
             return
         leader_changes(ctx, c)

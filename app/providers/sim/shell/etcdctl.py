@@ -308,7 +308,16 @@ def endpoint_cmd(ctl: Ctl, args: list[str]) -> Output:
                          humanize_bytes(ec.db_size(ctl.cluster)),
                          str(lead is not None and lead.id == member.id).lower(), "false",
                          str(_term(ctl)), str(index), str(index), errors])
-        if ctl.fmt == "table":
+        if ctl.fmt == "json":
+            out = json.dumps([{"Endpoint": r[0], "Status": {
+                "header": {"cluster_id": ec.cluster_id_of(ctl.cluster), "member_id": int(r[1], 16),
+                           "revision": ctl.cluster.store.revision, "raft_term": int(r[6])},
+                "version": r[2], "dbSize": ec.db_size(ctl.cluster),
+                "leader": lead.id if lead else 0, "raftIndex": int(r[7]), "raftTerm": int(r[6]),
+                "raftAppliedIndex": int(r[8]), "dbSizeInUse": ec.db_size(ctl.cluster) * 9 // 10,
+                **({"errors": [e.strip() for e in r[9].split(", ")]} if r[9] else {})}}
+                for r in rows], separators=(",", ":")) + "\n"
+        elif ctl.fmt == "table":
             out = _table(["endpoint", "ID", "version", "db size", "is leader", "is learner",
                           "raft term", "raft index", "raft applied index", "errors"], rows)
         else:
@@ -327,8 +336,18 @@ def alarm_cmd(ctl: Ctl, args: list[str]) -> Output:
     # AlarmMember.String() is proto.CompactTextString: a decimal memberID, trailing space.
     out = "".join(f"memberID:{a['member']} alarm:{a['alarm']} \n" for a in st["alarms"])
     if sub == "disarm":
+        for a in st["alarms"]:
+            _server_log(ctl, "etcdserver/apply.go:775", "alarm disarmed", alarm=a["alarm"],
+                        **{"from": f"{a['member']:x}"})
         st["alarms"] = []
     return Output(stdout=out)
+
+
+def _server_log(ctl: Ctl, caller: str, msg: str, **fields: object) -> None:
+    """A line in the log of the etcd serving this request."""
+    c = ctl.node.running_container("etcd")
+    if c is not None:
+        c.logs.append((ctl.t, "stderr", zap(ctl.t, "warn", caller, msg, **fields)))
 
 
 def _select(ctl: Ctl, args: list[str], verb: str) -> list[str]:
@@ -394,6 +413,7 @@ def compaction_cmd(ctl: Ctl, args: list[str]) -> Output:
     if rev <= st["compacted"]:
         raise _fail("etcdserver: mvcc: required revision has been compacted")
     st["compacted"] = rev
+    st["reclaimable"] = st.get("garbage", 0)  # a defrag can now give these pages back
     return Output(stdout=f"compacted revision {rev}\n")
 
 
@@ -406,6 +426,7 @@ def defrag_cmd(ctl: Ctl, args: list[str]) -> Output:
             continue
         st = ec.state(ctl.cluster)
         st["defragged"] = st["compacted"]
+        st["garbage"] = st.get("garbage", 0) - st.pop("reclaimable", 0)
         out += f"Finished defragmenting etcd member[{ep}]\n"
     return Output(stdout=out, stderr=err, exit_code=1 if err else 0)
 
