@@ -75,3 +75,13 @@ def test_one_of_three_members_has_no_quorum_and_kubectl_times_out(ha: SimCluster
     SimTerminal(ha, "kind-control-plane2").run("systemctl enable --now kubelet")
     ha.advance(30)
     assert ec.has_quorum(ha) and ha.api_error(None) is None
+
+
+def test_the_lone_members_log_keeps_going_while_quorum_stays_lost(ha: SimCluster) -> None:
+    inject(ha, "node-power-off", "control-plane3")
+    inject(ha, "service-stop", "control-plane2", disable=True, reboot=True)
+    ha.advance(1500)
+    etcd = ha.node("control-plane").running_container("etcd")
+    assert etcd is not None
+    recent = [line for t, _, line in etcd.logs if ha.t - 60 <= t <= ha.t]
+    assert any("is starting a new election" in line for line in recent)

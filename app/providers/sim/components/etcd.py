@@ -138,14 +138,19 @@ class Etcd:
                 c.ready_at = t
             return
         if "quorum_lost" in c.notes:
+            until = c.notes.get("quorum_until", t)
+            if t > until - 120:  # keep the log going for as long as the quorum stays lost
+                c.logs.extend(quorum_lost_lines(ctx, c, until, t + 600 - until, prologue=False))
+                c.notes["quorum_until"] = t + 600
             return
         c.notes["quorum_lost"] = t
+        c.notes["quorum_until"] = t + 600
         c.ready_at = None
-        c.logs.extend(quorum_lost_lines(ctx, c, t))
+        c.logs.extend(quorum_lost_lines(ctx, c, t, 600))
 
 
-def quorum_lost_lines(ctx: Context, c: Container, t0: float,
-                      horizon: float = 900.0) -> list[tuple[float, str, str]]:
+def quorum_lost_lines(ctx: Context, c: Container, t0: float, horizon: float,
+                      prologue: bool = True) -> list[tuple[float, str, str]]:
     """What etcd 3.5 logs once peers are gone: raft (`raft/raft.go`, `raft/node.go`) and
     rafthttp (`peer_status.go`, `probing_status.go`) lines, written ahead for `horizon` s."""
     me = c.notes.get("member", "0")
@@ -158,7 +163,7 @@ def quorum_lost_lines(ctx: Context, c: Container, t0: float,
     def log(t: float, level: str, caller: str, msg: str, **fields: object) -> None:
         out.append((t, "stderr", zap(t, level, caller, msg, **fields)))
 
-    for m in down:
+    for m in down if prologue else []:
         peer = m.peer_urls[0].split("://", 1)[-1]
         why = "connect: no route to host" if not _powered(ctx, m) else \
             "connect: connection refused"
@@ -166,10 +171,11 @@ def quorum_lost_lines(ctx: Context, c: Container, t0: float,
             "peer failed)", **{"peer-id": f"{m.id:x}",
                                "error": f"failed to dial {m.id:x} on stream MsgApp v2 "
                                         f"(dial tcp {peer}: {why})"})
-    log(t0 + 0.2, "warn", "etcdserver/zap_raft.go:85",
-        f"{me} stepped down to follower since quorum is not active", logger="raft")
-    log(t0 + 0.2, "info", "raft/node.go:338", f"raft.node: {me} lost leader {me} at term {term}",
-        logger="raft")
+    if prologue:
+        log(t0 + 0.2, "warn", "etcdserver/zap_raft.go:85",
+            f"{me} stepped down to follower since quorum is not active", logger="raft")
+        log(t0 + 0.2, "info", "raft/node.go:338",
+            f"raft.node: {me} lost leader {me} at term {term}", logger="raft")
     t = t0 + 1.3
     i = 0
     while t < t0 + horizon:
@@ -258,12 +264,37 @@ def slow_disk(ctx: Context, c: Container, horizon: float = 900.0) -> None:
             c.logs = [x for x in c.logs if x[0] <= t0]
         return
     if c.notes.get("slow_disk") == ms:
+        until = c.notes.get("slow_until", t0)
+        if t0 > until - 120:  # the disk is still slow: keep the warnings coming
+            _slow_lines(ctx, c, ms, until, t0 + horizon, c.notes.get("slow_i", 0))
+            c.notes["slow_until"] = t0 + horizon
         return
     c.notes["slow_disk"] = ms
+    c.notes["slow_until"] = t0 + horizon
     c.logs = [x for x in c.logs if x[0] <= t0]
     me = c.notes.get("member", "0")
     peers = [f"{m.id:x}" for m in ec.members(ctx.cluster) if f"{m.id:x}" != me]
     was_leader = c.notes.get("leader", me if not peers else None) == me
+    if was_leader and peers:
+        for k in range(3):
+            c.logs.append((t0 + 0.3 * k, "stderr", zap(
+                t0 + 0.3 * k, "warn", "etcdserver/raft.go:416",
+                "leader failed to send out heartbeat on time; took too long, leader is "
+                "overloaded likely from slow disk",
+                to=peers[k % len(peers)], **{"heartbeat-interval": "100ms",
+                                             "expected-duration": "200ms",
+                                             "exceeded-duration": _dur(ms * (1.1 + k) - 200)})))
+    _slow_lines(ctx, c, ms, t0 + 0.7, t0 + horizon, 0)
+
+
+def _dur(x_ms: float) -> str:
+    """Go's Duration.String() for milliseconds."""
+    return f"{x_ms / 1000:.9f}".rstrip("0") + "s" if x_ms >= 1000 else \
+        f"{x_ms:.6f}".rstrip("0").rstrip(".") + "ms"
+
+
+def _slow_lines(ctx: Context, c: Container, ms: float, start: float, end: float,
+                i: int) -> None:
     keys = ["/registry/leases/kube-node-lease/" + n.name for n in ctx.cluster.nodes] + \
         ["/registry/leases/kube-system/kube-scheduler",
          "/registry/leases/kube-system/kube-controller-manager",
@@ -272,20 +303,9 @@ def slow_disk(ctx: Context, c: Container, horizon: float = 900.0) -> None:
     def log(t: float, caller: str, msg: str, **fields: object) -> None:
         c.logs.append((t, "stderr", zap(t, "warn", caller, msg, **fields)))
 
-    def dur(x_ms: float) -> str:
-        return f"{x_ms / 1000:.9f}".rstrip("0") + "s" if x_ms >= 1000 else \
-            f"{x_ms:.6f}".rstrip("0").rstrip(".") + "ms"
-
-    if was_leader and peers:
-        for k in range(3):
-            log(t0 + 0.3 * k, "etcdserver/raft.go:416",
-                "leader failed to send out heartbeat on time; took too long, leader is "
-                "overloaded likely from slow disk",
-                to=peers[k % len(peers)], **{"heartbeat-interval": "100ms",
-                                             "expected-duration": "200ms",
-                                             "exceeded-duration": dur(ms * (1.1 + k) - 200)})
-    t, i = t0 + 0.7, 0
-    while t < t0 + horizon:
+    dur = _dur
+    t = start
+    while t < end:
         factor = 1.15 + (i * 7919 % 23) / 8.0  # 1.15x .. 3.9x the disk latency
         took = ms * factor
         key = keys[i % len(keys)]
@@ -311,3 +331,4 @@ def slow_disk(ctx: Context, c: Container, horizon: float = 900.0) -> None:
                 **{"sent-request-id": f"{0x5a3b9c0e7d1f3000 + i:d}", "retry-timeout": "500ms"})
         t += 2.5 + (i * 31 % 7)
         i += 1
+    c.notes["slow_i"] = i
