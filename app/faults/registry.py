@@ -25,6 +25,7 @@ class FaultType:
 
 
 _REGISTRY: dict[str, FaultType] = {}
+_LOADED: list[bool] = []  # set once every module of the package has been imported
 
 
 def register(name: str, params: type[BaseModel], summary: str) -> Callable[[Inject], Inject]:

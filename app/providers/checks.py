@@ -61,6 +61,20 @@ class StaticPodRunning(_Params):
     node: str = "control-plane"
 
 
+class ObjectExists(_Params):
+    """The API serves the object (kind as in the manifest, e.g. Deployment)."""
+
+    kind: str
+    name: str
+    namespace: str = "default"
+
+
+class EtcdFsyncFast(_Params):
+    """Every etcd member's WAL fsync stays under `max_ms` (p99), as etcd's tuning guide asks."""
+
+    max_ms: float = 10.0
+
+
 PROBES: dict[str, type[_Params]] = {
     "apiserver-healthy": ApiserverHealthy,
     "etcd-healthy": EtcdHealthy,
@@ -69,4 +83,6 @@ PROBES: dict[str, type[_Params]] = {
     "service-endpoints": ServiceEndpoints,
     "service-serves": ServiceServes,
     "static-pod-running": StaticPodRunning,
+    "object-exists": ObjectExists,
+    "etcd-fsync-fast": EtcdFsyncFast,
 }

@@ -146,8 +146,9 @@ def test_it_reports_unknown_probe_listing_known_ones(catalog_dir: Path, edit: Ed
     edit("{probe: apiserver-healthy}", "{probe: apiserver-healty}")
     assert lint(catalog_dir) == [
         f"{FILE}:30: checks[0].probe: unknown probe 'apiserver-healty' "
-        "(did you mean 'apiserver-healthy'?); known: apiserver-healthy, etcd-healthy, "
-        "nodes-ready, pods-ready, service-endpoints, service-serves, static-pod-running"]
+        "(did you mean 'apiserver-healthy'?); known: apiserver-healthy, etcd-fsync-fast, "
+        "etcd-healthy, nodes-ready, object-exists, pods-ready, service-endpoints, "
+        "service-serves, static-pod-running"]
 
 
 def test_it_reports_bad_probe_params(catalog_dir: Path, edit: Edit) -> None:

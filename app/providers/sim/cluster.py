@@ -85,12 +85,44 @@ class SimNode:
 
     def set_disk_latency(self, device: str, ms: float) -> None:
         self.disk_latency_ms[device] = ms
+        self.cluster.settle()  # etcd feels it on its next fsync
 
     def power_off(self) -> None:
         self.powered = False
         for c in self.runtime.containers.values():
             if c.running():
                 c.stop(self.cluster.t, 137, "Error")
+        self.cluster.settle()  # its peers notice at once
+
+    def reboot(self) -> None:
+        """`reboot` (kind: `docker restart`): every container ends, then systemd starts only
+        the enabled units; an enabled kubelet restarts the static pods in new sandboxes."""
+        t = self.cluster.t
+        for c in self.runtime.containers.values():
+            if c.running():
+                c.stop(t, 255, "Unknown")
+        for sb in self.runtime.sandboxes.values():
+            sb.state = "notready"
+        self.power_on()
+
+    def power_on(self) -> None:
+        t = self.cluster.t
+        self.powered = True
+        self.booted = t
+        for name, svc in self.services.items():
+            svc["active"], svc["since"] = bool(svc["enabled"]), t
+            if svc["enabled"] and name != "kubelet":
+                self.journal_line(t, name, f"Started {name}.service.", pid=1)
+        self.runtime.active = bool(self.services["containerd"]["active"])
+        if self.services["kubelet"]["active"]:
+            self.kubelet_pid += 163
+            self.kubelet.reset_backoff()
+            for sb in self.runtime.sandboxes.values():
+                if sb.state == "notready":
+                    sb.state, sb.attempt = "ready", sb.attempt + 1
+            self.journal_line(t, "kubelet", "Started kubelet.service - kubelet: The Kubernetes "
+                                            "Node Agent.", pid=1)
+        self.cluster.settle()
 
     # --- helpers for the twin --------------------------------------------------------------
 
@@ -200,7 +232,9 @@ class SimCluster:
         api_err = self.api_error(None)
         if api_err is None:
             controllers.before_status(self, t)
-            apistatus.publish(self, t)
+            # Under etcd's NOSPACE alarm every status write fails.
+            if not getattr(self, "etcd_state", {}).get("alarms"):
+                apistatus.publish(self, t)
             controllers.after_status(self, t)
         elif api_err.startswith("tls:"):
             from app.providers.sim.kubelet_tls import api_tls_failure
@@ -213,6 +247,11 @@ class SimCluster:
     def node_by_host(self, host: str, from_node: SimNode | None) -> SimNode | None:
         if host in ("127.0.0.1", "localhost", "::1"):
             return from_node
+        if host == f"{self.name}-external-load-balancer":
+            # kind's haproxy in front of the control planes: it forwards to one whose
+            # apiserver passes its health check, else to the first one still powered.
+            cps = [n for n in self.nodes if n.role == "control-plane" and n.powered]
+            return self.apiserver_node() or (cps[0] if cps else None)
         for n in self.nodes:
             if host in (n.ip, n.name):
                 return n
@@ -230,7 +269,8 @@ class SimCluster:
         if not target.powered:
             return f"dial tcp {host}:{port}: connect: no route to host"
         etcd = target.running_container("etcd")
-        if etcd is None or not etcd.ready(t):
+        # etcd listens from start-up on, ready or not (a member without quorum still accepts).
+        if etcd is None or not (etcd.ready(t) or etcd.notes.get("serving_at", t + 1) <= t):
             return refused
         try:
             endpoints = client_endpoints(etcd)
@@ -318,11 +358,13 @@ class SimCluster:
             "specs": [vars(n.spec) for n in self.nodes],
             "store": self.store.to_json(),
             "unknown_commands": self.unknown_commands,
+            "etcd": getattr(self, "etcd_state", None),
             "nodes": [{
                 "vfs": n.vfs.to_json(), "runtime": n.runtime.to_json(),
                 "kubelet": n.kubelet.to_json(), "journal": n.journal,
                 "services": n.services, "powered": n.powered, "booted": n.booted,
                 "kubelet_pid": n.kubelet_pid, "disk": n.disk_latency_ms,
+                "images": getattr(n, "images", None),
             } for n in self.nodes],
             "pki": {name: {p: [i.data.decode("latin-1"), i.mode] for p, i in files.items()}
                     for name, files in getattr(self, "pki_files", {}).items()},
@@ -340,6 +382,8 @@ class SimCluster:
         cluster.t = raw["t"]
         cluster.store = Store.from_json(raw["store"])
         cluster.unknown_commands = raw.get("unknown_commands", [])
+        if raw.get("etcd") is not None:
+            cluster.etcd_state = raw["etcd"]
         for n, nraw in zip(cluster.nodes, raw["nodes"], strict=True):
             n.vfs = VFS.from_json(nraw["vfs"], templates[n.name])
             n.runtime = Runtime.from_json(nraw["runtime"])
@@ -350,6 +394,8 @@ class SimCluster:
             n.booted = nraw["booted"]
             n.kubelet_pid = nraw["kubelet_pid"]
             n.disk_latency_ms = nraw["disk"]
+            if nraw.get("images") is not None:
+                n.images = nraw["images"]
         return cluster
 
 

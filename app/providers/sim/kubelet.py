@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from app.providers.sim import kubelet_tls
+from app.providers.sim import images, kubelet_tls
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
 from app.providers.sim.runtime import Container, Sandbox, make_id
@@ -153,6 +153,7 @@ class Kubelet:
             id=pod.sandbox_id, name=pod.name, namespace=pod.namespace, uid=pod.uid, created=t)
 
     def _remove_pod(self, pod: PodState, t: float) -> None:
+        images.forget(self, pod.uid)
         rt = self.node.runtime
         for c in rt.containers_of(pod.uid):
             del rt.containers[c.id]
@@ -203,6 +204,8 @@ class Kubelet:
         return True
 
     def _start(self, pod: PodState, spec: dict[str, Any], attempt: int, ctx: Context) -> None:
+        if not images.ensure(self, pod, spec, ctx.t):
+            return  # no container without its image: ErrImagePull / ImagePullBackOff
         command = [str(x) for x in (spec.get("command") or [])] + \
                   [str(x) for x in (spec.get("args") or [])]
         c = Container(id=make_id("container", pod.uid, spec.get("name"), attempt, ctx.t),
@@ -240,6 +243,9 @@ class Kubelet:
             latest = self.node.runtime.latest(uid, name)
             if uid in self.pods and latest is not None and not latest.running():
                 times.append(bo.until)
+        pull = images.next_retry(self, after)
+        if pull is not None:
+            times.append(pull)
         return min(times) if times else None
 
     def journal(self, t: float, level: str, source: str, msg: str) -> None:
@@ -255,9 +261,11 @@ class Kubelet:
             "pods": [vars(p) for p in self.pods.values()],
             "backoff": {k: vars(b) for k, b in self.backoff.items()},
             "bad_manifests": self.bad_manifests,
+            "pulls": getattr(self, "pulls", {}),
         }
 
     def load_json(self, raw: dict[str, Any]) -> None:
         self.pods = {p["uid"]: PodState(**p) for p in raw["pods"]}
         self.backoff = {k: Backoff(**b) for k, b in raw["backoff"].items()}
         self.bad_manifests = dict(raw["bad_manifests"])
+        self.pulls = dict(raw.get("pulls", {}))

@@ -105,7 +105,30 @@ def node_files(node: NodeSpec, cluster: str, all_nodes: list[NodeSpec]) -> dict[
     }
     if node.role == "control-plane":
         for name in MANIFESTS:
-            files[f"/etc/kubernetes/manifests/{name}.yaml"] = manifest(name, node, cluster).encode()
+            text = manifest(name, node, cluster)
+            if name == "etcd":
+                text = joined_etcd_flags(text, node, all_nodes)
+            files[f"/etc/kubernetes/manifests/{name}.yaml"] = text.encode()
         files["/var/lib/etcd/member/snap/db"] = b"\0" * 64
         files["/var/lib/etcd/member/wal/0000000000000000-0000000000000000.wal"] = b"\0" * 64
     return files
+
+
+def joined_etcd_flags(text: str, node: NodeSpec, all_nodes: list[NodeSpec]) -> str:
+    """kubeadm join --control-plane: the new member's etcd starts with the members known so far.
+
+    kubeadm `phases/etcd/local.go` `getEtcdCommand`: with a non-empty initial cluster (the
+    member list etcd returned when the learner was added, itself included, in etcd's member-ID
+    order) it writes `--initial-cluster=<name>=<peer>,...` and `--initial-cluster-state=existing`.
+    """
+    from app.providers.sim.etcd_cluster import member_id
+
+    cps = [n for n in all_nodes if n.role == "control-plane"]
+    if node not in cps or cps.index(node) == 0:
+        return text
+    known = cps[:cps.index(node) + 1]
+    known.sort(key=lambda n: member_id([f"https://{n.ip}:2380"]))
+    initial = ",".join(f"{n.name}=https://{n.ip}:2380" for n in known)
+    old = f"    - --initial-cluster={node.name}=https://{node.ip}:2380\n"
+    return text.replace(old, f"    - --initial-cluster={initial}\n"
+                             "    - --initial-cluster-state=existing\n")

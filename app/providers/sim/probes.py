@@ -39,6 +39,10 @@ def _etcd(cluster: SimCluster, params: object) -> ProbeResult:
         err = cluster.etcd_reachable(n, "https://127.0.0.1:2379", cluster.t)
         if err is not None:
             return ProbeResult(False, f"etcd on {n.name} is not healthy: {err}")
+    alarms = getattr(cluster, "etcd_state", {}).get("alarms") or []
+    if alarms:
+        return ProbeResult(False, "etcd has an active alarm: " +
+                           ", ".join(a["alarm"] for a in alarms))
     return ProbeResult(True, "every etcd member answers endpoint health")
 
 
@@ -102,6 +106,31 @@ def _static_pod(cluster: SimCluster, params: object) -> ProbeResult:
     return ProbeResult(True, f"{component} runs on {node.name}")
 
 
+def _object_exists(cluster: SimCluster, params: object) -> ProbeResult:
+    kind, name, ns = (params.kind, params.name,  # type: ignore[attr-defined]
+                      params.namespace)  # type: ignore[attr-defined]
+    down = _api_down(cluster)
+    if down is not None:
+        return down
+    if cluster.store.find(kind, name, ns) is None:
+        return ProbeResult(False, f'{kind} {ns}/{name} not found')
+    return ProbeResult(True, f"{kind} {ns}/{name} exists")
+
+
+def _etcd_fsync(cluster: SimCluster, params: object) -> ProbeResult:
+    from app.providers.sim import etcd_cluster as ec
+
+    limit = params.max_ms  # type: ignore[attr-defined]
+    for m in ec.members(cluster):
+        if not m.node:
+            continue
+        p99 = ec.disk_ms(cluster.node(m.node)) * 2.4
+        if p99 >= limit:
+            return ProbeResult(False, f"etcd member {m.name} ({m.id:x}) on {m.node}: WAL fsync "
+                                      f"p99 {p99:.0f} ms (want < {limit:g} ms)")
+    return ProbeResult(True, f"every etcd member's WAL fsync p99 is under {limit:g} ms")
+
+
 _PROBES = {
     "apiserver-healthy": _apiserver,
     "etcd-healthy": _etcd,
@@ -110,4 +139,6 @@ _PROBES = {
     "service-endpoints": _service_endpoints,
     "service-serves": _service_serves,
     "static-pod-running": _static_pod,
+    "object-exists": _object_exists,
+    "etcd-fsync-fast": _etcd_fsync,
 }

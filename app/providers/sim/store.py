@@ -33,6 +33,11 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "CronJob": ("batch/v1", "cronjobs", True),
     "Lease": ("coordination.k8s.io/v1", "leases", True),
     "EndpointSlice": ("discovery.k8s.io/v1", "endpointslices", True),
+    "PriorityClass": ("scheduling.k8s.io/v1", "priorityclasses", False),
+    "ClusterRole": ("rbac.authorization.k8s.io/v1", "clusterroles", False),
+    "ClusterRoleBinding": ("rbac.authorization.k8s.io/v1", "clusterrolebindings", False),
+    "Role": ("rbac.authorization.k8s.io/v1", "roles", True),
+    "RoleBinding": ("rbac.authorization.k8s.io/v1", "rolebindings", True),
 }
 
 

@@ -25,6 +25,9 @@ class TwinHost:
     def vfs(self, node: str) -> VFS:
         return self.cluster.node(node).vfs
 
+    def node_up(self, node: str) -> bool:
+        return self.cluster.node(node).powered
+
     def now(self) -> float:
         return self.cluster.t
 

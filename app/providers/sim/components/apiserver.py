@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from app.providers.sim import etcd_cluster as ec
 from app.providers.sim import tls, versions
 from app.providers.sim.components.base import Context, flag_values, klog
 from app.providers.sim.components.etcd import log_rejected, reject_client
@@ -117,6 +118,17 @@ class KubeApiserver:
 
     def reconcile(self, ctx: Context, c: Container) -> None:
         err = _etcd_error(ctx, c)
+        if err is None and "waiting_since" not in c.notes and not ec.has_quorum(ctx.cluster):
+            self._no_quorum(ctx, c)
+            return
+        if err is None:
+            self._slow_etcd(ctx, c)
+        if "no_quorum" in c.notes and err is None:
+            del c.notes["no_quorum"]
+            c.notes.pop("etcd_lost", None)
+            c.exit_at = None
+            c.ready_at = ctx.t
+            return
         if "waiting_since" in c.notes:
             if err is None:
                 # etcd answered before the storage timeout: drop the lines not yet written.
@@ -141,3 +153,49 @@ class KubeApiserver:
                 ctx.t + LIVENESS_KILL_AFTER, 0, "Completed")
             c.notes["killed_by"] = "liveness"
         c.ready_at = None
+
+    def _no_quorum(self, ctx: Context, c: Container) -> None:
+        """etcd answers but cannot commit: every request times out inside etcd, /readyz and
+        /livez fail on their etcd check, and the kubelet kills it after the liveness threshold."""
+        c.ready_at = None
+        if "no_quorum" in c.notes:
+            return
+        t = c.notes["no_quorum"] = c.notes["etcd_lost"] = ctx.t
+        for i in range(0, int(LIVENESS_KILL_AFTER), 7):
+            ts = t + 7 + i
+            c.logs.append((ts, "stderr", klog(ts, "E", "status.go:71",
+                                              '"Unhandled Error" err="apiserver received an error '
+                                              'that is not an metav1.Status: rpctypes.EtcdError{'
+                                              'code:0xe, desc:\\"etcdserver: request timed out'
+                                              '\\"}: etcdserver: request timed out"')))
+        c.exit_at, c.planned_exit_code, c.planned_reason = (
+            t + LIVENESS_KILL_AFTER, 0, "Completed")
+        c.notes["killed_by"] = "liveness"
+
+    def _slow_etcd(self, ctx: Context, c: Container, horizon: float = 900.0) -> None:
+        """A local etcd on a slow disk: some requests outlive etcd's request timeout."""
+        ms = ec.disk_ms(ctx.node)
+        slow = ms >= ec.SLOW_MS and ctx.node.running_container("etcd") is not None
+        if not slow:
+            if "slow_etcd" in c.notes:
+                del c.notes["slow_etcd"]
+                c.logs = [x for x in c.logs if x[0] <= ctx.t]
+            return
+        if c.notes.get("slow_etcd") == ms:
+            if ctx.t < c.notes.get("slow_etcd_until", 0) - 120:
+                return
+            t = c.notes["slow_etcd_until"]  # still slow: keep the errors coming
+        else:
+            c.notes["slow_etcd"] = ms
+            c.logs = [x for x in c.logs if x[0] <= ctx.t]
+            t = ctx.t + 9
+        c.notes["slow_etcd_until"] = ctx.t + horizon
+        i = int(t) % 7
+        while t < ctx.t + horizon:
+            c.logs.append((t, "stderr", klog(t, "E", "status.go:71",
+                                             '"Unhandled Error" err="apiserver received an error '
+                                             'that is not an metav1.Status: rpctypes.EtcdError{'
+                                             'code:0xe, desc:\\"etcdserver: request timed out'
+                                             '\\"}: etcdserver: request timed out"')))
+            t += 23 + (i * 17) % 40
+            i += 1

@@ -50,8 +50,10 @@ def klog(t: float, level: str, source: str, msg: str, pid: int = 1) -> str:
 def zap(t: float, level: str, caller: str, msg: str, **fields: Any) -> str:
     """etcd 3.5's JSON log line (zap production encoder, ISO8601 UTC timestamps)."""
     d = utc(t)
-    record: dict[str, Any] = {"level": level, "ts": f"{d:%Y-%m-%dT%H:%M:%S}.{d.microsecond:06d}Z",
-                              "caller": caller, "msg": msg}
+    record: dict[str, Any] = {"level": level, "ts": f"{d:%Y-%m-%dT%H:%M:%S}.{d.microsecond:06d}Z"}
+    if "logger" in fields:  # zap writes a named logger before the caller
+        record["logger"] = fields.pop("logger")
+    record.update({"caller": caller, "msg": msg})
     record.update(fields)
     return json.dumps(record, separators=(",", ":"))
 

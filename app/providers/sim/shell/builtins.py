@@ -1049,6 +1049,8 @@ def ssh(inv: Invocation) -> Output:
     if host not in inv.session.host.node_names():
         return Output("", f"ssh: Could not resolve hostname {host}: "
                           "Name or service not known\n", 255)
+    if not getattr(inv.session.host, "node_up", lambda _n: True)(host):
+        return Output("", f"ssh: connect to host {host} port 22: No route to host\n", 255)
     if len(rest) > 1:
         return _on_node(inv, host, None, " ".join(rest[1:]))
     inv.session.switch_node(host, "ssh")

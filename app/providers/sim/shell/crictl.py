@@ -141,12 +141,13 @@ def _inspect(inv: Invocation, pos: list[str]) -> Output:
 
 
 def _images(inv: Invocation) -> Output:
+    from app.providers.sim.images import listed_id, node_images
+
     node = node_of(inv)
-    seen = sorted({c.image for c in node.runtime.containers.values()})
     rows = [["IMAGE", "TAG", "IMAGE ID", "SIZE"]]
-    for image in seen:
-        repo, _, tag = image.rpartition(":")
-        rows.append([repo, tag, image_id(image)[7:20], "57.7MB"])
+    for ref, size in sorted(node_images(node).items()):
+        repo, _, tag = ref.rpartition(":")
+        rows.append([repo, tag, listed_id(ref)[7:20], size])
     from app.providers.sim.tables import tabwrite
 
     return Output(stdout=tabwrite(rows, minwidth=20, padding=3))

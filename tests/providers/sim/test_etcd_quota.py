@@ -1,0 +1,58 @@
+"""etcd's backend quota: a ConfigMap-flooding CronJob raises NOSPACE; the maintenance clears it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.faults import registry
+from app.providers.sim import etcd_cluster as ec
+from app.providers.sim.clock import Clock
+from app.providers.sim.cluster import SimCluster, create_cluster
+from app.providers.sim.terminal import SimTerminal
+
+NOW = 1764118800.0
+REPORTS = Path(__file__).parents[3] / "scenarios/etcd-nospace/manifests/reports.yaml"
+TLS = ("--endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt "
+       "--cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key")
+
+
+def flooded() -> SimCluster:
+    c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=NOW))
+    c.apply(REPORTS.read_text())
+    ft = registry.get("etcd-quota")
+    ft.inject(c, c.node("control-plane"), ft.params(bytes=16 * 1024 * 1024))
+    c.advance(240)
+    return c
+
+
+def etcdctl(c: SimCluster, args: str) -> str:
+    return SimTerminal(c, "kind-control-plane").run(f"etcdctl {TLS} {args}").output
+
+
+def test_the_flood_raises_nospace_and_writes_fail() -> None:
+    c = flooded()
+    assert [a["alarm"] for a in ec.state(c)["alarms"]] == ["NOSPACE"]
+    assert etcdctl(c, "put a b") == "Error: etcdserver: mvcc: database space exceeded\n"
+    assert len(c.store.list("ConfigMap", "reporting")) >= 18
+
+
+def test_deleting_alone_does_not_shrink_the_file_until_compact_and_defrag() -> None:
+    c = flooded()
+    before = ec.db_size(c)
+    etcdctl(c, "del /registry/cronjobs/reporting/report-cache")
+    etcdctl(c, "del --prefix /registry/configmaps/reporting/")
+    assert ec.db_size(c) >= before
+    etcdctl(c, f"compaction {c.store.revision}")
+    assert ec.db_size(c) >= before
+    etcdctl(c, "defrag")
+    assert ec.db_size(c) < 4 * 1024 * 1024
+    etcdctl(c, "alarm disarm")
+    c.advance(300)
+    assert ec.state(c)["alarms"] == []
+
+
+def test_disarming_with_the_writer_still_running_brings_the_alarm_back() -> None:
+    c = flooded()
+    etcdctl(c, "alarm disarm")
+    c.advance(120)
+    assert ec.state(c)["alarms"] != []
