@@ -11,14 +11,13 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from start import ROOT, free_port  # noqa: E402
+from server import running_server  # noqa: E402
 
 N = int(os.environ.get("BENCH_PARTICIPANTS", "300"))
 COMMANDS = ["kubectl get nodes", "crictl ps -a", "journalctl -u kubelet -n 5",
@@ -97,24 +96,5 @@ async def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    import subprocess
-
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "KUBEDRILL_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "KUBEDRILL_SECRET_KEY": "bench"}
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app",
-                                 "--factory", "--port", str(port), "--log-level", "warning"],
-                                cwd=ROOT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    httpx.get(url + "/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            asyncio.run(main(url))
-        finally:
-            proc.terminate()
-            proc.wait()
+    with running_server() as base_url:
+        asyncio.run(main(base_url))

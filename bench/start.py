@@ -9,25 +9,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import websockets
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from server import running_server  # noqa: E402
+
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def summary(name: str, values: list[float]) -> None:
@@ -59,22 +52,5 @@ async def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "KUBEDRILL_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-               "KUBEDRILL_SECRET_KEY": "bench"}
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:create_app",
-                                 "--factory", "--port", str(port), "--log-level", "warning"],
-                                cwd=ROOT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    httpx.get(url + "/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            asyncio.run(main(url))
-        finally:
-            proc.terminate()
-            proc.wait()
+    with running_server() as base_url:
+        asyncio.run(main(base_url))

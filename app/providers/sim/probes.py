@@ -58,14 +58,18 @@ def _nodes_ready(cluster: SimCluster, params: object) -> ProbeResult:
     return ProbeResult(True, "all nodes Ready")
 
 
+def _ready(pods: list[dict]) -> list[dict]:
+    return [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                   for c in (p.get("status") or {}).get("conditions", []))]
+
+
 def _pods_ready(cluster: SimCluster, params: object) -> ProbeResult:
     down = _api_down(cluster)
     if down:
         return down
     ns, sel, want = params.namespace, params.selector, params.min  # type: ignore[attr-defined]
     pods = cluster.store.list("Pod", ns, sel)
-    ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
-                                    for c in (p.get("status") or {}).get("conditions", []))]
+    ready = _ready(pods)
     where = f"{ns}/{sel or '*'}"
     if len(ready) < want or len(ready) < len(pods):
         return ProbeResult(False, f"{len(ready)} of {len(pods)} pods matching {where} are Ready; "
@@ -82,9 +86,7 @@ def _service_endpoints(cluster: SimCluster, params: object) -> ProbeResult:
     if svc is None:
         return ProbeResult(False, f"Service {ns}/{name} does not exist")
     sel = ",".join(f"{k}={v}" for k, v in (svc["spec"].get("selector") or {}).items())
-    pods = cluster.store.list("Pod", ns, sel) if sel else []
-    ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
-                                    for c in (p.get("status") or {}).get("conditions", []))]
+    ready = _ready(cluster.store.list("Pod", ns, sel) if sel else [])
     if len(ready) < want:
         return ProbeResult(False, f"Service {ns}/{name} has {len(ready)} ready endpoints; "
                                   f"expected ≥ {want}")
