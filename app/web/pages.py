@@ -57,10 +57,20 @@ def _redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+LEVELS = {1: "Warm-up", 2: "Core", 3: "Intermediate", 4: "Advanced", 5: "Expert"}
+
+
 @router.get("/", response_class=HTMLResponse)
-def catalog_page(request: Request, catalog: CatalogDep) -> Response:
+def catalog_page(request: Request, catalog: CatalogDep, tag: str = "") -> Response:
+    """The catalog by difficulty, filterable by tag (`/?tag=etcd`)."""
     scenarios = [s.public() for s in catalog]
-    return _page(request, "pages/catalog.html", {"scenarios": scenarios})
+    tags = sorted({t for s in scenarios for t in s["tags"]})
+    shown = [s for s in scenarios if not tag or tag in s["tags"]]
+    groups = [(level, LEVELS[level], [s for s in shown if s["difficulty"] == level])
+              for level in sorted(LEVELS)]
+    return _page(request, "pages/catalog.html", {
+        "groups": [g for g in groups if g[2]], "tags": tags, "tag": tag,
+        "count": len(shown)})
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)

@@ -175,3 +175,10 @@ def test_the_editor_over_the_plain_api_says_where_it_works(client: TestClient,
     r = client.post(f"/api/attempts/{attempt['id']}/exec", json={"command": "vi /etc/hosts"},
                     headers=attempt["headers"]).json()
     assert r["exit_code"] == 1 and "browser terminal" in r["output"]
+
+
+def test_the_catalog_groups_by_difficulty_and_filters_by_tag(client: TestClient) -> None:
+    page = client.get("/").text
+    assert "Core" in page and 'href="/?tag=etcd"' in page
+    etcd_only = client.get("/?tag=certificates").text
+    assert "etcd maintenance window" not in etcd_only
