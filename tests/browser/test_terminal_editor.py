@@ -46,5 +46,10 @@ def test_tab_completion_pipeline_and_editor_fix(server: str, page) -> None:  # n
     page.screenshot(path=str(SCREENSHOTS / "05-editor.png"))
     page.get_by_role("button", name=re.compile("Save")).click()
     page.locator(".editor-pane").wait_for(state="detached")
+    # The save's confirmation and the next prompt arrive after the pane closes.
+    deadline = time.monotonic() + 10
+    while not (terminal_text(page).rstrip().endswith("written" + "root@kind-control-plane:~#")
+               or time.monotonic() > deadline):
+        time.sleep(0.05)
     type_command(page, "grep -c listen-client-urls= /etc/kubernetes/manifests/etcd.yaml")
     assert terminal_text(page).rstrip().endswith("1root@kind-control-plane:~#")
