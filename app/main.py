@@ -24,6 +24,7 @@ from app.db import get_engine, upgrade
 from app.providers.sim.provider import SimProvider
 from app.training import service
 from app.web import api, pages, terminal_ws
+from app.web.limits import Limiter, LimitsMiddleware
 from app.web.security import SecurityHeaders
 from app.web.templating import templates
 
@@ -75,7 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.provider = SimProvider(settings.live_clusters_cached)
 
-    app.add_middleware(SecurityHeaders)
+    app.state.limiter = Limiter(settings)
+    app.add_middleware(LimitsMiddleware, limiter=app.state.limiter,
+                       max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so limit answers get headers
     app.include_router(api.router)
     app.include_router(terminal_ws.router)
     app.include_router(pages.router)

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from app.db import get_engine
 from app.training import service
 from app.web.deps import COOKIE_PREFIX
+from app.web.limits import MESSAGES, attempt_key, whole_seconds
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ async def terminal(websocket: WebSocket, attempt_id: str) -> None:
             return
     await websocket.accept()
     ctx = {"catalog": app.state.catalog, "provider": app.state.provider,
-           "settings": app.state.settings}
+           "settings": app.state.settings, "limiter": app.state.limiter,
+           "limit_key": attempt_key(attempt_id, token)}
     try:
         await _hello(websocket, engine, attempt_id, ctx)
         while True:
@@ -77,6 +79,13 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
     kind = msg.get("type")
     if kind == "exec":
         command = str(msg.get("command", ""))
+        wait = ctx["limiter"].retry_after("command", ctx["limit_key"])
+        if wait:
+            seconds = whole_seconds(wait)
+            await ws.send_json({"type": "error", "retry_after": seconds,
+                                "detail": MESSAGES["command"].format(s=seconds)})
+            await ws.send_json({"type": "done", "exit_code": 1})  # no prompt: keep the shown one
+            return True
 
         def run() -> list[dict]:
             with Session(engine) as db:
