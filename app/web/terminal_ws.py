@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
@@ -111,12 +112,18 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
                 out.append({"type": "done", "exit_code": result.exit_code, "prompt": prompt})
                 return out
 
+        metrics = ws.app.state.metrics
+        started = time.perf_counter()
         try:
             frames = await run_in_threadpool(run)
         except Exception:  # noqa: BLE001 - a trainee's line must never kill the session
+            metrics.inc("kubedrill_provider_errors_total")
             log.exception("terminal command failed: %r", command[:200])
             frames = [{"type": "error", "detail": "internal error running that command"},
                       {"type": "done", "exit_code": 1, "prompt": "# "}]
+        metrics.inc("kubedrill_commands_total", via="terminal")
+        metrics.observe("kubedrill_command_duration_seconds", time.perf_counter() - started,
+                        via="terminal")
         for frame in frames:
             await ws.send_json(frame)
         return frames[-1]["type"] != "ended"
