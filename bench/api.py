@@ -1,11 +1,13 @@
 """One server process over real HTTP: attempt start latency, exec latency with 50 and 300
 concurrent trainees, and memory per live attempt. Not a test: prints figures.
 
-    .venv/bin/python bench/api.py            # BENCH_TRAINEES=50,300 BENCH_COMMANDS=10
-    BENCH_THINK_S=0 .venv/bin/python bench/api.py   # closed loop: no pause between commands
+    .venv/bin/python bench/api.py      # BENCH_TRAINEES=50,300 BENCH_COMMANDS=5 BENCH_THINK_S=10
+    BENCH_THINK_S=1 .venv/bin/python bench/api.py   # a trainee who types a command a second
 
 Each trainee has its own attempt and runs BENCH_COMMANDS commands from a realistic mix,
-pausing a random 0..2×BENCH_THINK_S seconds between them (default mean 1 s: a fast typist).
+pausing a random 0..2×BENCH_THINK_S seconds between them (default mean 10 s: reading the
+output, thinking, typing the next line). Besides latency it prints the server's CPU time per
+request, which other load on the machine barely moves.
 Rate limits are switched off for the run; everything talks to 127.0.0.1 only.
 """
 
@@ -29,8 +31,8 @@ from start import free_port  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 STARTS = int(os.environ.get("BENCH_STARTS", "60"))
 TRAINEES = [int(n) for n in os.environ.get("BENCH_TRAINEES", "50,300").split(",")]
-COMMANDS = int(os.environ.get("BENCH_COMMANDS", "10"))
-THINK_S = float(os.environ.get("BENCH_THINK_S", "1.0"))
+COMMANDS = int(os.environ.get("BENCH_COMMANDS", "5"))
+THINK_S = float(os.environ.get("BENCH_THINK_S", "10"))
 MIX = ["kubectl get nodes", "kubectl get pods -A", "crictl ps -a",
        "journalctl -u kubelet --no-pager | tail -20", "cat /etc/kubernetes/manifests/etcd.yaml",
        "ls -la /etc/kubernetes/pki", "crictl logs $(crictl ps -a --name etcd -q | head -1)",
@@ -47,6 +49,13 @@ def line(name: str, values: list[float]) -> str:
     return (f"{name:38} median {statistics.median(values) * 1000:7.1f} ms   p99 "
             f"{pct(values, 0.99) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms   "
             f"(n={len(values)})")
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the server so far: unlike latency, barely moved by other
+    load on the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -87,19 +96,22 @@ async def main(url: str, pid: int) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
         await start(client)  # warm-up: imports, first PKI, caches
         base_rss = rss_mib(pid)
+        cpu0 = cpu_s(pid)
         starts = [(await start(client))[0] for _ in range(STARTS)]
-        print(line("start: POST /api/attempts", starts))
+        print(line("start: POST /api/attempts", starts)
+              + f"   server CPU {(cpu_s(pid) - cpu0) / STARTS * 1000:5.1f} ms each")
         for n in TRAINEES:
             created = [(await start(client))[1] for _ in range(n)]
             latencies: list[float] = []
             errors: list[str] = []
             rng = random.Random(n)
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), cpu_s(pid)
             await asyncio.gather(*(trainee(client, a, random.Random(rng.random()), latencies,
                                            errors) for a in created))
-            wall = time.perf_counter() - t0
+            wall, cpu = time.perf_counter() - t0, cpu_s(pid) - cpu0
             print(line(f"exec: {n} trainees, think {THINK_S:g} s", latencies)
-                  + f"   {len(latencies) / wall:6.0f} cmd/s   errors {len(errors)}"
+                  + f"   {len(latencies) / wall:4.0f} cmd/s   server CPU "
+                  f"{cpu / max(1, len(latencies)) * 1000:5.1f} ms/cmd   errors {len(errors)}"
                   + (f" {sorted(set(errors))}" if errors else ""))
         live = 1 + STARTS + sum(TRAINEES)
         grown = rss_mib(pid) - base_rss
