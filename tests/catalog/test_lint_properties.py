@@ -73,7 +73,8 @@ def lint_text(text: str) -> tuple[list[LintError], int]:
         for f in (SOURCE / "manifests").glob("*"):
             (folder / "manifests" / f.name).write_text(f.read_text())
         (folder / "scenario.yaml").write_text(text)
-        return lint_paths([folder]), text.count("\n") + 1
+        # YAML also breaks lines at \r, NEL (\x85) and U+2028/9; splitlines() counts them all.
+        return lint_paths([folder]), len(text.splitlines()) + 1
 
 
 def assert_well_formed(errors: list[LintError], lines: int) -> None:
