@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.catalog import LintError
@@ -105,6 +105,7 @@ def test_any_yaml_document_gets_errors_never_a_crash(doc: Any) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=QUIET)
 @given(st.text(max_size=300))
+@example("\x850")  # NEL: a line break to YAML, not to str.count("\n")
 def test_any_text_gets_errors_never_a_crash(text: str) -> None:
     errors, lines = lint_text(text)
     assert errors
