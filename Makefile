@@ -7,12 +7,12 @@ STAMP_PY := $(VENV)/.installed
 STAMP_NPM := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench clean setup assets chromium
+.PHONY: run test lint bench clean setup assets chromium postgresql
 
 run: setup
 	$(BIN)/kubedrill serve
 
-test: setup chromium
+test: setup chromium postgresql
 	$(BIN)/ruff check app tests bench
 	$(BIN)/python -m pytest -q
 
@@ -44,6 +44,12 @@ chromium:
 	@test -x $(CHROMIUM) || { \
 	  echo "installing Debian chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The API tests run on SQLite and on a throwaway PostgreSQL server (tests/pg.py).
+postgresql:
+	@test -x "$$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1)" || { \
+	  echo "installing Debian postgresql for the database tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var .pytest_cache .ruff_cache

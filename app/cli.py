@@ -29,7 +29,8 @@ def serve(host: Annotated[str | None, typer.Option(help="Default KUBEDRILL_HOST"
 
     settings = get_settings()
     uvicorn.run("app.main:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, reload=reload, proxy_headers=True)
+                port=port or settings.port, reload=reload, proxy_headers=True,
+                access_log=False)  # the app logs each request as JSON, with its id
 
 
 @db_app.command("upgrade")

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     lockout_after_wrong: int = 3
     lockout_s: float = 60.0
     live_clusters_cached: int = Field(default=500, ge=1)
+    log_format: Literal["json", "text"] = "json"
+    # Limits (app/web/limits.py), per server process; 0 turns a rate limit off.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    commands_per_s: float = Field(default=10.0, ge=0)
+    commands_burst: int = Field(default=20, ge=1)
+    answers_per_min: int = Field(default=10, ge=0)
+    attempts_per_ip_per_min: int = Field(default=120, ge=0)
 
     @field_validator("secret_key")
     @classmethod

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -35,7 +35,10 @@ def get_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Datetimes are stored as UTC in `timestamp without time zone` columns; a server whose
+    # TimeZone is not UTC would shift them, so every session is pinned to UTC.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args={"options": "-c timezone=UTC"})
 
 
 def alembic_config(url: str) -> Config:
@@ -49,6 +52,9 @@ def upgrade(url: str, revision: str = "head") -> None:
     engine = get_engine(url)
     cfg = alembic_config(url)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several server processes start at once: one migrates, the others wait for it.
+            conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

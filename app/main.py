@@ -25,6 +25,8 @@ from app.providers.sim.provider import SimProvider
 from app.training import service
 from app.web import api, pages, terminal_ws
 from app.web import events as events_web
+from app.web.limits import Limiter, LimitsMiddleware
+from app.web.observability import RequestContext, configure_logging, new_metrics
 from app.web.security import SecurityHeaders
 from app.web.templating import templates
 
@@ -64,6 +66,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    if settings.log_format == "json":
+        configure_logging()
     if settings.provider != "sim":
         raise SystemExit("KUBEDRILL_PROVIDER=kind is not available yet (see issue 'kind provider'"
                          "); use the default 'sim'")
@@ -76,7 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = catalog
     app.state.provider = SimProvider(settings.live_clusters_cached)
 
-    app.add_middleware(SecurityHeaders)
+    app.state.limiter = Limiter(settings)
+    app.add_middleware(LimitsMiddleware, limiter=app.state.limiter,
+                       max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outside the limits, so their answers get headers
+    app.state.metrics = new_metrics()
+    app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees it all
     app.include_router(api.router)
     app.include_router(terminal_ws.router)
     app.include_router(events_web.router)
@@ -113,6 +122,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus text format; counters are this process's, the gauge the database's."""
+        query = text("SELECT count(*) FROM attempt WHERE status = 'active'")
+        with Session(get_engine(settings.database_url)) as db:
+            active = db.exec(query).one()[0]  # type: ignore[call-overload]
+        body = app.state.metrics.render({"kubedrill_attempts_active": active})
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> Response:

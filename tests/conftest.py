@@ -1,4 +1,8 @@
-"""Shared fixtures: a real app on a temporary SQLite database, and a client for it."""
+"""Shared fixtures: a real app on a temporary database, and a client for it.
+
+`settings` is parametrised: every test that uses it (or `client`, `attempt`) runs once on
+SQLite and once on a throwaway PostgreSQL server (tests/pg.py) with a fresh database.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,32 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.db import get_engine
 from app.main import create_app
+from tests.pg import PgServer, pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    with pg_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", scenarios_dir=SCENARIOS,
-                    secret_key="test-secret", sweep_interval_s=0.2)
+def settings(database_url: str) -> Iterator[Settings]:
+    yield Settings(database_url=database_url, scenarios_dir=SCENARIOS,
+                   secret_key="test-secret", sweep_interval_s=0.2)
+    get_engine(database_url).dispose()  # give the test's connections back to the server
 
 
 @pytest.fixture

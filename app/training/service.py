@@ -71,7 +71,11 @@ _locks: dict[str, threading.RLock] = defaultdict(threading.RLock)
 
 
 def attempt_lock(attempt_id: str) -> threading.RLock:
-    """Commands of one attempt run one at a time; different attempts run in parallel."""
+    """Commands of one attempt run one at a time; different attempts run in parallel.
+
+    This lock covers one process. Across processes on PostgreSQL the attempt's row lock
+    (`db.refresh(attempt, with_for_update=True)`, i.e. SELECT ... FOR UPDATE) serialises
+    them until commit; SQLite ignores FOR UPDATE but is only ever used by one process."""
     return _locks[attempt_id]
 
 
@@ -238,7 +242,7 @@ def run_command(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
     if len(command) > max_length:
         raise TrainingError(f"command too long ({len(command)} > {max_length} characters)")
     with attempt_lock(attempt.id):
-        db.refresh(attempt)
+        db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
         cluster = load_cluster(provider, attempt)
         terminal = SimTerminal(cluster, cluster.default_node().name,
@@ -329,7 +333,7 @@ def complete(*, provider: SimProvider, attempt: Attempt, line: str, cursor: int,
 
 def take_hint(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, Any]:
     with attempt_lock(attempt.id):
-        db.refresh(attempt)
+        db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
         scenario = catalog.get(attempt.scenario_id)
         if attempt.hints_taken >= len(scenario.hints):
@@ -366,7 +370,7 @@ def answer(*, db: Session, catalog: Catalog, attempt: Attempt, component: str, c
                             f"{', '.join(COMPONENTS)}")
     cause = cause.strip()[:2000]
     with attempt_lock(attempt.id):
-        db.refresh(attempt)
+        db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
         if attempt.locked_until and aware(attempt.locked_until) > now():
             wait = int((aware(attempt.locked_until) - now()).total_seconds()) + 1
@@ -404,7 +408,7 @@ def answer(*, db: Session, catalog: Catalog, attempt: Attempt, component: str, c
 def verify(*, db: Session, catalog: Catalog, provider: SimProvider,
            attempt: Attempt) -> dict[str, Any]:
     with attempt_lock(attempt.id):
-        db.refresh(attempt)
+        db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
         scenario = catalog.get(attempt.scenario_id)
         cluster = load_cluster(provider, attempt)
@@ -422,7 +426,7 @@ def verify(*, db: Session, catalog: Catalog, provider: SimProvider,
 
 def finish(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
     with attempt_lock(attempt.id):
-        db.refresh(attempt)
+        db.refresh(attempt, with_for_update=True)
         refresh(db=db, catalog=catalog, attempt=attempt)
         if attempt.status == "active":
             _end(db=db, catalog=catalog, attempt=attempt, status="gave_up", at=now())
@@ -448,9 +452,10 @@ def sweep_expired(*, db: Session, catalog: Catalog) -> int:
                                         Attempt.deadline <= now())).all()
     for attempt in due:
         with attempt_lock(attempt.id):
-            db.refresh(attempt)
+            db.refresh(attempt, with_for_update=True)
             if attempt.scenario_id in catalog:
                 refresh(db=db, catalog=catalog, attempt=attempt)
+            db.commit()  # one row lock at a time: never deadlocks with another process
     db.commit()
     return len(due)
 

@@ -12,7 +12,7 @@ import json
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -27,6 +27,7 @@ from app.db import get_engine
 from app.events import service as events
 from app.events.models import Event
 from app.training import service as training
+from app.web.csrf import require_csrf
 from app.web.deps import (
     BROWSER_COOKIE,
     COOKIE_PREFIX,
@@ -38,6 +39,7 @@ from app.web.deps import (
     facilitator_token,
 )
 from app.web.feeds import stream
+from app.web.pages import _page
 from app.web.templating import templates
 
 router = APIRouter()
@@ -122,11 +124,10 @@ def report_csv(code: str, request: Request, db: SessionDep, catalog: CatalogDep)
 
 @router.get("/events/new", response_class=HTMLResponse, include_in_schema=False)
 def new_event_page(request: Request, catalog: CatalogDep) -> Response:
-    return templates.TemplateResponse(request, "pages/event_new.html",
-                                      {"scenarios": [s.public() for s in catalog]})
+    return _page(request, "pages/event_new.html", {"scenarios": [s.public() for s in catalog]})
 
 
-@router.post("/events/new", include_in_schema=False)
+@router.post("/events/new", include_in_schema=False, dependencies=[Depends(require_csrf)])
 def create_event_page(request: Request, db: SessionDep, catalog: CatalogDep,
                       name: Annotated[str, Form(max_length=120)],
                       scenario_ids: Annotated[list[str], Form()],
@@ -151,13 +152,14 @@ def create_event_page(request: Request, db: SessionDep, catalog: CatalogDep,
 def control_page(code: str, request: Request, db: SessionDep, catalog: CatalogDep) -> Response:
     event = _facilitated(request, db, code)
     scenario = catalog.get(events.scenario_ids(event)[0])
-    return templates.TemplateResponse(request, "pages/event_control.html", {
+    return _page(request, "pages/event_control.html", {
         "event": event, "join_url": _join_url(request, event.code),
         "qr": _qr_svg(_join_url(request, event.code)), "hint_count": len(scenario.hints),
         "room": events.control_room(db=db, catalog=catalog, event=event)})
 
 
-@router.post("/events/{code}/actions/{action}", include_in_schema=False)
+@router.post("/events/{code}/actions/{action}", include_in_schema=False,
+             dependencies=[Depends(require_csrf)])
 def control_action(code: str, action: str, request: Request, db: SessionDep,
                    catalog: CatalogDep, text: Annotated[str, Form()] = "",
                    minutes: Annotated[str, Form()] = "5",
@@ -178,14 +180,14 @@ def control_action(code: str, action: str, request: Request, db: SessionDep,
 @router.get("/events/{code}/report", response_class=HTMLResponse, include_in_schema=False)
 def report_page(code: str, request: Request, db: SessionDep, catalog: CatalogDep) -> Response:
     event = _facilitated(request, db, code)
-    return templates.TemplateResponse(request, "pages/event_report.html", {
+    return _page(request, "pages/event_report.html", {
         "event": event, "report": events.report(db=db, catalog=catalog, event=event)})
 
 
 @router.get("/events/{code}/projector", response_class=HTMLResponse, include_in_schema=False)
 def projector_page(code: str, request: Request, db: SessionDep) -> Response:
     event = events.get_event(db=db, code=code)
-    return templates.TemplateResponse(request, "pages/event_projector.html", {
+    return _page(request, "pages/event_projector.html", {
         "event": event, "join_url": _join_url(request, event.code),
         "qr": _qr_svg(_join_url(request, event.code))})
 
@@ -204,13 +206,12 @@ def join_page(request: Request, db: SessionDep, catalog: CatalogDep,
         except training.NotFound:
             event = None
     choices = [catalog.get(s).public() for s in events.scenario_ids(event)] if event else []
-    return templates.TemplateResponse(request, "pages/join.html",
-                                      {"code": code.upper(), "event": event, "choices": choices,
-                                       "error": "" if event or not code else
-                                       "No event has that code."})
+    return _page(request, "pages/join.html",
+                 {"code": code.upper(), "event": event, "choices": choices,
+                  "error": "" if event or not code else "No event has that code."})
 
 
-@router.post("/join", include_in_schema=False)
+@router.post("/join", include_in_schema=False, dependencies=[Depends(require_csrf)])
 def join(request: Request, db: SessionDep, catalog: CatalogDep, provider: ProviderDep,
          settings: SettingsDep, code: Annotated[str, Form(max_length=20)],
          name: Annotated[str, Form(max_length=80)], team: Annotated[str, Form()] = "",

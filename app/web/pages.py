@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.events import service as events
 from app.training import service
 from app.training.service import COMPONENTS
+from app.web.csrf import require_csrf
 from app.web.deps import (
     BROWSER_COOKIE,
     COOKIE_PREFIX,
@@ -22,7 +23,7 @@ from app.web.deps import (
 )
 from app.web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_csrf)])
 YEAR = 365 * 24 * 3600
 
 
@@ -31,9 +32,11 @@ def _browser_id(request: Request) -> str:
 
 
 def _page(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+    new_id = "" if _browser_id(request) else secrets.token_urlsafe(16)
+    request.state.browser_id = new_id  # the forms' CSRF token is bound to the id being set
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    if not _browser_id(request):
-        response.set_cookie(BROWSER_COOKIE, secrets.token_urlsafe(16), max_age=YEAR,
+    if new_id:
+        response.set_cookie(BROWSER_COOKIE, new_id, max_age=YEAR,
                             httponly=True, samesite="lax",
                             secure=request.url.scheme == "https")
     return response

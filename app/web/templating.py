@@ -8,8 +8,10 @@ from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from app.web.csrf import template_context
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-templates = Jinja2Templates(directory=ROOT / "templates")
+templates = Jinja2Templates(directory=ROOT / "templates", context_processors=[template_context])
 
 # Raw HTML off: scenario text is rendered as markdown only, never as markup.
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from app.db import get_engine
 from app.training import service
 from app.web.deps import COOKIE_PREFIX
+from app.web.limits import MESSAGES, attempt_key, whole_seconds
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -38,7 +40,8 @@ async def terminal(websocket: WebSocket, attempt_id: str) -> None:
             return
     await websocket.accept()
     ctx = {"catalog": app.state.catalog, "provider": app.state.provider,
-           "settings": app.state.settings}
+           "settings": app.state.settings, "limiter": app.state.limiter,
+           "limit_key": attempt_key(attempt_id, token)}
     try:
         await _hello(websocket, engine, attempt_id, ctx)
         while True:
@@ -141,6 +144,13 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
         return True
     if kind == "exec":
         command = str(msg.get("command", ""))
+        wait = ctx["limiter"].retry_after("command", ctx["limit_key"])
+        if wait:
+            seconds = whole_seconds(wait)
+            await ws.send_json({"type": "error", "retry_after": seconds,
+                                "detail": MESSAGES["command"].format(s=seconds)})
+            await ws.send_json({"type": "done", "exit_code": 1})  # no prompt: keep the shown one
+            return True
 
         def run() -> list[dict]:
             with Session(engine) as db:
@@ -166,12 +176,18 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
                 out.append({"type": "done", "exit_code": result.exit_code, "prompt": prompt})
                 return out
 
+        metrics = ws.app.state.metrics
+        started = time.perf_counter()
         try:
             frames = await run_in_threadpool(run)
         except Exception:  # noqa: BLE001 - a trainee's line must never kill the session
+            metrics.inc("kubedrill_provider_errors_total")
             log.exception("terminal command failed: %r", command[:200])
             frames = [{"type": "error", "detail": "internal error running that command"},
                       {"type": "done", "exit_code": 1, "prompt": "# "}]
+        metrics.inc("kubedrill_commands_total", via="terminal")
+        metrics.observe("kubedrill_command_duration_seconds", time.perf_counter() - started,
+                        via="terminal")
         for frame in frames:
             await ws.send_json(frame)
         return frames[-1]["type"] != "ended"

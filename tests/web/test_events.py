@@ -7,6 +7,8 @@ import io
 
 from fastapi.testclient import TestClient
 
+from tests.web.test_pages import csrf_token
+
 CAUSE = "typo in the etcd manifest: the listen-client-urls flag is misspelled"
 
 
@@ -75,6 +77,7 @@ def test_rejoin_with_the_personal_code_keeps_progress(client: TestClient) -> Non
     ana = join(client, code, "ana")
     client.post(f"/api/attempts/{ana['id']}/exec", json={"command": "cd /etc/kubernetes"},
                 headers=ana["headers"])
+    client.headers["X-CSRF-Token"] = csrf_token(client, f"/join/{code}")
     r = client.post("/join", data={"code": code, "name": "ana", "rejoin_code": "wrong"})
     assert r.status_code == 403
     r = client.post("/join", data={"code": code, "name": "ana",
@@ -146,6 +149,7 @@ def test_broadcasts_and_revealed_hints_reach_participants(client: TestClient) ->
 
 
 def test_the_control_room_page_shows_code_qr_and_participants(client: TestClient) -> None:
+    client.headers["X-CSRF-Token"] = csrf_token(client, "/events/new")
     r = client.post("/events/new", data={"name": "Workshop", "scenario_ids": ["etcd-manifest-typo"],
                                          "hints": "1", "leaderboard": "1"},
                     follow_redirects=False)
@@ -166,3 +170,10 @@ def test_the_end_ends_every_attempt(client: TestClient) -> None:
     status = client.get(f"/api/attempts/{ana['id']}", headers=ana["headers"]).json()["status"]
     assert status == "gave_up"
     assert client.get(f"/api/events/{code}/leaderboard").status_code == 200
+
+
+def test_event_forms_need_the_csrf_token(client: TestClient) -> None:
+    r = client.post("/events/new", data={"name": "x", "scenario_ids": ["etcd-manifest-typo"]})
+    assert r.status_code == 403
+    code, _ = create(client)
+    assert client.post("/join", data={"code": code, "name": "ana"}).status_code == 403

@@ -7,10 +7,22 @@ import re
 from fastapi.testclient import TestClient
 
 
+def csrf_token(client: TestClient, url: str = "/scenarios/etcd-manifest-typo") -> str:
+    """The token a page puts in its forms; htmx sends it as X-CSRF-Token from <body>."""
+    page = client.get(url).text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    assert token, "the page has no CSRF token"
+    assert f'"X-CSRF-Token": "{token[1]}"' in page
+    return token[1]
+
+
 def start(client: TestClient) -> str:
-    r = client.post("/scenarios/etcd-manifest-typo/start", data={"name": "Ana"},
-                    follow_redirects=False)
+    """Start from the briefing's form, then send the token with every later post, as htmx does."""
+    token = csrf_token(client)
+    r = client.post("/scenarios/etcd-manifest-typo/start",
+                    data={"name": "Ana", "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
+    client.headers["X-CSRF-Token"] = token
     return r.headers["location"]
 
 
@@ -28,7 +40,8 @@ def test_the_briefing_shows_the_page_and_a_start_button(client: TestClient) -> N
 
 
 def test_start_sets_an_httponly_cookie_and_opens_the_play_page(client: TestClient) -> None:
-    r = client.post("/scenarios/etcd-manifest-typo/start", data={"name": "Ana"},
+    r = client.post("/scenarios/etcd-manifest-typo/start",
+                    data={"name": "Ana", "csrf_token": csrf_token(client)},
                     follow_redirects=False)
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()

