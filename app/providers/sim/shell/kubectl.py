@@ -352,7 +352,8 @@ def kubectl(inv: Invocation) -> Output:
             return Output(stdout=_cluster_info(inv))
         if verb in ("describe", "events", "top", "apply", "create", "delete", "edit", "patch",
                     "scale", "rollout", "label", "annotate", "cordon", "drain", "uncordon",
-                    "exec", "port-forward", "auth", "config", "api-resources", "explain"):
+                    "exec", "port-forward", "auth", "config", "api-resources", "explain",
+                    "replace"):
             from app.providers.sim.shell import kubectl_more
 
             return kubectl_more.dispatch(inv, verb, flags, rest)

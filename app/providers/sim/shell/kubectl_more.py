@@ -601,6 +601,10 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
         return Output(stdout=_apply(inv, flags, verb == "create"))
     if verb == "delete":
         return Output(stdout=_delete(inv, flags, pos))
+    if verb == "replace":
+        from app.providers.sim.shell.kubectl_replace import replace
+
+        return Output(stdout=replace(inv, flags))
     if verb == "patch":
         # -p is --previous for logs but --patch here: split again with it taking a value.
         from app.providers.sim.shell.twin import split_flags
