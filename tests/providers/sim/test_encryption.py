@@ -206,3 +206,23 @@ def test_a_snapshot_file_shows_the_secret_until_it_is_encrypted(cluster: SimClus
     run(cluster, f"{tls} snapshot save /root/b.db")
     assert run(cluster, "grep -a -c 'Pay-Ledger-2025!' /root/b.db").output == "0\n"
     assert run(cluster, "grep -a -c 'k8s:enc:aescbc:v1:key1:' /root/b.db").output == "1\n"
+
+
+@pytest.mark.parametrize("provider", ["aesgcm", "secretbox"])
+def test_other_providers_write_their_own_prefix_and_no_plaintext(provider: str) -> None:
+    tr = encryption.parse("/e.yaml", config(first=provider))
+    assert tr["provider"] == provider
+    sealed = encryption.seal(tr, b"k8s\x00...Pay-Ledger-2025!", "/registry/secrets/a/b", "7")
+    assert sealed.startswith(f"k8s:enc:{provider}:v1:key1:".encode())
+    assert b"Pay-Ledger" not in sealed
+
+
+def test_a_file_under_an_existing_mount_needs_no_new_volume(cluster: SimCluster) -> None:
+    vfs = cluster.node("control-plane").vfs
+    vfs.write("/etc/kubernetes/pki/enc.yaml", config())
+    line = (f"sed -i 's#^    - --tls-private-key-file=.*#&\\n    - --encryption-provider-config="
+            f"/etc/kubernetes/pki/enc.yaml#' {MANIFEST}")
+    assert run(cluster, line).exit_code == 0
+    cluster.advance(60)
+    run(cluster, "kubectl replace -f /root/db.yaml")
+    assert stored(cluster).startswith(b"k8s:enc:aescbc:v1:key1:")

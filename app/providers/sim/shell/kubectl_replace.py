@@ -28,6 +28,8 @@ def replace(inv: Invocation, flags: dict[str, str]) -> str:
         raise k.KubectlError("error: Must specify --filename to replace\nSee 'kubectl replace "
                              "-h' for help and examples")
     path, docs = more._read_manifest(inv, path)
+    if not docs:
+        raise k.KubectlError("error: no objects passed to replace")
     source = "STDIN" if path == "-" else path
     cluster = cluster_of(inv)
     store = cluster.store

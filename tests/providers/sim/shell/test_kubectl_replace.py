@@ -71,3 +71,8 @@ def test_replace_needs_a_filename(cluster: SimCluster) -> None:
     out = run(cluster, "kubectl replace")
     assert out.exit_code == 1 and out.output.startswith(
         "error: Must specify --filename to replace\n")
+
+
+def test_an_empty_input_replaces_nothing(cluster: SimCluster) -> None:
+    out = run(cluster, "true | kubectl replace -f -")
+    assert out.exit_code == 1 and out.output == "error: no objects passed to replace\n"
