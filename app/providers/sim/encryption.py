@@ -164,12 +164,15 @@ def parse(path: str, data: bytes | None) -> dict[str, Any]:
     for rc in cfg["resources"]:
         if not any(r in ("secrets", "*.", "*.*") for r in rc.get("resources") or []):
             continue
-        first = rc["providers"][0]
-        name = next(k for k in PROVIDERS if first.get(k) is not None)
-        if name in ("identity", "kms"):
-            return {"provider": name}
-        key = first[name]["keys"][0]
-        return {"provider": name, "key": str(key["name"]), "secret": str(key["secret"])}
+        read: list[dict[str, Any]] = []
+        for prov in rc["providers"]:
+            name = next(k for k in PROVIDERS if prov.get(k) is not None)
+            if name in ("identity", "kms"):
+                read.append({"provider": name})
+                continue
+            read += [{"provider": name, "key": str(k["name"]), "secret": str(k["secret"])}
+                     for k in prov[name]["keys"]]
+        return {**read[0], "read": read}
     return dict(IDENTITY)
 
 
@@ -197,8 +200,45 @@ def activate(cluster: SimCluster, transformer: dict[str, Any]) -> None:
     """An apiserver started serving with `transformer`: writes after now use it."""
     eras = _eras(cluster)
     current = eras[-1]["transformer"] if eras else IDENTITY
-    if current != transformer:
-        eras.append({"from": cluster.store.revision, "transformer": dict(transformer)})
+    write = {k: v for k, v in transformer.items() if k != "read"}
+    if current != write:
+        eras.append({"from": cluster.store.revision, "transformer": write})
+    from app.providers.sim import etcd_cluster as ec
+
+    ec.state(cluster)["encryption_read"] = transformer.get("read")
+
+
+def read_error(cluster: SimCluster, obj: dict[str, Any]) -> str | None:
+    """Why the serving apiserver cannot read `obj` back from etcd (None: it can).
+
+    Without a config the storage uses identity's encrypt-check transformer; with one, the
+    listed providers are tried by prefix, then by key name (value.NewPrefixTransformers).
+    """
+    if obj.get("kind") != "Secret":
+        return None
+    from app.providers.sim import etcd_cluster as ec
+
+    readers = ec.state(cluster).get("encryption_read")
+    tr = transformer_of(cluster, obj)
+    if readers is None:  # no --encryption-provider-config
+        return None if tr["provider"] == "identity" else \
+            "identity transformer tried to read encrypted data"
+    if tr["provider"] == "identity":
+        ok = any(r["provider"] == "identity" for r in readers)
+        return None if ok else "no matching prefix found"
+    same = [r for r in readers if r["provider"] == tr["provider"]]
+    if not same:
+        return "no matching prefix found"
+    if tr["provider"] == "kms":
+        return None
+    named = [r for r in same if r.get("key") == tr.get("key")]
+    if not named:
+        kind = "Secretbox" if tr["provider"] == "secretbox" else "AES"
+        return f"no matching key was found for the provided {kind} transformer"
+    if any(r.get("secret") == tr.get("secret") for r in named):
+        return None
+    return {"aescbc": "invalid padding on input", "aesgcm": "cipher: message authentication "
+            "failed"}.get(tr["provider"], "output array was not large enough for encryption")
 
 
 def current(cluster: SimCluster) -> dict[str, Any]:
@@ -262,7 +302,7 @@ def start(ctx: Any, c: Container) -> bool:
 
     path = flag_values(c.command).get(FLAG)
     if path is None:
-        c.notes["encryption"] = dict(IDENTITY)
+        c.notes["encryption"] = {**IDENTITY, "read": None}
         return True
     try:
         c.notes["encryption"] = load(ctx.node, c, path)

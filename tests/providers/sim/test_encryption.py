@@ -79,10 +79,12 @@ def apiserver_log(cluster: SimCluster) -> str:
 
 def test_a_valid_config_selects_the_first_provider_and_its_first_key() -> None:
     tr = encryption.parse("/e.yaml", config())
-    assert tr == {"provider": "aescbc", "key": "key1", "secret": KEY}
-    assert encryption.parse("/e.yaml", config(first="identity").replace(
+    key1 = {"provider": "aescbc", "key": "key1", "secret": KEY}
+    assert tr == {**key1, "read": [key1, {"provider": "identity"}]}
+    tr = encryption.parse("/e.yaml", config(first="identity").replace(
         b"identity:\n          keys:\n            - name: key1\n              secret: " +
-        KEY.encode() + b"\n", b"identity: {}\n")) == {"provider": "identity"}
+        KEY.encode() + b"\n", b"identity: {}\n"))
+    assert tr["provider"] == "identity" and "key" not in tr
 
 
 def test_a_missing_file_is_the_real_load_error() -> None:
@@ -226,3 +228,30 @@ def test_a_file_under_an_existing_mount_needs_no_new_volume(cluster: SimCluster)
     cluster.advance(60)
     run(cluster, "kubectl replace -f /root/db.yaml")
     assert stored(cluster).startswith(b"k8s:enc:aescbc:v1:key1:")
+
+
+def test_dropping_the_config_after_encrypting_makes_secrets_unreadable(
+        cluster: SimCluster) -> None:
+    enable(cluster)
+    run(cluster, "kubectl get secrets -A -o json | kubectl replace -f -")
+    assert run(cluster, f"sed -i '/--encryption-provider-config/d' {MANIFEST}").exit_code == 0
+    cluster.advance(60)
+    out = run(cluster, "kubectl get secrets")
+    assert out.exit_code == 1
+    assert out.output == ('Error from server (InternalError): Internal error occurred: unable to '
+                          'transform key "/registry/secrets/default/db": identity transformer '
+                          'tried to read encrypted data\n')
+    assert run(cluster, "kubectl get configmaps -A").exit_code == 0
+
+
+def test_a_config_without_the_old_key_cannot_decrypt(cluster: SimCluster) -> None:
+    enable(cluster)
+    run(cluster, "kubectl replace -f /root/db.yaml")
+    other = base64.b64encode(b"k" * 32).decode()
+    cluster.node("control-plane").vfs.write(
+        "/etc/kubernetes/enc/enc.yaml", config(other).replace(b"name: key1", b"name: key2"))
+    # any manifest change restarts it; the new container reads the new file
+    run(cluster, f"sed -i 's#^    - --secure-port=6443#&\\n    - --v=2#' {MANIFEST}")
+    cluster.advance(60)
+    out = run(cluster, "kubectl get secret db")
+    assert "no matching key was found for the provided AES transformer" in out.output

@@ -16,6 +16,21 @@ from app.providers.sim.shell.registry import Invocation
 from app.providers.sim.shell.twin import cluster_of
 from app.providers.sim.store import KINDS
 
+
+def check_readable(cluster: object, objs: list[dict]) -> None:
+    """A Secret the serving apiserver cannot decrypt fails the whole read, as an InternalError
+    (`unable to transform key "<etcd key>": <transformer error>`)."""
+    from app.providers.sim import etcd_cluster as ec
+    from app.providers.sim.shell import kubectl_more as more
+
+    for obj in objs:
+        err = encryption.read_error(cluster, obj)  # type: ignore[arg-type]
+        if err is not None:
+            raise more._k().KubectlError(
+                "Error from server (InternalError): Internal error occurred: unable to "
+                f'transform key "{ec.key_of(obj)}": {err}')
+
+
 SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "generation", "managedFields")
 
 
@@ -41,6 +56,8 @@ def replace(inv: Invocation, flags: dict[str, str]) -> str:
             meta.setdefault("namespace", more._ns(flags))
         name = meta.get("name", "")
         existing = store.find(kind, name, meta.get("namespace", ""))
+        if existing is not None:
+            check_readable(cluster, [existing])
         if existing is None:
             raise k.KubectlError(f'Error from server (NotFound): error when replacing '
                                  f'"{source}": {more._plural(kind)} "{name}" not found')
