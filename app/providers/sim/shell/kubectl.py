@@ -200,15 +200,15 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
             objs = [o for o in objs if field_matches(o, flags["field-selector"])]
         if kind == "Event":
             objs.sort(key=lambda e: e.get("lastTimestamp") or "")
-    if kind == "Secret":
-        from app.providers.sim.shell.kubectl_replace import check_readable
-
-        check_readable(cluster, objs)
         if not objs:
             if fmt in ("json", "yaml"):
                 return _output([], fmt, False)
             where = f" in {ns} namespace" if ns else ""
             raise KubectlError(f"No resources found{where}.", code=0)
+    if kind == "Secret":
+        from app.providers.sim.shell.kubectl_replace import check_readable
+
+        check_readable(cluster, objs)
     if fmt in ("json", "yaml", "name"):
         return _output(objs, fmt, single=len(names) == 1)
     if fmt not in ("", "wide"):
