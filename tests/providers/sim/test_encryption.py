@@ -255,3 +255,11 @@ def test_a_config_without_the_old_key_cannot_decrypt(cluster: SimCluster) -> Non
     cluster.advance(60)
     out = run(cluster, "kubectl get secret db")
     assert "no matching key was found for the provided AES transformer" in out.output
+
+
+def test_the_docs_verification_secret_is_stored_encrypted(cluster: SimCluster) -> None:
+    enable(cluster)
+    assert run(cluster, "kubectl create secret generic secret1 -n default "
+                        "--from-literal=mykey=mydata").exit_code == 0
+    value = ec.keyspace(cluster)["/registry/secrets/default/secret1"]
+    assert value.startswith(b"k8s:enc:aescbc:v1:key1:") and b"mydata" not in value
