@@ -256,6 +256,7 @@ class ExpertStep(_Model):
 class FixStep(_Model):
     run: Text
     node: NodeRef | None = None
+    wait: float = Field(default=0.0, ge=0, le=600)  # seconds to let pass after it (a restart)
 
 
 def _unknown_nodes(data: dict[str, Any], topology: Topology) -> list[InitErrorDetails]:

@@ -75,6 +75,10 @@ class EtcdFsyncFast(_Params):
     max_ms: float = 10.0
 
 
+class SecretsEncrypted(_Params):
+    """Every Secret is stored in etcd encrypted (`k8s:enc:` prefix, a non-identity provider)."""
+
+
 PROBES: dict[str, type[_Params]] = {
     "apiserver-healthy": ApiserverHealthy,
     "etcd-healthy": EtcdHealthy,
@@ -85,4 +89,5 @@ PROBES: dict[str, type[_Params]] = {
     "static-pod-running": StaticPodRunning,
     "object-exists": ObjectExists,
     "etcd-fsync-fast": EtcdFsyncFast,
+    "secrets-encrypted": SecretsEncrypted,
 }

@@ -47,6 +47,8 @@ def check(scenario: Scenario, seed: int = 0) -> list[str]:
         output, code = run(cluster, step.run, step.node)
         if code != 0:
             problems.append(f"fix_path[{i}] `{step.run}` exited {code}:\n{_indent(output)}")
+        if step.wait:
+            cluster.advance(step.wait)
     cluster.advance(SETTLE_S)
     for failure in failing_checks(cluster, scenario):
         problems.append(f"after the fix path, check fails: {failure}")

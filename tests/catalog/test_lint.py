@@ -147,8 +147,8 @@ def test_it_reports_unknown_probe_listing_known_ones(catalog_dir: Path, edit: Ed
     assert lint(catalog_dir) == [
         f"{FILE}:30: checks[0].probe: unknown probe 'apiserver-healty' "
         "(did you mean 'apiserver-healthy'?); known: apiserver-healthy, etcd-fsync-fast, "
-        "etcd-healthy, nodes-ready, object-exists, pods-ready, service-endpoints, "
-        "service-serves, static-pod-running"]
+        "etcd-healthy, nodes-ready, object-exists, pods-ready, secrets-encrypted, "
+        "service-endpoints, service-serves, static-pod-running"]
 
 
 def test_it_reports_bad_probe_params(catalog_dir: Path, edit: Edit) -> None:

@@ -107,3 +107,12 @@ def test_public_view_leaks_no_answer_check_path_fault_or_hint_text(scenario_file
     assert [secret for secret in secrets if secret in public] == []
     for key in ("runbook", "checks", "expert_path", "fix_path", "faults", "hints", "answer"):
         assert key not in scenario.public()
+
+
+def test_a_fix_step_may_wait_up_to_ten_minutes() -> None:
+    from app.catalog.schema import FixStep
+
+    assert FixStep(run="true", wait=60).wait == 60
+    assert FixStep(run="true").wait == 0
+    with pytest.raises(ValidationError):
+        FixStep(run="true", wait=601)

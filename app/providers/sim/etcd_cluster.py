@@ -223,7 +223,10 @@ def encode(obj: dict[str, Any]) -> bytes:
 
 def keyspace(cluster: SimCluster) -> dict[str, bytes]:
     """Every key etcd holds right now: the API objects and keys written with etcdctl."""
-    kv = {key_of(o): encode(o) for o in cluster.store.objects.values()}
+    from app.providers.sim import encryption
+
+    kv = {key_of(o): encryption.at_rest(cluster, o, encode(o), key_of(o))
+          for o in cluster.store.objects.values()}
     for k, v in state(cluster)["kv"].items():
         kv[k] = v.encode("latin-1")
     return dict(sorted(kv.items()))

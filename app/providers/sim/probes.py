@@ -133,6 +133,18 @@ def _etcd_fsync(cluster: SimCluster, params: object) -> ProbeResult:
     return ProbeResult(True, f"every etcd member's WAL fsync p99 is under {limit:g} ms")
 
 
+def _secrets_encrypted(cluster: SimCluster, params: object) -> ProbeResult:
+    from app.providers.sim import etcd_cluster as ec
+
+    kv = ec.keyspace(cluster)
+    plain = [k for k in kv if k.startswith("/registry/secrets/") and
+             not kv[k].startswith(b"k8s:enc:")]
+    if plain:
+        more = f" (and {len(plain) - 1} more)" if len(plain) > 1 else ""
+        return ProbeResult(False, f"{plain[0]} is stored in etcd unencrypted{more}")
+    return ProbeResult(True, "every Secret is encrypted at rest in etcd")
+
+
 _PROBES = {
     "apiserver-healthy": _apiserver,
     "etcd-healthy": _etcd,
@@ -143,4 +155,5 @@ _PROBES = {
     "static-pod-running": _static_pod,
     "object-exists": _object_exists,
     "etcd-fsync-fast": _etcd_fsync,
+    "secrets-encrypted": _secrets_encrypted,
 }

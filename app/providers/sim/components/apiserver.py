@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from app.providers.sim import encryption, tls, versions
 from app.providers.sim import etcd_cluster as ec
-from app.providers.sim import tls, versions
 from app.providers.sim.components.base import Context, flag_values, klog
 from app.providers.sim.components.etcd import log_rejected, reject_client
 from app.providers.sim.runtime import Container, make_id
@@ -76,6 +76,8 @@ class KubeApiserver:
                            ("etcd_client_cert", "etcd-certfile")):
             if flag in flags:
                 tls.load_into(c.notes, note, ctx.node, flags[flag])
+        if not encryption.start(ctx, c):
+            return
         err = _etcd_error(ctx, c, log_at=t)
         if err is not None:
             self._wait_for_etcd(ctx, c, err)
@@ -100,6 +102,7 @@ class KubeApiserver:
 
     def _serve(self, ctx: Context, c: Container) -> None:
         t = ctx.t
+        encryption.activate(ctx.cluster, c.notes.get("encryption", encryption.IDENTITY))
         for i, (src, msg) in enumerate([
             ("shared_informer.go:313", 'Waiting for caches to sync for node_authorizer'),
             ("plugins.go:157", "Loaded 13 mutating admission controller(s) successfully in the "

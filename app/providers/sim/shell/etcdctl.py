@@ -9,6 +9,7 @@ errors through `pkg/cobrautl/error.go` (`Error: <err>` on stderr; exit 1, bad ar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 from datetime import UTC, datetime
@@ -444,6 +445,8 @@ def snapshot_cmd(ctl: Ctl, args: list[str]) -> Output:
         kv = ec.keyspace(ctl.cluster)
         body = json.dumps({"revision": ctl.cluster.store.revision, "keys": len(kv),
                            "size": size}).encode()
+        # then the keys and values as bbolt pages hold them: readable unless encrypted at rest
+        body += b"\n" + b"".join(k.encode() + v for k, v in kv.items())
         ctl.node.vfs.write(posixpath.normpath(full), b"bbolt-snapshot\n" + body, 0o600)
         t = ctl.t
         logs = [zap(t, "info", "snapshot/v3_snapshot.go:65", "created temporary db file",
@@ -464,10 +467,10 @@ def snapshot_cmd(ctl: Ctl, args: list[str]) -> Output:
         raw = ctl._file(rest[0])
         warn = "Deprecated: Use `etcdutl snapshot status` instead.\n\n"
         try:
-            info = json.loads(raw.split(b"\n", 1)[1])
+            info = json.loads(raw.split(b"\n", 2)[1])
         except (IndexError, ValueError):
             return Output(stderr=warn + "Error: invalid database\n", exit_code=1)
-        digest = int.from_bytes(__import__("hashlib").sha1(raw).digest()[:4], "big")
+        digest = int.from_bytes(hashlib.sha1(raw).digest()[:4], "big")  # noqa: S324
         row = [f"{digest:x}", str(info["revision"]), str(info["keys"]),
                humanize_bytes(info["size"])]
         if ctl.fmt == "table":

@@ -205,6 +205,10 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                 return _output([], fmt, False)
             where = f" in {ns} namespace" if ns else ""
             raise KubectlError(f"No resources found{where}.", code=0)
+    if kind == "Secret":
+        from app.providers.sim.shell.kubectl_replace import check_readable
+
+        check_readable(cluster, objs)
     if fmt in ("json", "yaml", "name"):
         return _output(objs, fmt, single=len(names) == 1)
     if fmt not in ("", "wide"):
@@ -352,7 +356,8 @@ def kubectl(inv: Invocation) -> Output:
             return Output(stdout=_cluster_info(inv))
         if verb in ("describe", "events", "top", "apply", "create", "delete", "edit", "patch",
                     "scale", "rollout", "label", "annotate", "cordon", "drain", "uncordon",
-                    "exec", "port-forward", "auth", "config", "api-resources", "explain"):
+                    "exec", "port-forward", "auth", "config", "api-resources", "explain",
+                    "replace"):
             from app.providers.sim.shell import kubectl_more
 
             return kubectl_more.dispatch(inv, verb, flags, rest)

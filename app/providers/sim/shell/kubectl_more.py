@@ -597,10 +597,18 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
         return Output(stdout=_describe(inv, flags, pos))
     if verb == "events":
         return Output(stdout=_events(inv, flags, pos))
+    if verb == "create" and pos[:1] == ["secret"]:
+        from app.providers.sim.shell.kubectl_create_secret import create_secret
+
+        return Output(stdout=create_secret(inv, flags, pos[1:]))
     if verb in ("apply", "create"):
         return Output(stdout=_apply(inv, flags, verb == "create"))
     if verb == "delete":
         return Output(stdout=_delete(inv, flags, pos))
+    if verb == "replace":
+        from app.providers.sim.shell.kubectl_replace import replace
+
+        return Output(stdout=replace(inv, flags))
     if verb == "patch":
         # -p is --previous for logs but --patch here: split again with it taking a value.
         from app.providers.sim.shell.twin import split_flags
