@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 
 def start(client: TestClient) -> str:
-    r = client.post("/scenarios/etcd-manifest-typo/start", data={"name": "Ana"},
+    r = client.post("/scenarios/etcd-manifest-typo/start", data={"name": "Ana", "seed": "0"},
                     follow_redirects=False)
     assert r.status_code == 303
     return r.headers["location"]
@@ -28,7 +28,7 @@ def test_the_briefing_shows_the_page_and_a_start_button(client: TestClient) -> N
 
 
 def test_start_sets_an_httponly_cookie_and_opens_the_play_page(client: TestClient) -> None:
-    r = client.post("/scenarios/etcd-manifest-typo/start", data={"name": "Ana"},
+    r = client.post("/scenarios/etcd-manifest-typo/start", data={"name": "Ana", "seed": "0"},
                     follow_redirects=False)
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
