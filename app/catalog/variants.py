@@ -102,11 +102,10 @@ def key(values: Values) -> str:
 
 
 def describe(values: Values) -> str:
-    """`flag=--listen-client-url, node=worker2`: how lint and tests name a variant."""
+    """`flag=listen-client-url, node=worker2`: how lint and tests name a variant (a mapping
+    choice by its first value, so put the telling one first)."""
     def one(value: Any) -> str:
-        if isinstance(value, dict):
-            return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
-        return str(value)
+        return str(next(iter(value.values()))) if isinstance(value, dict) else str(value)
     return ", ".join(f"{name}={one(values[name])}" for name in sorted(values))
 
 
