@@ -103,12 +103,12 @@ def key(values: Values) -> str:
 
 def describe(values: Values) -> str:
     """`flag=listen-client-url, port=8081/8080`: how lint and tests name a variant. A mapping
-    choice is its values joined by `/` when short, else its first value (put the telling one
-    first)."""
+    choice is its one-word values joined by `/` when short, else its first value (put the
+    telling one first)."""
     def one(value: Any) -> str:
         if not isinstance(value, dict):
             return str(value)
-        joined = "/".join(str(v) for v in value.values())
+        joined = "/".join(str(v) for v in value.values() if " " not in str(v))
         return joined if len(joined) <= 30 else str(next(iter(value.values())))
     return ", ".join(f"{name}={one(values[name])}" for name in sorted(values))
 
