@@ -91,6 +91,10 @@ def scenarios_check(scenario_id: Annotated[str | None, typer.Argument()] = None,
     from app.training.player import check, variants_to_check
 
     catalog = load_catalog(get_settings().scenarios_dir)
+    if scenario_id and scenario_id not in catalog:
+        typer.echo(f"unknown or invalid scenario {scenario_id!r} (see kubedrill scenarios lint)",
+                   err=True)
+        raise typer.Exit(2)
     chosen = [catalog.get(scenario_id)] if scenario_id else list(catalog)
     failed = 0
     for canonical in chosen:

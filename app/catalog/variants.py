@@ -176,6 +176,11 @@ def _choices(name: str, spec: Any, line: int) -> tuple[Any, ...]:
         raise VariantError(f"{where}: must be a non-empty list of choices or "
                            "{min, max, step}", line)
     for choice in spec:
+        if isinstance(choice, dict) and not all(isinstance(k, str) and _NAME.match(k)
+                                                for k in choice):
+            raise VariantError(f"{where}: the keys of a choice are names like 'bad_flag' "
+                               f"(YAML reads on/off/yes/no as true/false), got "
+                               f"{list(choice)!r}", line)
         scalars = choice.values() if isinstance(choice, dict) else [choice]
         for value in scalars:
             if value is None or isinstance(value, dict | list):

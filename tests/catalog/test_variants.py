@@ -79,6 +79,7 @@ def test_rendering_is_sandboxed_and_strict() -> None:
     ("variants:\n  a: {min: 3, max: 1}\n", "min <= max"),
     ("variants:\n  a: [{k: 1}, {j: 2}]\n", "same keys"),
     ("variants:\n  a: ['{{ b }}']\n", "cannot use templates"),
+    ("variants:\n  a: [{on: 1}, {on: 2}]\n", "YAML reads on/off"),
 ])
 def test_a_bad_variants_block_is_refused(block: str, message: str) -> None:
     with pytest.raises(var.VariantError, match=message):
