@@ -226,8 +226,11 @@ def broadcast(*, db: Session, event: Event, text: str, kind: str = "message") ->
 
 
 def reveal_hint(*, db: Session, catalog: Catalog, event: Event, index: int) -> Broadcast:
-    """Show hint `index` of the event's first scenario to everyone, without penalty."""
-    scenario = catalog.get(scenario_ids(event)[0])
+    """Show hint `index` of the event's first scenario to everyone, without penalty (in the
+    shared variant's words; with a seed per participant, the canonical drill's)."""
+    first = scenario_ids(event)[0]
+    scenario = training.scenario_for(catalog, first, event.seed if event.seed_mode == "shared"
+                                     else 0)
     if not 0 <= index < len(scenario.hints):
         raise training.TrainingError(f"the scenario has {len(scenario.hints)} hints")
     return broadcast(db=db, event=event, text=scenario.hints[index].text, kind="hint")
