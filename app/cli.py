@@ -80,25 +80,32 @@ def scenarios_play(scenario_id: str,
     if scenario_id not in catalog:
         typer.echo(f"unknown scenario {scenario_id!r}", err=True)
         raise typer.Exit(2)
-    play(catalog.get(scenario_id), seed=seed, stdin=sys.stdin, stdout=sys.stdout)
+    play(catalog.render(scenario_id, seed), seed=seed, stdin=sys.stdin, stdout=sys.stdout)
 
 
 @scenarios_app.command("check")
-def scenarios_check(scenario_id: Annotated[str | None, typer.Argument()] = None) -> None:
+def scenarios_check(scenario_id: Annotated[str | None, typer.Argument()] = None,
+                    seed: Annotated[int | None, typer.Option(
+                        help="Only this variant (default: every variant)")] = None) -> None:
     """Run each scenario's expert path, fix path and checks; report the step that fails."""
     from app.catalog.loader import load_catalog
-    from app.training.player import check
+    from app.training.player import check, variants_to_check
 
     catalog = load_catalog(get_settings().scenarios_dir)
+    if scenario_id and scenario_id not in catalog:
+        typer.echo(f"unknown or invalid scenario {scenario_id!r} (see kubedrill scenarios lint)",
+                   err=True)
+        raise typer.Exit(2)
     chosen = [catalog.get(scenario_id)] if scenario_id else list(catalog)
     failed = 0
-    for scenario in chosen:
-        problems = check(scenario)
-        status = "ok" if not problems else "FAILED"
-        typer.echo(f"{scenario.id}: {status}")
-        for p in problems:
-            typer.echo(f"  {p}")
-        failed += bool(problems)
+    for canonical in chosen:
+        for label, scenario in variants_to_check(catalog, canonical.id, seed):
+            problems = check(scenario)
+            status = "ok" if not problems else "FAILED"
+            typer.echo(f"{scenario.id}{label}: {status}")
+            for p in problems:
+                typer.echo(f"  {p}")
+            failed += bool(problems)
     if failed:
         raise typer.Exit(1)
 

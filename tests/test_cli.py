@@ -39,7 +39,13 @@ def test_list_shows_the_scenarios() -> None:
 def test_check_plays_a_scenario_to_ok() -> None:
     result = runner.invoke(app, ["scenarios", "check", "etcd-manifest-typo"])
     assert result.exit_code == 0, result.output
-    assert "etcd-manifest-typo: ok" in result.output
+    # Every variant is played, each named by its values: the canonical one first.
+    lines = result.output.splitlines()
+    assert lines[0] == "etcd-manifest-typo [flag=listen-client-url]: ok"
+    assert len(lines) == 5 and all(line.endswith(": ok") for line in lines)
+    one = runner.invoke(app, ["scenarios", "check", "etcd-manifest-typo", "--seed", "0"])
+    assert one.exit_code == 0 and one.output == \
+        "etcd-manifest-typo [seed 0: flag=listen-client-url]: ok\n", one.output
 
 
 def test_stats_counts_commands_the_twin_does_not_know(

@@ -35,7 +35,7 @@ def lint_paths(paths: list[Path]) -> list[LintError]:
             errors.append(LintError(path, 0, "no such file or directory"))
     # The same file named twice (a folder and its catalog) is not a duplicate id.
     unique = list({file.resolve(): file for file in files}.values())
-    errors += load_files(unique)[1]
+    errors += load_files(unique, all_variants=True)[1]
     return sorted(errors, key=lambda e: (str(e.file), e.line))
 
 

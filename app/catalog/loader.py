@@ -9,7 +9,9 @@ of the key or list item it names.
 from __future__ import annotations
 
 import difflib
+import threading
 import types
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from app.catalog import variants as var
 from app.catalog.schema import Scenario
 
 SCENARIO_FILE = "scenario.yaml"
@@ -46,15 +49,68 @@ class ScenarioError(Exception):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+@dataclass(frozen=True)
+class Source:
+    """A scenario file as loaded: its text and variants, so any variant can be rendered."""
+
+    file: Path
+    text: str
+    variants: var.Variants
+
+
+RENDER_CACHE = 256  # rendered variants kept per catalog (least recently used dropped)
+
+
 @dataclass
 class Catalog:
-    """The valid scenarios by id, easiest first, and what was wrong with the others."""
+    """The valid scenarios by id, easiest first, and what was wrong with the others.
+
+    `get(id)` is the canonical scenario (seed 0), exactly as written; `render(id, seed)` is the
+    variant an attempt with that seed plays.
+    """
 
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     errors: list[LintError] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+    _cache: OrderedDict[tuple[str, str], Scenario] = field(
+        default_factory=OrderedDict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def get(self, scenario_id: str) -> Scenario:
         return self.scenarios[scenario_id]
+
+    def variants(self, scenario_id: str) -> var.Variants:
+        source = self.sources.get(scenario_id)
+        return source.variants if source else var.Variants({})
+
+    def values(self, scenario_id: str, seed: int) -> dict[str, Any]:
+        """The variant values a seed picks for a scenario ({} when it has no variants)."""
+        return self.variants(scenario_id).pick(scenario_id, seed)
+
+    def render(self, scenario_id: str, seed: int) -> Scenario:
+        """The scenario as played with `seed`: same seed, same texts, faults and answer key.
+
+        Raises KeyError for an unknown id, ScenarioError when this variant is invalid (which
+        `kubedrill scenarios lint` reports before a trainee can meet it).
+        """
+        canonical = self.scenarios[scenario_id]
+        source = self.sources.get(scenario_id)
+        if source is None or not source.variants or seed == 0:
+            return canonical
+        values = source.variants.pick(scenario_id, seed)
+        if values == source.variants.canonical():
+            return canonical
+        cache_key = (scenario_id, var.key(values))
+        with self._lock:
+            if cache_key in self._cache:
+                self._cache.move_to_end(cache_key)
+                return self._cache[cache_key]
+        scenario = render_variant(source, values)
+        with self._lock:
+            self._cache[cache_key] = scenario
+            while len(self._cache) > RENDER_CACHE:
+                self._cache.popitem(last=False)
+        return scenario
 
     def __contains__(self, scenario_id: object) -> bool:
         return scenario_id in self.scenarios
@@ -80,9 +136,11 @@ def load_catalog(directory: Path | str) -> Catalog:
     if not directory.is_dir():
         raise FileNotFoundError(f"scenario directory {directory} does not exist")
     files, errors = find_scenario_files(directory)
-    scenarios, more = load_files(files)
+    sources: dict[str, Source] = {}
+    scenarios, more = load_files(files, sources=sources)
     ordered = sorted(scenarios.values(), key=lambda s: (s.difficulty, s.title.lower(), s.id))
-    return Catalog({s.id: s for s in ordered}, errors + more)
+    return Catalog({s.id: s for s in ordered}, errors + more,
+                   {s.id: sources[s.id] for s in ordered if s.id in sources})
 
 
 def find_scenario_files(directory: Path) -> tuple[list[Path], list[LintError]]:
@@ -102,22 +160,34 @@ def find_scenario_files(directory: Path) -> tuple[list[Path], list[LintError]]:
     return files, errors
 
 
-def load_files(files: list[Path]) -> tuple[dict[str, Scenario], list[LintError]]:
-    """Load scenario files, rejecting any whose id another file already uses."""
+def load_files(files: list[Path], *, sources: dict[str, Source] | None = None,
+               all_variants: bool = False) -> tuple[dict[str, Scenario], list[LintError]]:
+    """Load scenario files, rejecting any whose id another file already uses.
+
+    The canonical variant (seed 0) is what is loaded; with `all_variants` (lint) every
+    combination of the file's variants (or a seeded sample) is validated too, each problem
+    prefixed with the values that cause it. `sources` receives each file's text and variants.
+    """
     scenarios: dict[str, Scenario] = {}
     first_file: dict[str, Path] = {}
     errors: list[LintError] = []
     for file in files:
-        scenario, problems, id_line = _load(file)
+        scenario, problems, id_line, source = _load_source(file)
         errors += problems
-        if scenario is None:
+        if scenario is None or source is None:
             continue
+        if all_variants and source.variants:
+            errors += variant_errors(source, scenario.id)
+            if any(e.file == file for e in errors):
+                continue
         if scenario.id in scenarios:
             errors.append(LintError(file, id_line, f"duplicate id '{scenario.id}' "
                                                    f"(already used by {first_file[scenario.id]})"))
             continue
         scenarios[scenario.id] = scenario
         first_file[scenario.id] = file
+        if sources is not None:
+            sources[scenario.id] = source
     return scenarios, errors
 
 
@@ -125,12 +195,60 @@ def _scenario_file(path: Path) -> Path:
     return path / SCENARIO_FILE if path.is_dir() else path
 
 
+def variant_errors(source: Source, scenario_id: str) -> list[LintError]:
+    """Every problem of every non-canonical combination (or of a sample of 200), each message
+    prefixed with the variant's values; one problem shared by several variants is listed once."""
+    seen: set[tuple[int, str]] = set()
+    errors: list[LintError] = []
+    canonical = source.variants.canonical()
+    for values in source.variants.combinations(sample_seed=scenario_id):
+        if values == canonical:
+            continue
+        _, problems, _ = _load_text(source.file, source.text, values)
+        for err in problems:
+            if (err.line, err.message) not in seen:
+                seen.add((err.line, err.message))
+                errors.append(LintError(err.file, err.line,
+                                        f"[{var.describe(values)}] {err.message}"))
+    return errors
+
+
+def render_variant(source: Source, values: dict[str, Any]) -> Scenario:
+    scenario, errors, _ = _load_text(source.file, source.text, values)
+    if scenario is None:
+        raise ScenarioError([LintError(e.file, e.line, f"[{var.describe(values)}] {e.message}")
+                             for e in errors])
+    return scenario
+
+
 def _load(file: Path) -> tuple[Scenario | None, list[LintError], int]:
     """(scenario or None, every problem, line of `id`) for one scenario file."""
+    scenario, errors, id_line, _ = _load_source(file)
+    return scenario, errors, id_line
+
+
+def _load_source(file: Path) -> tuple[Scenario | None, list[LintError], int, Source | None]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [LintError(file, 0, f"cannot read file: {exc}")], 0
+        return None, [LintError(file, 0, f"cannot read file: {exc}")], 0, None
+    try:
+        variants = var.extract(text)
+    except var.VariantError as exc:
+        return None, [LintError(file, exc.line, exc.message)], 0, None
+    source = Source(file, text, variants)
+    scenario, errors, id_line = _load_text(file, text, variants.canonical() if variants else None)
+    return scenario, errors, id_line, source
+
+
+def _load_text(file: Path, text: str, values: dict[str, Any] | None,
+               ) -> tuple[Scenario | None, list[LintError], int]:
+    """Render (when the file has variants), parse and validate one scenario text."""
+    if values is not None:
+        try:
+            text = var.render(text, values)
+        except var.VariantError as exc:
+            return None, [LintError(file, exc.line, exc.message)], 0
     try:
         root, data = _parse(text)
     except yaml.YAMLError as exc:
@@ -146,14 +264,35 @@ def _load(file: Path) -> tuple[Scenario | None, list[LintError], int]:
     if isinstance(data.get("id"), str) and data["id"] != folder:
         errors.append(LintError(file, id_line,
                                 f"id '{data['id']}' does not match its folder name '{folder}'"))
+    data.pop("variants", None)  # already read and applied by rendering
     try:
-        scenario = Scenario.model_validate(data, context={"source_dir": file.parent})
+        scenario = Scenario.model_validate(data, context={"source_dir": file.parent,
+                                                          "variant_values": values})
     except ValidationError as exc:
         errors += [LintError(file, locate(root, _report_loc(err))[0], explain(err))
                    for err in exc.errors()]
         scenario = None
+    if scenario is not None and values:
+        errors += _workload_errors(file, root, scenario)
     errors.sort(key=lambda e: e.line)
     return (None if errors else scenario), errors, id_line
+
+
+def _workload_errors(file: Path, root: yaml.Node, scenario: Scenario) -> list[LintError]:
+    # Workload manifests are rendered with the same values: a bad one is the scenario's error.
+    errors = []
+    for i, rel in enumerate(scenario.workloads):
+        try:
+            list(yaml.safe_load_all(scenario.read_workload(rel)))
+        except var.VariantError as exc:
+            where = f" (line {exc.line} of {rel})" if exc.line else f" ({rel})"
+            errors.append(LintError(file, locate(root, ("workloads", i))[0],
+                                    f"workloads[{i}]: {exc.message}{where}"))
+        except yaml.YAMLError as exc:
+            errors.append(LintError(file, locate(root, ("workloads", i))[0],
+                                    f"workloads[{i}]: {rel} is not valid YAML once rendered: "
+                                    + " ".join(str(exc).split())))
+    return errors
 
 
 def _yaml_error(file: Path, exc: yaml.YAMLError) -> LintError:

@@ -293,6 +293,8 @@ class Scenario(_Model):
 
     # Where scenario.yaml lives, so workloads can be read; never part of a dump.
     _source_dir: Path | None = PrivateAttr(default=None)
+    # The variant this scenario was rendered for (empty: the file declares no variants).
+    _variant_values: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     # A field validator, not a model validator: it still runs when another field is wrong,
     # so an author sees every problem in one lint.
@@ -322,11 +324,17 @@ class Scenario(_Model):
         source_dir = (info.context or {}).get("source_dir")
         if source_dir is not None:
             self._source_dir = Path(source_dir)
+        self._variant_values = dict((info.context or {}).get("variant_values") or {})
         return self
 
     @property
     def source_dir(self) -> Path | None:
         return self._source_dir
+
+    @property
+    def variant_values(self) -> dict[str, Any]:
+        """The values of the file's `variants:` this scenario was rendered with ({} if none)."""
+        return dict(self._variant_values)
 
     def read_workload(self, rel: str) -> str:
         """The text of a file shipped beside scenario.yaml (a workload manifest)."""
@@ -336,7 +344,12 @@ class Scenario(_Model):
         path = (root / rel).resolve()
         if not path.is_relative_to(root):
             raise ValueError(f"{rel!r} is outside the folder of scenario {self.id!r}")
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        if self._variant_values:  # manifests are rendered like scenario.yaml
+            from app.catalog.variants import render
+
+            text = render(text, self._variant_values)
+        return text
 
     def provider_checks(self) -> list[base.Check]:
         return [check.to_check() for check in self.checks]

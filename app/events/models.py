@@ -18,6 +18,10 @@ class Event(SQLModel, table=True):
     duration_s: int | None = None  # overrides each scenario's time limit
     hints: bool = True
     leaderboard: bool = True  # visible to participants during the event (else only at the end)
+    # shared: everybody plays the same variant (`seed`), a fair race | per-participant: each
+    # attempt draws its own seed, so answers cannot be passed along.
+    seed_mode: str = Field(default="shared", sa_column_kwargs={"server_default": "shared"})
+    seed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     status: str = "waiting"  # waiting | running | paused | ended
     starts_at: datetime | None = None  # scheduled start; None = when the facilitator starts it
     started_at: datetime | None = None

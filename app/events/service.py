@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.catalog.loader import Catalog
+from app.catalog.variants import describe
 from app.events.models import Broadcast, Event
 from app.training import service as training
 from app.training.models import AnswerRecord, Attempt, CommandRecord
@@ -49,7 +50,8 @@ def scenario_ids(event: Event) -> list[str]:
 def create_event(*, db: Session, catalog: Catalog, name: str, scenario_ids: list[str],
                  mode: str = "individual", duration_s: int | None = None, hints: bool = True,
                  leaderboard: bool = True, choice: str = "order",
-                 starts_at: datetime | None = None, start_now: bool = True) -> Created:
+                 starts_at: datetime | None = None, start_now: bool = True,
+                 seed_mode: str = "shared", seed: int | None = None) -> Created:
     if not scenario_ids:
         raise training.TrainingError("an event needs at least one scenario")
     missing = [s for s in scenario_ids if s not in catalog]
@@ -59,6 +61,8 @@ def create_event(*, db: Session, catalog: Catalog, name: str, scenario_ids: list
         raise training.TrainingError("mode must be 'individual' or 'teams'")
     if choice not in ("order", "pick"):
         raise training.TrainingError("choice must be 'order' or 'pick'")
+    if seed_mode not in ("shared", "per-participant"):
+        raise training.TrainingError("seed_mode must be 'shared' or 'per-participant'")
     code = new_code()
     while db.get(Event, code) is not None:
         code = new_code()
@@ -66,6 +70,8 @@ def create_event(*, db: Session, catalog: Catalog, name: str, scenario_ids: list
     event = Event(code=code, name=name.strip()[:120] or "Game day",
                   scenario_ids=json.dumps(scenario_ids), mode=mode, duration_s=duration_s,
                   hints=hints, leaderboard=leaderboard, choice=choice, starts_at=starts_at,
+                  seed_mode=seed_mode,
+                  seed=secrets.randbelow(2**31) if seed is None else seed,
                   facilitator_token_hash=training.hash_token(token))
     if start_now and starts_at is None:
         event.status, event.started_at = "running", training.now()
@@ -129,6 +135,8 @@ def join(*, db: Session, catalog: Catalog, provider: Any, event: Event, name: st
                                 "rejoin with your personal rejoin code")
     ids = scenario_ids(event)
     chosen = scenario_id if event.choice == "pick" and scenario_id in ids else ids[0]
+    if event.seed_mode == "shared":  # one variant for everybody: a fair race
+        seed = event.seed
     started = training.start_attempt(db=db, catalog=catalog, provider=provider,
                                      scenario_id=chosen, name=name, team=team,
                                      event_code=event.code, seed=seed, browser_id=browser_id,
@@ -218,8 +226,11 @@ def broadcast(*, db: Session, event: Event, text: str, kind: str = "message") ->
 
 
 def reveal_hint(*, db: Session, catalog: Catalog, event: Event, index: int) -> Broadcast:
-    """Show hint `index` of the event's first scenario to everyone, without penalty."""
-    scenario = catalog.get(scenario_ids(event)[0])
+    """Show hint `index` of the event's first scenario to everyone, without penalty (in the
+    shared variant's words; with a seed per participant, the canonical drill's)."""
+    first = scenario_ids(event)[0]
+    scenario = training.scenario_for(catalog, first, event.seed if event.seed_mode == "shared"
+                                     else 0)
     if not 0 <= index < len(scenario.hints):
         raise training.TrainingError(f"the scenario has {len(scenario.hints)} hints")
     return broadcast(db=db, event=event, text=scenario.hints[index].text, kind="hint")
@@ -305,6 +316,15 @@ def control_room(*, db: Session, catalog: Catalog, event: Event) -> dict[str, An
             "top_commands": sorted(programs.items(), key=lambda kv: -kv[1])[:10]}
 
 
+def _seed_row(catalog: Catalog, scenario_id: str, v: dict[str, Any]) -> dict[str, Any]:
+    """One variant's results: which values the seed picked, solve rate, median time."""
+    times = sorted(v.pop("times"))
+    values = catalog.values(scenario_id, v["seed"]) if scenario_id in catalog else {}
+    return v | {"variant": describe(values), "median_time_s": round(times[len(times) // 2])
+                if times else None,
+                "solve_rate": round(v["solved"] / v["attempts"], 2) if v["attempts"] else 0.0}
+
+
 def report(*, db: Session, catalog: Catalog, event: Event) -> dict[str, Any]:
     """After the event: per scenario solve rate, times, hints, common wrong answers."""
     per: dict[str, dict[str, Any]] = {}
@@ -313,7 +333,13 @@ def report(*, db: Session, catalog: Catalog, event: Event) -> dict[str, Any]:
         training.refresh(db=db, catalog=catalog, attempt=a)
         s = per.setdefault(a.scenario_id, {"scenario_id": a.scenario_id, "attempts": 0,
                                            "solved": 0, "times": [], "hints": 0,
-                                           "wrong_answers": {}, "commands": {}})
+                                           "wrong_answers": {}, "commands": {}, "seeds": {}})
+        v = s["seeds"].setdefault(a.seed, {"seed": a.seed, "attempts": 0, "solved": 0,
+                                           "times": []})
+        v["attempts"] += 1
+        v["solved"] += a.solved
+        if a.solved:
+            v["times"].append(training.elapsed_s(a))
         s["attempts"] += 1
         s["hints"] += a.hints_taken
         if a.solved:
@@ -341,8 +367,10 @@ def report(*, db: Session, catalog: Catalog, event: Event) -> dict[str, Any]:
                                            key=lambda kv: -kv[1])[:5]
         s["top_commands"] = sorted(s.pop("commands").items(), key=lambda kv: -kv[1])[:8]
         s["title"] = catalog.get(s["scenario_id"]).title if s["scenario_id"] in catalog else ""
+        s["seeds"] = [_seed_row(catalog, s["scenario_id"], v)
+                      for _, v in sorted(s["seeds"].items())]
         scenarios.append(s)
     return {"event": {"code": event.code, "name": event.name, "status": event.status,
-                      "mode": event.mode},
+                      "mode": event.mode, "seed_mode": event.seed_mode},
             "scenarios": scenarios, "participants": rows,
             "leaderboard": leaderboard(db=db, catalog=catalog, event=event)["entries"]}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from app.catalog.loader import Catalog, render_variant
 from app.catalog.schema import Scenario
+from app.catalog.variants import describe
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import SimCluster
 from app.providers.sim.terminal import SimTerminal
@@ -17,6 +19,22 @@ from app.training.provisioning import provision
 # After a fix, wait out the longest kubelet back-off (5 min) before judging the checks.
 SETTLE_S = 330.0
 FROZEN_AT = 1764118800.0  # a fixed instant so checks are reproducible
+
+
+def variants_to_check(catalog: Catalog, scenario_id: str, seed: int | None = None,
+                      limit: int | None = None) -> list[tuple[str, Scenario]]:
+    """(label, scenario) for each variant to play: the one `seed` picks, or every combination
+    (a seeded sample of 200 above that; the first `limit` when given), canonical first."""
+    if seed is not None:
+        scenario = catalog.render(scenario_id, seed)
+        return [(f" [seed {seed}: {describe(scenario.variant_values)}]"
+                 if scenario.variant_values else "", scenario)]
+    variants = catalog.variants(scenario_id)
+    if not variants:
+        return [("", catalog.get(scenario_id))]
+    combos = variants.combinations(sample_seed=scenario_id)[:limit]
+    source = catalog.sources[scenario_id]
+    return [(f" [{describe(values)}]", render_variant(source, values)) for values in combos]
 
 
 def failing_checks(cluster: SimCluster, scenario: Scenario) -> list[str]:

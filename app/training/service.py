@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.catalog.loader import Catalog
+from app.catalog.loader import Catalog, ScenarioError
 from app.catalog.schema import Scenario
 from app.providers.base import ExecResult
 from app.providers.sim.cluster import SimCluster
@@ -107,8 +107,8 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: SimProvider, scena
                   incident_age_s: float = 240.0, time_limit_s: int | None = None) -> Started:
     if scenario_id not in catalog:
         raise NotFound(f"scenario {scenario_id!r} not found")
-    scenario = catalog.get(scenario_id)
     seed = secrets.randbelow(2**31) if seed is None else seed
+    scenario = scenario_for(catalog, scenario_id, seed)
     attempt_id = secrets.token_hex(8)
     token = secrets.token_urlsafe(24)
     topo = scenario.topology
@@ -129,6 +129,22 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: SimProvider, scena
     db.commit()
     db.refresh(attempt)
     return Started(attempt, token)
+
+
+def scenario_for(catalog: Catalog, scenario_id: str, seed: int) -> Scenario:
+    """The variant of a scenario that `seed` picks (seed 0: the canonical drill)."""
+    try:
+        return catalog.render(scenario_id, seed)
+    except ScenarioError as exc:  # lint reports these; never reached by a linted catalog
+        raise TrainingError(f"variant {seed} of {scenario_id!r} is invalid: {exc}") from None
+
+
+def attempt_scenario(catalog: Catalog, attempt: Attempt) -> Scenario:
+    """The scenario as this attempt plays it: its seed's texts, faults, checks and key."""
+    try:
+        return catalog.render(attempt.scenario_id, attempt.seed)
+    except ScenarioError:  # the file changed since the attempt began and this variant broke
+        return catalog.get(attempt.scenario_id)
 
 
 def _record_scenario(db: Session, scenario: Scenario) -> None:
@@ -335,7 +351,7 @@ def take_hint(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, A
     with attempt_lock(attempt.id):
         db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
-        scenario = catalog.get(attempt.scenario_id)
+        scenario = attempt_scenario(catalog, attempt)
         if attempt.hints_taken >= len(scenario.hints):
             raise Conflict("no more hints for this scenario")
         index = attempt.hints_taken
@@ -349,7 +365,7 @@ def take_hint(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, A
 
 
 def hints_taken(*, db: Session, catalog: Catalog, attempt: Attempt) -> list[dict[str, Any]]:
-    scenario = catalog.get(attempt.scenario_id)
+    scenario = attempt_scenario(catalog, attempt)
     return [{"index": i, "text": h.text, "penalty": h.penalty}
             for i, h in enumerate(scenario.hints[:attempt.hints_taken])]
 
@@ -376,7 +392,7 @@ def answer(*, db: Session, catalog: Catalog, attempt: Attempt, component: str, c
             wait = int((aware(attempt.locked_until) - now()).total_seconds()) + 1
             raise Locked(f"too many wrong answers in a row: answers are locked for {wait}s",
                          retry_after=wait)
-        scenario = catalog.get(attempt.scenario_id)
+        scenario = attempt_scenario(catalog, attempt)
         key = scenario.runbook.answer
         verdict = grade(component, cause, components=list(key.components),
                         concepts=[list(c) for c in key.concepts],
@@ -410,7 +426,7 @@ def verify(*, db: Session, catalog: Catalog, provider: SimProvider,
     with attempt_lock(attempt.id):
         db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
-        scenario = catalog.get(attempt.scenario_id)
+        scenario = attempt_scenario(catalog, attempt)
         cluster = load_cluster(provider, attempt)
         results = []
         for check in scenario.checks:
@@ -438,7 +454,7 @@ def _end(*, db: Session, catalog: Catalog, attempt: Attempt, status: str, at: da
     release(attempt, at)  # a pause in progress is not time used
     attempt.status = status
     attempt.ended_at = at
-    scenario = catalog.get(attempt.scenario_id)
+    scenario = attempt_scenario(catalog, attempt)
     breakdown = _breakdown(db, scenario, attempt)
     attempt.score = breakdown.total
     attempt.score_breakdown = json.dumps(breakdown.as_dict())
@@ -477,7 +493,7 @@ def debrief(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, Any
     refresh(db=db, catalog=catalog, attempt=attempt)
     if attempt.status == "active":
         raise Conflict("the debrief is available once the attempt has ended")
-    scenario = catalog.get(attempt.scenario_id)
+    scenario = attempt_scenario(catalog, attempt)
     cmds = commands(db=db, attempt=attempt)
     answers = list(db.exec(select(AnswerRecord).where(AnswerRecord.attempt_id == attempt.id)
                            .order_by(AnswerRecord.id)).all())

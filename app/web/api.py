@@ -128,6 +128,8 @@ class EventCreate(BaseModel):
     hints: bool = True
     leaderboard: bool = True
     start: str = "now"  # now | later (the facilitator starts it) | an ISO 8601 time
+    seed_mode: str = "shared"  # shared: one variant for all | per-participant
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)  # shared: which (else random)
 
 
 @router.post("/events", status_code=201)
@@ -145,7 +147,8 @@ def create_event(body: EventCreate, db: SessionDep, catalog: CatalogDep) -> dict
                                   scenario_ids=body.scenario_ids, mode=body.mode,
                                   duration_s=body.duration, hints=body.hints,
                                   leaderboard=body.leaderboard, choice=body.choice,
-                                  starts_at=starts_at, start_now=body.start == "now")
+                                  starts_at=starts_at, start_now=body.start == "now",
+                                  seed_mode=body.seed_mode, seed=body.seed)
     return {"code": created.event.code, "facilitator_token": created.facilitator_token}
 
 

@@ -136,12 +136,15 @@ def create_event_page(request: Request, db: SessionDep, catalog: CatalogDep,
                       duration_min: Annotated[str, Form()] = "",
                       hints: Annotated[str, Form()] = "",
                       leaderboard: Annotated[str, Form()] = "",
-                      start: Annotated[str, Form()] = "now") -> Response:
+                      start: Annotated[str, Form()] = "now",
+                      seed_mode: Annotated[str, Form()] = "shared",
+                      seed: Annotated[str, Form(max_length=10)] = "") -> Response:
     duration = int(duration_min) * 60 if duration_min.strip().isdigit() else None
     created = events.create_event(db=db, catalog=catalog, name=name, scenario_ids=scenario_ids,
                                   mode=mode, choice=choice, duration_s=duration,
                                   hints=bool(hints), leaderboard=bool(leaderboard),
-                                  start_now=start == "now")
+                                  start_now=start == "now", seed_mode=seed_mode,
+                                  seed=int(seed) if seed.strip().isdigit() else None)
     code = created.event.code
     response = RedirectResponse(f"/events/{code}/control", status_code=303)
     _cookie(response, request, FACILITATOR_PREFIX + code, created.facilitator_token)

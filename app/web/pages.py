@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.events import service as events
@@ -77,21 +77,28 @@ def catalog_page(request: Request, catalog: CatalogDep, tag: str = "") -> Respon
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse)
-def briefing_page(scenario_id: str, request: Request, catalog: CatalogDep) -> Response:
+def briefing_page(scenario_id: str, request: Request, catalog: CatalogDep,
+                  seed: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None) -> Response:
     if scenario_id not in catalog:
         raise service.NotFound(f"There is no scenario called {scenario_id!r}.")
+    # Without ?seed= a new variant is drawn; ?seed=N replays one (the debrief links here).
+    replay = seed is not None
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    scenario = service.scenario_for(catalog, scenario_id, seed)
     return _page(request, "pages/briefing.html",
-                 {"scenario": catalog.get(scenario_id).public()})
+                 {"scenario": scenario.public(), "seed": seed, "replay": replay,
+                  "has_variants": bool(catalog.variants(scenario_id))})
 
 
 @router.post("/scenarios/{scenario_id}/start")
 def start(scenario_id: str, request: Request, db: SessionDep, catalog: CatalogDep,
           provider: ProviderDep, settings: SettingsDep,
-          name: Annotated[str, Form(max_length=80)] = "") -> Response:
+          name: Annotated[str, Form(max_length=80)] = "",
+          seed: Annotated[int | None, Form(ge=0, le=2**31 - 1)] = None) -> Response:
     browser_id = _browser_id(request) or secrets.token_urlsafe(16)
     started = service.start_attempt(db=db, catalog=catalog, provider=provider,
                                     scenario_id=scenario_id, name=name, browser_id=browser_id,
-                                    incident_age_s=settings.incident_age_s)
+                                    incident_age_s=settings.incident_age_s, seed=seed)
     response = RedirectResponse(f"/attempts/{started.attempt.id}", status_code=303)
     if not _browser_id(request):
         response.set_cookie(BROWSER_COOKIE, browser_id, max_age=YEAR, httponly=True,
@@ -107,7 +114,7 @@ def play_page(attempt_id: str, request: Request, db: SessionDep,
     attempt = _owned(request, db, catalog, attempt_id)
     if attempt.status != "active":
         return RedirectResponse(f"/attempts/{attempt_id}/debrief", status_code=303)
-    scenario = catalog.get(attempt.scenario_id)
+    scenario = service.attempt_scenario(catalog, attempt)
     event = events.event_of(db, attempt)
     return _page(request, "pages/play.html", {
         "attempt": attempt, "scenario": scenario.public(), "components": COMPONENTS,
@@ -131,7 +138,7 @@ def hint(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep)
         error = err.detail
     if not _is_htmx(request):
         return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
-    scenario = catalog.get(attempt.scenario_id)
+    scenario = service.attempt_scenario(catalog, attempt)
     return templates.TemplateResponse(request, "partials/hints.html", {
         "attempt": attempt, "scenario": scenario.public(), "error": error,
         "hints_allowed": events.hints_allowed(db, attempt),

@@ -42,6 +42,8 @@ def test_a_trainee_plays_the_etcd_typo_drill_to_a_correct_answer(server: str, pa
     page.get_by_role("link", name="API server down after an etcd maintenance window").click()
     assert "PagerDuty" in page.locator(".briefing").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "02-briefing.png"))
+    page.get_by_role("link", name="replay this one").wait_for()
+    page.goto(server + "/scenarios/etcd-manifest-typo?seed=0")  # the canonical variant
     page.fill("#name", "Ana")
     page.get_by_role("button", name="Start the drill").click()
     page.wait_for_url(re.compile(r"/attempts/[0-9a-f]+$"))

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_tab_completion_pipeline_and_editor_fix(server: str, page) -> None:  # noqa: ANN001
-    page.goto(server + "/scenarios/etcd-manifest-typo")
+    page.goto(server + "/scenarios/etcd-manifest-typo?seed=0")
     page.get_by_role("button", name="Start the drill").click()
     page.wait_for_url(re.compile(r"/attempts/[0-9a-f]+$"))
     page.locator('#terminal[data-state="idle"]').wait_for(timeout=15000)

@@ -20,7 +20,8 @@ def start(client: TestClient) -> str:
     """Start from the briefing's form, then send the token with every later post, as htmx does."""
     token = csrf_token(client)
     r = client.post("/scenarios/etcd-manifest-typo/start",
-                    data={"name": "Ana", "csrf_token": token}, follow_redirects=False)
+                    data={"name": "Ana", "seed": "0", "csrf_token": token},
+                    follow_redirects=False)
     assert r.status_code == 303
     client.headers["X-CSRF-Token"] = token
     return r.headers["location"]
@@ -41,7 +42,7 @@ def test_the_briefing_shows_the_page_and_a_start_button(client: TestClient) -> N
 
 def test_start_sets_an_httponly_cookie_and_opens_the_play_page(client: TestClient) -> None:
     r = client.post("/scenarios/etcd-manifest-typo/start",
-                    data={"name": "Ana", "csrf_token": csrf_token(client)},
+                    data={"name": "Ana", "seed": "0", "csrf_token": csrf_token(client)},
                     follow_redirects=False)
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
