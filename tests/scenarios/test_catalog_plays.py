@@ -1,9 +1,8 @@
 """Every scenario tests itself: expert path shows the symptoms, fix path makes the checks pass.
 
-Every variant of every drill is played, with the rule lint uses (every combination, or a seeded
-sample of 200 above that), except that to keep the suite fast only the canonical variant and
-`VARIANTS_PER_DRILL - 1` others (a seeded choice) are played through the twin; set
-`KUBEDRILL_TEST_VARIANTS=all` to play them all. Grading the runbook is cheap: every variant is.
+Every variant of every drill is played through the twin, with the rule lint uses (every
+combination, or a seeded sample of 200 above that). `KUBEDRILL_TEST_VARIANTS=sample` plays only
+the canonical variant and `VARIANTS_PER_DRILL - 1` others, for quick local runs.
 """
 
 from __future__ import annotations
@@ -27,7 +26,10 @@ VARIANTS_PER_DRILL = 4
 
 def _played(scenario_id: str) -> list[tuple[str, Scenario]]:
     every = variants_to_check(CATALOG, scenario_id)
-    if os.environ.get("KUBEDRILL_TEST_VARIANTS") == "all" or len(every) <= VARIANTS_PER_DRILL:
+    # Every variant by default, as the issue asks (lint's rule already caps a drill at 200);
+    # KUBEDRILL_TEST_VARIANTS=sample plays the canonical one plus a few, for quick local runs.
+    if os.environ.get("KUBEDRILL_TEST_VARIANTS", "all") == "all" or \
+            len(every) <= VARIANTS_PER_DRILL:
         return every
     rest = random.Random(scenario_id).sample(every[1:], VARIANTS_PER_DRILL - 1)
     return every[:1] + rest
