@@ -14,7 +14,7 @@ import base64
 import re
 from typing import Any
 
-import yaml
+from app.providers.sim import yamlcache
 
 # The kubelet's TLS bootstrap writes its kubeconfig with these fixed names
 # (kubernetes/kubernetes `pkg/kubelet/certificate/bootstrap/bootstrap.go`,
@@ -98,7 +98,7 @@ def from_tls_bootstrap(server: str, ca_pem: bytes,
 # --- reading and editing ---------------------------------------------------------------------
 
 def load(data: bytes) -> dict[str, Any]:
-    parsed = yaml.safe_load(data)
+    parsed = yamlcache.load(data)
     if not isinstance(parsed, dict):
         raise ValueError("not a kubeconfig: top level is not a mapping")
     return parsed

@@ -8,15 +8,13 @@ real node (shared/ISSUE-NOTES.md, etcd-quorum-lost).
 
 from __future__ import annotations
 
-import copy
-import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from app.providers.sim import images, kubelet_tls
+from app.providers.sim import images, kubelet_tls, yamlcache
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
 from app.providers.sim.runtime import Container, Sandbox, make_id
@@ -35,15 +33,6 @@ def go_duration(seconds: float) -> str:
     if s < 60:
         return f"{s}s"
     return f"{s // 60}m{s % 60}s"
-
-
-# Every twin's nodes hold the same few manifests: parse each distinct text once per process.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@functools.lru_cache(maxsize=512)
-def _load_manifest(raw: bytes) -> Any:
-    return yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader
 
 
 @dataclass
@@ -103,7 +92,7 @@ class Kubelet:
         if digest in self.pods:
             return self.pods[digest]
         try:
-            doc = copy.deepcopy(_load_manifest(raw))  # the cached parse is shared: never mutate
+            doc = yamlcache.load(raw)
             if not isinstance(doc, dict) or doc.get("kind") != "Pod":
                 raise ValueError("manifest is not a Pod")
             meta = doc.get("metadata") or {}

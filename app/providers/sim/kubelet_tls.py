@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from app.providers.sim import kubeconfig, pki, tls
+from app.providers.sim import kubeconfig, pki, tls, yamlcache
 from app.providers.sim.components.base import klog
 from app.providers.sim.vfs import VFSError
 
@@ -50,7 +50,7 @@ def client_cert(node: SimNode) -> bytes | None:
         embedded = kubeconfig.client_cert_data(conf)
         if embedded is not None:
             return embedded
-        doc = yaml.safe_load(conf)
+        doc = yamlcache.load(conf)
         ctx_name = doc.get("current-context")
         ctx = next(c["context"] for c in doc["contexts"] if c["name"] == ctx_name)
         user = next(u["user"] for u in doc["users"] if u["name"] == ctx["user"])

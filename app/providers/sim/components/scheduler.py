@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from app.providers.sim import versions
+from app.providers.sim import versions, yamlcache
 from app.providers.sim.components.base import Context, flag_values, klog
 from app.providers.sim.runtime import Container
 
@@ -35,7 +35,7 @@ def kubeconfig_error(node: SimNode, path: str) -> str | None:
     if not vfs.is_file(path):
         return f"read {path}: is a directory"
     try:
-        doc = yaml.safe_load(vfs.read(path))
+        doc = yamlcache.load(vfs.read(path))
     except yaml.YAMLError as err:
         first = str(err).splitlines()[0]
         return f"error loading config file \"{path}\": yaml: {first}"
