@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.providers.sim import kubelet_tls
-from app.providers.sim.clock import rfc3339
+from app.providers.sim.clock import parse_rfc3339, rfc3339
 from app.providers.sim.kubelet import PodState, go_duration
 from app.providers.sim.runtime import Container, image_id
 
@@ -64,7 +63,7 @@ def _node_lifecycle(cluster: SimCluster, t: float) -> None:
             if cond["status"] == "Unknown":
                 continue
             beat = cond.get("lastHeartbeatTime")
-            if beat and _parse(beat) + NODE_MONITOR_GRACE < t:
+            if beat and parse_rfc3339(beat) + NODE_MONITOR_GRACE < t:
                 cond["status"] = "Unknown"
                 cond["reason"] = "NodeStatusUnknown"
                 cond["message"] = "Kubelet stopped posting node status."
@@ -83,10 +82,6 @@ def _mark_pods_not_ready(cluster: SimCluster, node_name: str, t: float) -> None:
         for cond in (pod.get("status") or {}).get("conditions", []):
             if cond["type"] == "Ready" and cond["status"] != "False":
                 cond["status"], cond["lastTransitionTime"] = "False", rfc3339(t)
-
-
-def _parse(ts: str) -> float:
-    return datetime.strptime(ts, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 def _post_pod(cluster: SimCluster, node: SimNode, pod: PodState, t: float) -> None:

@@ -38,6 +38,13 @@ def rfc3339(ts: float) -> str:
     return utc(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_rfc3339(value: str | None) -> float:
+    """The inverse of `rfc3339`; an absent timestamp reads as the epoch."""
+    if not value:
+        return 0.0
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+
+
 def human_age(seconds: float) -> str:
     """kubectl's `duration.HumanDuration` (k8s.io/apimachinery/pkg/util/duration)."""
     s = int(seconds)

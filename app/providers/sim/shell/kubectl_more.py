@@ -149,6 +149,18 @@ def _read_manifest(inv: Invocation, path: str) -> tuple[str, list[Obj]]:
     return path, out
 
 
+def locate(store, doc: Obj, flags: dict[str, str]  # noqa: ANN001
+           ) -> tuple[str, dict, str, Obj | None]:
+    """(kind, metadata, name, the stored object or None) for a manifest document; a
+    namespaced object without a namespace gets the one from -n, as kubectl does."""
+    kind = doc["kind"]
+    meta = doc.setdefault("metadata", {})
+    if KINDS[kind][2]:
+        meta.setdefault("namespace", _ns(flags))
+    name = meta.get("name", "")
+    return kind, meta, name, store.find(kind, name, meta.get("namespace", ""))
+
+
 def _apply(inv: Invocation, flags: dict[str, str], create: bool) -> str:
     path = flags.get("f") or flags.get("filename")
     if not path:
@@ -161,12 +173,7 @@ def _apply(inv: Invocation, flags: dict[str, str], create: bool) -> str:
     store = cluster.store
     lines = []
     for doc in docs:
-        kind = doc["kind"]
-        meta = doc.setdefault("metadata", {})
-        if KINDS[kind][2]:
-            meta.setdefault("namespace", _ns(flags))
-        name = meta.get("name", "")
-        existing = store.find(kind, name, meta.get("namespace", ""))
+        kind, meta, name, existing = locate(store, doc, flags)
         if existing is None:
             store.create(doc, cluster.t)
             lines.append(f"{_ref(kind, name)} created")

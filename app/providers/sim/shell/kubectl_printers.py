@@ -6,19 +6,15 @@ From kubernetes `pkg/printers/internalversion/printers.go` (column definitions p
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from app.providers.sim.clock import human_age
+from app.providers.sim.clock import human_age, parse_rfc3339
 
 Obj = dict[str, Any]
 Row = list[str]
 
 
-def ts(value: str | None) -> float:
-    if not value:
-        return 0.0
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+ts = parse_rfc3339
 
 
 def age(obj: Obj, now: float) -> str:

@@ -14,7 +14,6 @@ import copy
 from app.providers.sim import encryption
 from app.providers.sim.shell.registry import Invocation
 from app.providers.sim.shell.twin import cluster_of
-from app.providers.sim.store import KINDS
 
 
 def check_readable(cluster: object, objs: list[dict]) -> None:
@@ -50,12 +49,7 @@ def replace(inv: Invocation, flags: dict[str, str]) -> str:
     store = cluster.store
     lines = []
     for doc in docs:
-        kind = doc["kind"]
-        meta = doc.setdefault("metadata", {})
-        if KINDS[kind][2]:
-            meta.setdefault("namespace", more._ns(flags))
-        name = meta.get("name", "")
-        existing = store.find(kind, name, meta.get("namespace", ""))
+        kind, meta, name, existing = more.locate(store, doc, flags)
         if existing is not None:
             check_readable(cluster, [existing])
         if existing is None:
