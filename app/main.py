@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.catalog.loader import Catalog, load_catalog
 from app.config import Settings, get_settings
 from app.db import get_engine, upgrade
+from app.providers.base import ProviderError
 from app.providers.sim.provider import SimProvider
 from app.training import service
 from app.training.kind_runtime import KindRuntime
@@ -64,7 +65,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     upgrade(settings.database_url)
     kind = app.state.provider if isinstance(app.state.provider, KindRuntime) else None
     if kind is not None:
-        await run_in_threadpool(kind.start)  # tools checked, records reconciled, queue resumed
+        try:  # tools checked, records reconciled, queued attempts resumed
+            await run_in_threadpool(kind.start)
+        except ProviderError as err:
+            log.error("the kind provider cannot start: %s", err)
+            raise  # uvicorn: "Application startup failed. Exiting." after our message
     task = asyncio.create_task(_sweeper(app))
     try:
         yield
