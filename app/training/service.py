@@ -343,6 +343,21 @@ def _run_on_kind(*, db: Session, catalog: Catalog, runtime: KindRuntime, attempt
         return result
 
 
+def rerun(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
+          command: str, via: str = "terminal") -> str:
+    """Run a streaming command's line again for its next beat (`tail -f`, `watch`...): the
+    twin advances to now, but nothing is recorded and the shell session is left as it was.
+    Only read-only lines stream, and advancing is deterministic, so nothing needs saving."""
+    provider = _sim(provider, attempt)
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        cluster = load_cluster(provider, attempt)
+        terminal = SimTerminal(cluster, cluster.default_node().name,
+                               _session(attempt, cluster, via))
+        return terminal.run(command).output
+
+
 EDITOR_LIMIT = 1024 * 1024
 
 

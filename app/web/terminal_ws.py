@@ -3,6 +3,7 @@ twin's shell. JSON frames; see docs in static/js/terminal.js for the message typ
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -13,9 +14,11 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.db import get_engine
+from app.providers.sim.shell.follow import plan
 from app.training import service
 from app.web.deps import COOKIE_PREFIX
 from app.web.limits import MESSAGES, attempt_key, whole_seconds
+from app.web.terminal_stream import Stream
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -60,6 +63,11 @@ async def terminal(websocket: WebSocket, attempt_id: str) -> None:
                 return
     except WebSocketDisconnect:
         return
+    finally:
+        stream = ctx.get("stream")
+        if stream is not None and stream.task is not None:
+            stream.stop()
+            stream.task.cancel()
 
 
 async def _hello(ws: WebSocket, engine, attempt_id: str, ctx: dict) -> None:  # noqa: ANN001
@@ -142,8 +150,14 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
     if kind == "exec" and EDITOR.match(str(msg.get("command", ""))):
         await _edit(ws, engine, attempt_id, EDITOR.match(str(msg["command"])), ctx)
         return True
+    if kind == "interrupt":
+        stream = ctx.pop("stream", None)
+        if stream is not None:
+            stream.stop()
+        return True
     if kind == "exec":
         command = str(msg.get("command", ""))
+        await _stop_stream(ctx)
         wait = ctx["limiter"].retry_after("command", ctx["limit_key"])
         if wait:
             seconds = whole_seconds(wait)
@@ -188,9 +202,18 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
         metrics.inc("kubedrill_commands_total", via="terminal")
         metrics.observe("kubedrill_command_duration_seconds", time.perf_counter() - started,
                         via="terminal")
+        follow = plan(command) if frames[-1].get("exit_code") == 0 \
+            and ctx["provider"].name == "sim" else None
+        if follow is not None:  # keep the command running: the stream sends `done` at Ctrl-C
+            frames = frames[:-1]
         for frame in frames:
             await ws.send_json(frame)
-        return frames[-1]["type"] != "ended"
+        if follow is not None:
+            stream = ctx["stream"] = Stream(follow)
+            stream.task = asyncio.create_task(stream.run(
+                ws, engine, attempt_id, ctx,
+                lambda code: _done(ws, engine, attempt_id, ctx, code)))
+        return not frames or frames[-1]["type"] != "ended"
     if kind == "complete":
         def complete() -> dict:
             with Session(engine) as db:
@@ -202,5 +225,12 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
 
         await ws.send_json(await run_in_threadpool(complete))
         return True
-    # interrupt and resize need no answer in line mode: commands return promptly.
+    # resize needs no answer in line mode.
     return True
+
+
+async def _stop_stream(ctx: dict) -> None:
+    stream = ctx.pop("stream", None)
+    if stream is not None and stream.task is not None:
+        stream.stop()
+        await stream.task

@@ -150,6 +150,8 @@ def journalctl(inv: Invocation) -> Output:
             return Output(stderr=f"Bad pattern: {err}\n", exit_code=1)
         lines = [ln for ln in lines if rx.search(ln.split(": ", 1)[-1])]
     n = flags.get("n") or flags.get("lines")
+    if n is None and ("f" in flags or "follow" in flags):
+        n = ""  # -f starts from the last 10 lines, as journalctl does
     if n is not None:
         try:
             count = 10 if n in ("", "true") else int(n)
