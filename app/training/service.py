@@ -416,6 +416,68 @@ def save_from_editor(*, db: Session, catalog: Catalog, provider: Provider, attem
         return message
 
 
+EDIT_HEADER = ("# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
+               "# and an empty file will abort the edit. If an error occurs while saving this "
+               "file will be\n# reopened with the relevant failures.\n#\n")
+
+
+def open_kubectl_edit(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
+                      args: str, via: str = "terminal") -> tuple[str, str, str]:
+    """`kubectl edit <args>`: (temp file name, node, the object as `kubectl get -o yaml`
+    prints it under kubectl's header), for the editor pane."""
+    provider = _sim(provider, attempt)
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        cluster = load_cluster(provider, attempt)
+        terminal = SimTerminal(cluster, cluster.default_node().name,
+                               _session(attempt, cluster, via))
+        result = terminal.run(f"kubectl get {args} -o yaml")
+        if result.exit_code != 0:
+            raise TrainingError(result.output.strip())
+        path = f"/tmp/kubectl-edit-{secrets.randbelow(9 * 10**9) + 10**9}.yaml"
+        return path, terminal.node, EDIT_HEADER + result.output
+
+
+def save_kubectl_edit(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
+                      path: str, original: str, content: str | None, command: str,
+                      via: str = "terminal") -> tuple[str, int]:
+    """Apply an edited object as kubectl edit does (a replace of what changed); returns what
+    the terminal prints and the exit code. The line is recorded as the trainee typed it."""
+    provider = _sim(provider, attempt)
+
+    def body(text: str) -> str:
+        return "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+
+    if content is not None and len(content.encode()) > EDITOR_LIMIT:
+        raise TrainingError("file too large")
+    with attempt_lock(attempt.id):
+        db.refresh(attempt, with_for_update=True)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        cluster = load_cluster(provider, attempt)
+        session = _session(attempt, cluster, via)
+        terminal = SimTerminal(cluster, cluster.default_node().name, session)
+        if content is None or not body(content).strip() or body(content) == body(original):
+            message, code = "Edit cancelled, no changes made.\n", 0
+        else:
+            session.vfs.now = cluster.t
+            session.vfs.write(path, content.encode())
+            result = terminal.run(f"kubectl replace -f {path}")
+            if result.exit_code == 0:
+                terminal.run(f"rm -f {path}")
+                message = result.output.replace(" replaced\n", " edited\n")
+                code = 0
+            else:
+                message = (f"{result.output}A copy of your changes has been stored to "
+                           f'"{path}"\nerror: Edit cancelled, no valid changes were saved.\n')
+                code = 1
+        db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
+                             node=terminal.node, command=command[:2000], exit_code=code))
+        save_cluster(db, provider, attempt, cluster)
+        db.commit()
+        return message, code
+
+
 def prompt(*, provider: Provider, attempt: Attempt, via: str = "terminal") -> tuple[str, str]:
     cluster = load_cluster(_sim(provider, attempt), attempt)
     session = _session(attempt, cluster, via)

@@ -86,6 +86,26 @@ async def _hello(ws: WebSocket, engine, attempt_id: str, ctx: dict) -> None:  # 
 
 
 EDITOR = re.compile(r"^\s*(vi|vim|view|nano|vim\.tiny|editor)\s+([^\s;|&<>$`]+)\s*$")
+KUBECTL_EDIT = re.compile(r"^\s*kubectl\s+edit\s+([^;|&<>$`]+?)\s*$")
+
+
+async def _kubectl_edit(ws: WebSocket, engine, attempt_id: str, command: str, args: str,  # noqa: ANN001
+                        ctx: dict) -> None:
+    def open_object() -> dict:
+        with Session(engine) as db:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            path, node, text = service.open_kubectl_edit(
+                db=db, catalog=ctx["catalog"], provider=ctx["provider"], attempt=attempt,
+                args=args)
+            ctx["editing"] = (path, "kubectl edit", text, command)
+            return {"type": "edit", "path": path, "node": node, "content": text,
+                    "readonly": False}
+
+    try:
+        await ws.send_json(await run_in_threadpool(open_object))
+    except service.TrainingError as err:
+        await ws.send_json({"type": "output", "data": f"{err.detail}\n"})
+        await _done(ws, engine, attempt_id, ctx, 1)
 
 
 async def _edit(ws: WebSocket, engine, attempt_id: str, m: re.Match, ctx: dict) -> None:  # noqa: ANN001
@@ -114,6 +134,9 @@ async def _saved(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) -
         await ws.send_json({"type": "error", "detail": "no file is open in the editor"})
         return
     content = str(msg.get("content", "")) if msg.get("type") == "save" else None
+    if editing[1] == "kubectl edit":
+        await _saved_object(ws, engine, attempt_id, editing, content, ctx)
+        return
 
     def save() -> str:
         with Session(engine) as db:
@@ -132,6 +155,26 @@ async def _saved(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) -
         await _done(ws, engine, attempt_id, ctx, 1)
 
 
+async def _saved_object(ws: WebSocket, engine, attempt_id: str, editing: tuple,  # noqa: ANN001
+                        content: str | None, ctx: dict) -> None:
+    path, _, original, command = editing
+
+    def save() -> tuple[str, int]:
+        with Session(engine) as db:
+            attempt = service.get_attempt(db=db, attempt_id=attempt_id)
+            return service.save_kubectl_edit(db=db, catalog=ctx["catalog"],
+                                             provider=ctx["provider"], attempt=attempt,
+                                             path=path, original=original, content=content,
+                                             command=command)
+
+    try:
+        text, code = await run_in_threadpool(save)
+    except service.TrainingError as err:
+        text, code = f"error: {err.detail}\n", 1
+    await ws.send_json({"type": "output", "data": text})
+    await _done(ws, engine, attempt_id, ctx, code)
+
+
 async def _done(ws: WebSocket, engine, attempt_id: str, ctx: dict, code: int) -> None:  # noqa: ANN001
     def prompt() -> str:
         with Session(engine) as db:
@@ -146,6 +189,12 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
     kind = msg.get("type")
     if kind in ("save", "cancel"):
         await _saved(ws, engine, attempt_id, msg, ctx)
+        return True
+    if kind == "exec" and KUBECTL_EDIT.match(str(msg.get("command", ""))) \
+            and ctx["provider"].name == "sim":
+        command = str(msg["command"])
+        await _kubectl_edit(ws, engine, attempt_id, command,
+                            KUBECTL_EDIT.match(command).group(1), ctx)  # type: ignore[union-attr]
         return True
     if kind == "exec" and EDITOR.match(str(msg.get("command", ""))):
         await _edit(ws, engine, attempt_id, EDITOR.match(str(msg["command"])), ctx)

@@ -72,3 +72,37 @@ def test_a_stream_is_recorded_once_as_the_line_typed(client: TestClient) -> None
     debrief = client.get(f"/api/attempts/{attempt_id}/debrief",
                          headers={"Authorization": auth["Authorization"]}).json()
     assert [c["command"] for c in debrief["timeline"]] == ["journalctl -fu kubelet"]
+
+
+def test_kubectl_edit_opens_the_object_and_saving_replaces_it(client: TestClient) -> None:
+    attempt_id, auth = open_attempt(client)
+    headers = {"Authorization": auth["Authorization"]}
+    url = f"/api/attempts/{attempt_id}/terminal?token={auth['token']}"
+    name = client.post(f"/api/attempts/{attempt_id}/exec", headers=headers, json={
+        "command": "kubectl get deploy -o name"}).json()["output"].split("/")[1].strip()
+    with client.websocket_connect(url) as ws:
+        ws.receive_json()
+        ws.send_json({"type": "exec", "command": f"kubectl edit deploy {name}"})
+        edit = ws.receive_json()
+        assert edit["type"] == "edit" and edit["path"].startswith("/tmp/kubectl-edit-")
+        assert edit["content"].startswith("# Please edit the object below.")
+        assert "kind: Deployment" in edit["content"]
+        ws.send_json({"type": "cancel", "path": edit["path"]})
+        assert ws.receive_json() == {"type": "output",
+                                     "data": "Edit cancelled, no changes made.\n"}
+        assert ws.receive_json()["type"] == "done"
+        ws.send_json({"type": "exec", "command": f"kubectl edit deploy {name}"})
+        edit = ws.receive_json()
+        changed = edit["content"].replace("  replicas: 2\n", "  replicas: 4\n", 1)
+        assert changed != edit["content"]
+        ws.send_json({"type": "save", "path": edit["path"], "content": changed})
+        assert ws.receive_json() == {"type": "output",
+                                     "data": f"deployment.apps/{name} edited\n"}
+        assert ws.receive_json()["exit_code"] == 0
+        ws.send_json({"type": "exec", "command": "kubectl edit deploy nope"})
+        out = ws.receive_json()
+        assert out["type"] == "output" and "NotFound" in out["data"]
+        assert ws.receive_json()["exit_code"] == 1
+    spec = client.post(f"/api/attempts/{attempt_id}/exec", headers=headers, json={
+        "command": f"kubectl get deploy {name} -o jsonpath='{{.spec.replicas}}'"}).json()
+    assert spec["output"] == "4"

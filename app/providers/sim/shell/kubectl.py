@@ -132,6 +132,9 @@ def _kind(word: str) -> str:
     return kind
 
 
+TEMPLATE_FORMATS = ("jsonpath", "custom-columns")
+
+
 def _output(objs: list[dict], fmt: str, single: bool) -> str:
     doc = objs[0] if single else {"apiVersion": "v1", "items": objs, "kind": "List",
                                   "metadata": {"resourceVersion": ""}}
@@ -141,6 +144,13 @@ def _output(objs: list[dict], fmt: str, single: bool) -> str:
         return yaml.safe_dump(doc, default_flow_style=False, sort_keys=True)
     if fmt == "name":
         return "".join(f"{_resource_name(o['kind'])}/{o['metadata']['name']}\n" for o in objs)
+    if fmt.startswith(TEMPLATE_FORMATS):
+        from app.providers.sim.shell import kubectl_jsonpath as jp
+
+        try:
+            return jp.render(fmt, doc, objs, single)
+        except jp.JSONPathError as err:
+            raise KubectlError(str(err)) from None
     raise KubectlError(f'error: unable to match a printer suitable for the output format "{fmt}", '
                        'allowed formats are: custom-columns,custom-columns-file,go-template,'
                        'go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,'
@@ -201,7 +211,7 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
         if kind == "Event":
             objs.sort(key=lambda e: e.get("lastTimestamp") or "")
         if not objs:
-            if fmt in ("json", "yaml"):
+            if fmt in ("json", "yaml") or fmt.startswith("jsonpath"):
                 return _output([], fmt, False)
             where = f" in {ns} namespace" if ns else ""
             raise KubectlError(f"No resources found{where}.", code=0)
@@ -209,7 +219,7 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
         from app.providers.sim.shell.kubectl_replace import check_readable
 
         check_readable(cluster, objs)
-    if fmt in ("json", "yaml", "name"):
+    if fmt in ("json", "yaml", "name") or fmt.startswith(TEMPLATE_FORMATS):
         return _output(objs, fmt, single=len(names) == 1)
     if fmt not in ("", "wide"):
         _output(objs, fmt, False)
