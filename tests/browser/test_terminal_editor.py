@@ -53,3 +53,23 @@ def test_tab_completion_pipeline_and_editor_fix(server: str, page) -> None:  # n
         time.sleep(0.05)
     type_command(page, "grep -c listen-client-urls= /etc/kubernetes/manifests/etcd.yaml")
     assert terminal_text(page).rstrip().endswith("1root@kind-control-plane:~#")
+
+
+def test_a_streaming_command_runs_until_ctrl_c(server: str, page) -> None:  # noqa: ANN001
+    page.goto(server + "/scenarios/readiness-wrong-port?seed=0")
+    page.get_by_role("button", name="Start the drill").click()
+    page.wait_for_url(re.compile(r"/attempts/[0-9a-f]+$"))
+    terminal = page.locator("#terminal")
+    page.locator('#terminal[data-state="idle"]').wait_for(timeout=15000)
+    terminal.click()
+    page.keyboard.type("kubectl get pods -w")
+    page.keyboard.press("Enter")
+    page.locator('#terminal[data-state="running"]').wait_for(timeout=10000)
+    deadline = time.monotonic() + 10
+    while "READY" not in terminal_text(page) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)  # a beat or two of the watch: still running, no prompt yet
+    assert page.locator('#terminal[data-state="running"]').count() == 1
+    page.keyboard.press("Control+c")
+    page.locator('#terminal[data-state="idle"]').wait_for(timeout=10000)
+    assert terminal_text(page).rstrip().endswith("^Croot@kind-control-plane:~#")
