@@ -191,13 +191,14 @@ class KindRuntime:
                     self._retire(db, warm)
                     continue
                 live = self._live_count(db)
+                ahead = self.queue_position(db, attempt)
                 if live >= self.max_clusters:
                     spare = db.exec(select(ClusterRecord).where(
                         ClusterRecord.state == "warm")).first()
                     if spare is not None:  # a warm cluster of another shape makes room
                         self._retire(db, spare)
                         continue
-                else:
+                elif ahead == 0:  # first come, first served
                     record = ClusterRecord(name=self._new_name(), topology=key,
                                            state="creating", attempt_id=attempt_id)
                     db.add(record)
@@ -206,7 +207,6 @@ class KindRuntime:
                     db.add(attempt)
                     db.commit()
                     return record.name, False
-                ahead = self.queue_position(db, attempt)
                 attempt.progress = (f"waiting for a free cluster: number {ahead + 1} in the "
                                     f"queue ({live} of {self.max_clusters} clusters in use)")
                 db.add(attempt)

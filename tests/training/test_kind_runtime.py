@@ -77,7 +77,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         if predicate():
             return
         time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
+    raise AssertionError(f"condition not reached in time: {predicate.__code__.co_firstlineno}")
 
 
 def records(engine: Any) -> dict[str, ClusterRecord]:
