@@ -73,6 +73,7 @@ class Terminal(Protocol):
     def complete(self, line: str, cursor: int) -> list[str]: ...
 
 
+@runtime_checkable
 class RawTerminal(Protocol):
     """A real interactive shell on a node: bytes in, bytes out (a PTY owned by the server)."""
 
