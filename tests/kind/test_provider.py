@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.providers.base import ProviderError
+from app.providers.base import Cluster, Node, ProviderError
 from app.providers.kind.config import NODE_IMAGE
 from app.providers.kind.provider import KindProvider
 from app.providers.kind.tools import Tools
@@ -35,6 +35,7 @@ def test_create_runs_kind_with_the_generated_config(fake, provider: KindProvider
     assert [(n.name, n.role) for n in cluster.nodes] == [
         ("kd-t1-control-plane", "control-plane"), ("kd-t1-worker", "worker"),
         ("kd-t1-worker2", "worker")]
+    assert isinstance(cluster, Cluster) and all(isinstance(n, Node) for n in cluster.nodes)
     # the scenario's logical names map onto this cluster's nodes
     assert cluster.node("kind-worker2").name == "kd-t1-worker2"
     assert cluster.node("control-plane").name == cluster.default_node().name

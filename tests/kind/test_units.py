@@ -147,3 +147,31 @@ spec:
     assert c["readinessProbe"] == {"httpGet": {"path": "/ready", "port": 8081}}
     plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
     assert standin.rewrite(plain) == plain
+
+
+def test_only_fictional_images_get_a_stand_in() -> None:
+    assert standin.fictional("registry.acme.internal/shop/catalog:3.7.0")
+    assert standin.fictional("ghcr.io/example/checkout:2.4.1")
+    assert standin.fictional("acme/web:1")
+    assert not standin.fictional("nginx:1.27")
+    assert not standin.fictional("bitnami/kubectl:1.33")
+    assert not standin.fictional("registry.k8s.io/etcd:3.5.21-0")
+    manifest = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: web, image: "nginx:1.27"}
+      - name: checkout
+        image: ghcr.io/example/checkout:2.4.1
+        ports: [{containerPort: 8080}]
+        livenessProbe: {tcpSocket: {port: 9090}}
+"""
+    web, checkout = yaml.safe_load(standin.rewrite(manifest))["spec"]["template"]["spec"][
+        "containers"]
+    assert web == {"name": "web", "image": "nginx:1.27"}
+    assert checkout["image"] == standin.STANDIN_IMAGE
+    script = checkout["command"][2]
+    assert "httpd -f -p 8080 -h /www &" in script and "httpd -f -p 9090 -h /www &" in script

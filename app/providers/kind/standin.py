@@ -12,6 +12,15 @@ once and each `ok_paths` entry from its time on (404 before: a failed probe, lik
 `kubectl describe` shows the scenario's probes and ports. `image` becomes STANDIN_IMAGE; pods
 show that image (a known difference from the twin, which shows the scenario's image name).
 
+Containers without the annotation keep their image unless it names a registry that cannot
+exist: the twin assumes every non-Kubernetes image can be pulled (app/providers/sim/images.py),
+and scenarios invent images of fictional companies (`registry.acme.internal/shop/catalog`,
+`ghcr.io/example/checkout`). Hosts under the reserved names `.internal`, `.example`, `.test`,
+`.invalid`, `.local`, `.localhost` (RFC 2606, RFC 6761, ICANN's 2024 `.internal` reservation)
+and the organisations `example`/`acme` on public registries get a stand-in that listens on the
+container's ports and every probe port (the twin's default `listen`), serving at once. Real
+images (`nginx:1.27`, `bitnami/kubectl:1.33`) are left alone and really pulled.
+
 The image is pulled by the nodes from Docker Hub; for offline hosts preload it with
 `kind load docker-image busybox:1.36.1 --name <cluster>`.
 """
@@ -27,6 +36,31 @@ import yaml
 ANNOTATION = "kubedrill.io/behaviour"
 STANDIN_IMAGE = "busybox:1.36.1"
 TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+
+
+RESERVED_TLDS = (".internal", ".example", ".test", ".invalid", ".local", ".localhost")
+FICTIONAL_ORGS = {"example", "acme"}
+
+
+def fictional(image: str) -> bool:
+    """An image no registry can serve: a reserved host name or a fictional organisation."""
+    parts = image.split("/")
+    host = parts[0] if len(parts) > 1 and ("." in parts[0] or ":" in parts[0]) else ""
+    if host.split(":")[0].endswith(RESERVED_TLDS):
+        return True
+    org = parts[1] if host else (parts[0] if len(parts) > 1 else "")
+    return org in FICTIONAL_ORGS
+
+
+def _probe_ports(container: dict[str, Any]) -> list[int]:
+    ports = []
+    for key in ("readinessProbe", "livenessProbe", "startupProbe"):
+        probe = container.get(key) or {}
+        for kind in ("httpGet", "tcpSocket"):
+            port = (probe.get(kind) or {}).get("port")
+            if isinstance(port, int):
+                ports.append(port)
+    return ports
 
 
 def _seconds(v: Any) -> float:
@@ -86,7 +120,7 @@ def _template(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 def rewrite(manifest: str) -> str:
     """The manifest with stand-ins for annotated pod templates (unchanged text otherwise)."""
-    if ANNOTATION not in manifest:
+    if ANNOTATION not in manifest and "image:" not in manifest:
         return manifest
     docs = list(yaml.safe_load_all(manifest))
     changed = False
@@ -98,12 +132,17 @@ def rewrite(manifest: str) -> str:
             continue
         raw = ((tmpl.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION)
         try:
-            behaviour = json.loads(raw) if raw else None
+            declared = json.loads(raw) if raw else None
         except ValueError:
-            behaviour = None
-        if not isinstance(behaviour, dict):
-            continue
+            declared = None
         for c in (tmpl.get("spec") or {}).get("containers") or []:
+            behaviour = declared if isinstance(declared, dict) else None
+            if behaviour is None and fictional(str(c.get("image", ""))):
+                ports = [p.get("containerPort") for p in c.get("ports") or []]
+                behaviour = {"listen": sorted({p for p in ports if isinstance(p, int)} |
+                                              set(_probe_ports(c)))}
+            if behaviour is None:
+                continue
             c["image"] = STANDIN_IMAGE
             c["command"] = ["sh", "-c", script(behaviour, c)]
             c.pop("args", None)
