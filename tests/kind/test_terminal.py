@@ -51,7 +51,7 @@ def test_terminal_is_a_login_shell_on_the_node_with_kubeconfig(fake, provider) -
 def test_read_times_out_empty_and_close_kills_the_child() -> None:
     term = PtyTerminal("n", [sys.executable, "-c", "import time; print('hi', flush=True); "
                                                    "time.sleep(60)"])
-    assert b"hi" in read_until(term, b"hi")
+    assert b"hi" in read_until(term, b"hi\r\n")
     started = time.monotonic()
     assert term.read(0.3) == b""
     assert time.monotonic() - started >= 0.25

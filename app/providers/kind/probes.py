@@ -259,13 +259,15 @@ def _metrics(node: Any) -> str:
 
 def _etcd_fsync(cluster: KindCluster, params: Any) -> ProbeResult:
     limit = params.max_ms
-    for n in _control_planes(cluster):
-        first = _metrics(n)
-        if not first:
+    members = _control_planes(cluster)
+    first = {n.name: _metrics(n) for n in members}  # one window for every member
+    for n in members:
+        if not first[n.name]:
             return ProbeResult(False, f"etcd on {n.name} serves no metrics on 127.0.0.1:2381")
-        time.sleep(cluster.fsync_window_s)
-        _, b1 = histogram_p99(first)
-        p_all, b2 = histogram_p99(_metrics(n) or first)
+    time.sleep(cluster.fsync_window_s)
+    for n in members:
+        _, b1 = histogram_p99(first[n.name])
+        p_all, b2 = histogram_p99(_metrics(n) or first[n.name])
         delta = {le: b2.get(le, 0.0) - b1.get(le, 0.0) for le in b2}
         p99 = quantile(delta, 0.99) if delta and max(delta.values()) > 0 else p_all
         if p99 is None:
