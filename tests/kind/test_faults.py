@@ -84,6 +84,9 @@ def test_service_stop_power_off_and_reboot_are_systemctl_and_docker(fake, cluste
         cluster.node("worker").exec("true")
     assert "is not running" in e.value.stderr and e.value.command[:3] == ["docker", "exec",
                                                                          "kd-f-worker"]
+    cluster.node("worker").power_on()
+    assert fake.argvs("docker")[-1] == ["start", "kd-f-worker"]
+    assert cluster.node("worker").exec("true").exit_code == 0
 
 
 def test_disk_latency_sets_io_max_through_systemd_and_the_fsync_probe_sees_it(fake, cluster
@@ -132,6 +135,13 @@ spec:
         image: ghcr.io/acme/web:1.8.2
         ports: [{containerPort: 8080}]
         readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 5}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
 """
     inject(cluster, "apply", inline=manifest)
     call = fake.calls("kubectl")[-1]
@@ -142,6 +152,13 @@ spec:
     fake.advance("kd-f", 60)
     assert cluster.probe(Check("pods-ready", {"selector": "app=web", "min": 2})).ok
     assert cluster.probe(Check("object-exists", {"kind": "Deployment", "name": "web"})).ok
+    assert cluster.probe(Check("service-endpoints", {"name": "web", "min": 2})).ok
+    serves = cluster.probe(Check("service-serves", {"name": "web", "path": "/", "min": 2}))
+    assert serves.ok, serves.message
+    curls = [a for a in fake.argvs("docker") if a[2:3] == ["curl"]]
+    assert len(curls) == 2 and all(a[-1].endswith(":8080/") for a in curls)
+    none = cluster.probe(Check("service-endpoints", {"name": "nope"}))
+    assert not none.ok and "does not exist" in none.message
     missing = cluster.probe(Check("object-exists", {"kind": "Deployment", "name": "nope"}))
     assert not missing.ok and "not found" in missing.message
 
@@ -156,15 +173,21 @@ def test_encryption_and_secrets_probe_read_etcd_through_crictl_exec(fake, cluste
     assert "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt" in etcdctl
 
 
-def test_break_cluster_plays_a_catalog_scenario_on_kind(fake, cluster) -> None:
-    scenario = load_catalog(SCENARIOS).get("etcd-manifest-typo")
+@pytest.mark.parametrize("scenario_id", ["etcd-manifest-typo", "readiness-wrong-port"])
+def test_break_cluster_plays_a_catalog_scenario_on_kind(fake, provider, scenario_id: str
+                                                        ) -> None:
+    scenario = load_catalog(SCENARIOS).get(scenario_id)
+    topo = scenario.topology
+    cluster = provider.create("kd-play", control_planes=topo.control_planes,
+                              workers=topo.workers)
     break_cluster(cluster, scenario)  # no cluster.sync() on kind
-    fake.advance("kd-f", 60)
+    fake.advance("kd-play", 60)
     assert any(not cluster.probe(c.to_check()).ok for c in scenario.checks)
     for step in scenario.fix_path:
-        assert cluster.node(step.node or "control-plane").exec(step.run).exit_code == 0
-    fake.advance("kd-f", 330)
-    deadline = time.monotonic() + 30
+        result = cluster.node(step.node or "control-plane").exec(step.run)
+        assert result.exit_code == 0, result.output
+    fake.advance("kd-play", 330)
+    deadline = time.monotonic() + 60
     while not all(cluster.probe(c.to_check()).ok for c in scenario.checks):
         assert time.monotonic() < deadline
-        fake.advance("kd-f", 30)
+        fake.advance("kd-play", 30)

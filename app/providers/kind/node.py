@@ -122,6 +122,10 @@ class KindNode:
     def reboot(self) -> None:
         run([self.docker, "restart", self.name], timeout=180)
 
+    def power_on(self) -> None:
+        """`docker start` of a stopped node (the twin's SimNode.power_on)."""
+        run([self.docker, "start", self.name], timeout=180)
+
     # --- helpers ----------------------------------------------------------------------------
 
     def running(self) -> bool:
