@@ -42,7 +42,9 @@ pods on the node are slowed too (as with a slow disk); containerd, the kubelet a
 not (they live outside kubelet-kubepods.slice), nor is ext4's journal thread, which writes for
 the whole filesystem. `fio`/`dd` run in the trainee's shell (outside the slice) see a fast disk;
 run them inside a pod to see it. The `device` name of the scenario (the twin's `sda`) is not
-used: the device is always the one behind /var/lib/etcd.
+used: the device is always the one behind /var/lib/etcd. `--runtime` keeps the setting in
+/run/systemd/system.control, and kind mounts /run as tmpfs (`provision.go`): a node reboot
+(`docker restart`) clears the cap, where a physically slow disk would stay slow.
 """
 
 from __future__ import annotations
