@@ -88,6 +88,7 @@ class KindRuntime:
         self._wake = threading.Condition()
         self._clusters: dict[str, Cluster] = {}
         self._pending: set[str] = set()  # attempts with a provisioning job in this process
+        self._deleting: set[str] = set()  # clusters with a delete under way
         self._closed = False
 
     # --- life cycle of the runtime --------------------------------------------------------
@@ -305,15 +306,25 @@ class KindRuntime:
             doomed = [r.name for r in db.exec(select(ClusterRecord).where(
                 ClusterRecord.state == "deleting")).all()]
         for name in doomed:
-            if not self._closed:
-                self._pool.submit(self._delete, name)
+            self._delete_soon(name)
+
+    def _delete_soon(self, name: str) -> None:
+        """One delete per cluster at a time; a failed one is retried on the next beat."""
+        with self._wake:
+            if name in self._deleting or self._closed:
+                return
+            self._deleting.add(name)
+        self._pool.submit(self._delete, name)
 
     def _delete(self, name: str) -> None:
         try:
             self.provider.delete(name)
-        except ProviderError:
-            log.exception("deleting cluster %s failed; will retry", name)
+        except ProviderError as err:
+            log.warning("deleting cluster %s failed; will retry: %s", name, err)
             return
+        finally:
+            with self._wake:
+                self._deleting.discard(name)
         self._clusters.pop(name, None)
         with Session(self.engine) as db:
             record = db.get(ClusterRecord, name)
@@ -326,7 +337,7 @@ class KindRuntime:
         record.updated_at = now()
         db.add(record)
         db.commit()
-        self._pool.submit(self._delete, record.name)
+        self._delete_soon(record.name)
 
     def _live_count(self, db: Session) -> int:
         return len(db.exec(select(ClusterRecord.name).where(
@@ -365,7 +376,7 @@ class KindRuntime:
         except Exception as err:  # noqa: BLE001 - a failed warm cluster is deleted, not fatal
             log.warning("warm cluster %s failed: %s", name, err)
             self._set_record(name, state="deleting", detail=str(err)[:2000])
-            self._pool.submit(self._delete, name)
+            self._delete_soon(name)
             return
         self._set_record(name, state="warm")
         with self._wake:
