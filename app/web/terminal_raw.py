@@ -348,7 +348,7 @@ async def bridge(ws: WebSocket, terminal: RawTerminal, *, record: Callable[[str]
         kind = msg.get("type")
         if kind == "input" and isinstance(msg.get("data"), str):
             data = msg["data"]
-            await run_in_threadpool(terminal.write, data.encode("utf-8", "surrogateescape"))
+            await run_in_threadpool(terminal.write, data.encode("utf-8", "replace"))
             for line in lines.feed(data):
                 await run_in_threadpool(_record_safely, record, line)
         elif kind == "interrupt":

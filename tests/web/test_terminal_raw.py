@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 import app.training
 from app.db import get_engine
@@ -349,6 +349,38 @@ def test_a_raw_terminal_of_an_ended_kind_attempt_says_so_and_opens_no_shell(
     with client.websocket_connect(url) as ws:
         assert ws.receive_json()["type"] == "ended"
     assert not kind_attempt["terminal"].closed.is_set() and not kind_attempt["terminal"].written
+
+
+def test_a_kind_attempt_still_provisioning_is_told_to_come_back_later(
+        client: TestClient, kind_attempt: dict, settings) -> None:  # noqa: ANN001
+    with Session(get_engine(settings.database_url)) as db:
+        row = db.get(Attempt, kind_attempt["id"])
+        row.status = "provisioning"
+        db.add(row)
+        db.commit()
+    url = f"/api/attempts/{kind_attempt['id']}/terminal?token={kind_attempt['token']}"
+    with client.websocket_connect(url) as ws:
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and "still being created" in frame["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 1013          # "try again later": terminal.js reconnects
+    assert not kind_attempt["terminal"].written
+
+
+def test_a_shell_that_cannot_open_is_reported_and_retried(
+        client: TestClient, kind_attempt: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(state, attempt):  # noqa: ANN001, ANN202
+        raise RuntimeError("docker exec failed: No such container: kd-abc-control-plane")
+
+    monkeypatch.setattr(sys.modules["app.training.kind_runtime"], "open_raw_terminal", refuse)
+    url = f"/api/attempts/{kind_attempt['id']}/terminal?token={kind_attempt['token']}"
+    with client.websocket_connect(url) as ws:
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and "No such container" in frame["detail"]
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 1011
 
 
 def test_a_sim_attempt_keeps_the_line_mode_terminal(client: TestClient, attempt: dict) -> None:
