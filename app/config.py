@@ -36,16 +36,13 @@ class Settings(BaseSettings):
     commands_burst: int = Field(default=20, ge=1)
     answers_per_min: int = Field(default=10, ge=0)
     attempts_per_ip_per_min: int = Field(default=120, ge=0)
-    # kind provider (KUBEDRILL_PROVIDER=kind; docs/kind.md). Binaries: a name looked up on PATH
-    # or an absolute path. kind_internal_kubeconfig: the app runs in a container on the `kind`
-    # Docker network (docker-compose.yml) and reaches API servers by container name, using
-    # `kind get kubeconfig --internal` instead of the host's 127.0.0.1 port mapping.
+    # The kind provider (docs/kind.md).
     kind_bin: str = "kind"
     docker_bin: str = "docker"
     kubectl_bin: str = "kubectl"
     kind_max_clusters: int = Field(default=4, ge=1)
     kind_warm_pool: int = Field(default=0, ge=0)
-    kind_internal_kubeconfig: bool = False
+    kind_internal_kubeconfig: bool = False  # the app runs in a container on the kind network
     kind_workdir: Path = VAR_DIR / "kind"
     kind_create_timeout_s: float = Field(default=600.0, gt=0)
 

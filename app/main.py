@@ -18,11 +18,13 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.catalog.loader import load_catalog
+from app.catalog.loader import Catalog, load_catalog
 from app.config import Settings, get_settings
 from app.db import get_engine, upgrade
+from app.providers.base import ProviderError
 from app.providers.sim.provider import SimProvider
 from app.training import service
+from app.training.kind_runtime import KindRuntime
 from app.web import api, pages, terminal_ws
 from app.web import events as events_web
 from app.web.limits import Limiter, LimitsMiddleware
@@ -43,11 +45,17 @@ async def _sweeper(app: FastAPI) -> None:
         with Session(engine) as db:
             return service.sweep_expired(db=db, catalog=app.state.catalog)
 
+    kind = app.state.provider if isinstance(app.state.provider, KindRuntime) else None
     while True:
         try:
             await run_in_threadpool(sweep)
         except Exception:  # noqa: BLE001 - the sweeper must outlive a bad row or a locked DB
             log.exception("deadline sweep failed")
+        if kind is not None:
+            try:  # the kind reaper and warm pool ride on the same beat
+                await run_in_threadpool(kind.maintain)
+            except Exception:  # noqa: BLE001
+                log.exception("kind maintenance failed")
         await asyncio.sleep(settings.sweep_interval_s)
 
 
@@ -55,22 +63,42 @@ async def _sweeper(app: FastAPI) -> None:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     upgrade(settings.database_url)
+    kind = app.state.provider if isinstance(app.state.provider, KindRuntime) else None
+    if kind is not None:
+        try:  # tools checked, records reconciled, queued attempts resumed
+            await run_in_threadpool(kind.start)
+        except ProviderError as err:
+            log.error("the kind provider cannot start: %s", err)
+            raise  # uvicorn: "Application startup failed. Exiting." after our message
     task = asyncio.create_task(_sweeper(app))
     try:
         yield
     finally:
+        if kind is not None:
+            kind.close()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def kind_runtime(settings: Settings, catalog: Catalog) -> KindRuntime:
+    """KUBEDRILL_PROVIDER=kind: real clusters made with kind (docs/kind.md)."""
+    from app.providers.kind.provider import KindProvider
+    from app.providers.kind.tools import Tools
+
+    provider = KindProvider(Tools(kind=settings.kind_bin, docker=settings.docker_bin,
+                                  kubectl=settings.kubectl_bin), settings.kind_workdir,
+                            internal_kubeconfig=settings.kind_internal_kubeconfig,
+                            create_timeout_s=settings.kind_create_timeout_s)
+    return KindRuntime(provider, get_engine(settings.database_url), catalog,
+                       max_clusters=settings.kind_max_clusters,
+                       warm_pool=settings.kind_warm_pool)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if settings.log_format == "json":
         configure_logging()
-    if settings.provider != "sim":
-        raise SystemExit("KUBEDRILL_PROVIDER=kind is not available yet (see issue 'kind provider'"
-                         "); use the default 'sim'")
     app = FastAPI(title="kubedrill", lifespan=lifespan, docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
     app.state.settings = settings
@@ -78,7 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for err in catalog.errors:
         log.error("scenario not served: %s", err)
     app.state.catalog = catalog
-    app.state.provider = SimProvider(settings.live_clusters_cached)
+    app.state.provider = (kind_runtime(settings, catalog) if settings.provider == "kind"
+                          else SimProvider(settings.live_clusters_cached))
 
     app.state.limiter = Limiter(settings)
     app.add_middleware(LimitsMiddleware, limiter=app.state.limiter,

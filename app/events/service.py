@@ -277,7 +277,8 @@ def participant_status(a: Attempt, last_command_age_s: float | None) -> str:
     if a.fixed:
         return "fixed"
     if a.status != "active":
-        return {"gave_up": "gave up", "expired": "out of time"}.get(a.status, a.status)
+        return {"gave_up": "gave up", "expired": "out of time", "provisioning": "starting",
+                "failed": "could not start"}.get(a.status, a.status)
     if last_command_age_s is None:
         return "joined"
     return "stuck" if last_command_age_s > 180 else "investigating"

@@ -73,6 +73,17 @@ class Terminal(Protocol):
     def complete(self, line: str, cursor: int) -> list[str]: ...
 
 
+class RawTerminal(Protocol):
+    """A real interactive shell on a node: bytes in, bytes out (a PTY owned by the server)."""
+
+    node: str
+
+    def write(self, data: bytes) -> None: ...
+    def read(self, timeout: float) -> bytes: ...  # b"" if nothing came; EOFError once it exited
+    def resize(self, cols: int, rows: int) -> None: ...
+    def close(self) -> None: ...
+
+
 @runtime_checkable
 class Cluster(Protocol):
     name: str

@@ -37,7 +37,11 @@ class Attempt(SQLModel, table=True):
     paused_s: float = 0.0  # clock time stopped by a facilitator's pause (not counted)
     hold_since: datetime | None = None  # the clock is stopped (event paused) since then
     provider: str = "sim"
-    status: str = Field(default="active", index=True)  # active|solved|gave_up|expired
+    # provisioning (kind: the cluster is being made) | active | solved | gave_up | expired |
+    # failed (kind: the cluster could not be made; `progress` says why)
+    status: str = Field(default="active", index=True)
+    # kind: what provisioning is doing ("queued: 2 ahead of you", ...)
+    progress: str = Field(default="", sa_column_kwargs={"server_default": ""})
     started_at: datetime
     deadline: datetime
     ended_at: datetime | None = None
@@ -52,6 +56,21 @@ class Attempt(SQLModel, table=True):
     cluster_state: str = ""  # the twin serialised, JSON
     state_version: int = 0
     terminal_state: str = "{}"  # the shell session (cwd, env, history), JSON
+
+
+class ClusterRecord(SQLModel, table=True):
+    """A real cluster the kind provider made: the reaper and start-up reconcile work from these.
+
+    state: creating | warm (healthy, in the pool, no attempt) | assigned | deleting."""
+
+    name: str = Field(primary_key=True)
+    provider: str = "kind"
+    topology: str = Field(index=True)  # "<control planes>cp-<workers>w"
+    state: str = Field(default="creating", index=True)
+    attempt_id: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    detail: str = ""
 
 
 class CommandRecord(SQLModel, table=True):
@@ -95,3 +114,4 @@ class AttemptPublic(SQLModel):
     name: str = ""
     team: str = ""
     seed: int = 0
+    progress: str = ""

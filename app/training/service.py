@@ -20,13 +20,14 @@ from sqlmodel import Session, select
 
 from app.catalog.loader import Catalog, ScenarioError
 from app.catalog.schema import Scenario
-from app.providers.base import ExecResult
+from app.providers.base import ExecResult, ProviderError
 from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.terminal import SimTerminal, TwinHost
 from app.training import scoring
 from app.training.grading import grade
+from app.training.kind_runtime import KindRuntime
 from app.training.models import (
     AnswerRecord,
     Attempt,
@@ -39,7 +40,8 @@ from app.training.provisioning import break_cluster
 
 COMPONENTS = ["etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kubelet",
               "container-runtime", "node", "certificates", "workload", "networking", "security"]
-ENDED = {"solved", "gave_up", "expired"}
+ENDED = {"solved", "gave_up", "expired", "failed"}
+Provider = SimProvider | KindRuntime
 
 
 class TrainingError(Exception):
@@ -101,7 +103,7 @@ class Started:
 # --- start -------------------------------------------------------------------------------
 
 
-def start_attempt(*, db: Session, catalog: Catalog, provider: SimProvider, scenario_id: str,
+def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario_id: str,
                   name: str = "", team: str = "", event_code: str | None = None,
                   seed: int | None = None, browser_id: str = "",
                   incident_age_s: float = 240.0, time_limit_s: int | None = None) -> Started:
@@ -111,6 +113,10 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: SimProvider, scena
     scenario = scenario_for(catalog, scenario_id, seed)
     attempt_id = secrets.token_hex(8)
     token = secrets.token_urlsafe(24)
+    if isinstance(provider, KindRuntime):
+        return _start_on_kind(db=db, runtime=provider, scenario=scenario, attempt_id=attempt_id,
+                              token=token, name=name, team=team, event_code=event_code,
+                              seed=seed, browser_id=browser_id, time_limit_s=time_limit_s)
     topo = scenario.topology
     cluster = provider.create(attempt_id, cluster_name=topo.cluster_name,
                               control_planes=topo.control_planes, workers=topo.workers,
@@ -128,6 +134,25 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: SimProvider, scena
     db.add(attempt)
     db.commit()
     db.refresh(attempt)
+    return Started(attempt, token)
+
+
+def _start_on_kind(*, db: Session, runtime: KindRuntime, scenario: Scenario, attempt_id: str,
+                   token: str, name: str, team: str, event_code: str | None, seed: int,
+                   browser_id: str, time_limit_s: int | None) -> Started:
+    """The attempt waits in `provisioning` while a real cluster is made; the clock starts when
+    the fault is in (KindRuntime moves started_at and the deadline then)."""
+    started = now()
+    attempt = Attempt(id=attempt_id, token_hash=hash_token(token), browser_id=browser_id,
+                      scenario_id=scenario.id, seed=seed, name=name.strip()[:80],
+                      team=team.strip()[:80], event_code=event_code, provider=runtime.name,
+                      status="provisioning", progress="queued", started_at=started,
+                      deadline=started + timedelta(seconds=time_limit_s or scenario.time_limit))
+    _record_scenario(db, scenario)
+    db.add(attempt)
+    db.commit()
+    db.refresh(attempt)
+    runtime.submit(attempt.id)
     return Started(attempt, token)
 
 
@@ -170,6 +195,8 @@ def authorize(attempt: Attempt, token: str | None) -> None:
 
 def elapsed_s(attempt: Attempt) -> float:
     """Clock time used: wall time since start minus every facilitator pause."""
+    if attempt.status in ("provisioning", "failed"):
+        return 0.0
     end = aware(attempt.ended_at) if attempt.ended_at else now()
     if attempt.hold_since is not None and not attempt.ended_at:
         end = aware(attempt.hold_since)
@@ -204,7 +231,7 @@ def public(attempt: Attempt) -> AttemptPublic:
                          started_at=aware(attempt.started_at), deadline=aware(attempt.deadline),
                          elapsed_s=round(elapsed_s(attempt), 1), hints_taken=attempt.hints_taken,
                          score=attempt.score, name=attempt.name, team=attempt.team,
-                         seed=attempt.seed)
+                         seed=attempt.seed, progress=attempt.progress)
 
 
 def refresh(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
@@ -218,6 +245,8 @@ def refresh(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
 
 def require_active(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
     refresh(db=db, catalog=catalog, attempt=attempt)
+    if attempt.status == "provisioning":
+        raise Conflict(f"your cluster is not ready yet ({attempt.progress or 'queued'})")
     if attempt.status != "active":
         raise Conflict(f"the attempt has ended ({attempt.status})")
     if attempt.hold_since is not None:
@@ -252,11 +281,15 @@ def _keep_session(attempt: Attempt, which: str, session: ShellSession) -> None:
     attempt.terminal_state = json.dumps(states)
 
 
-def run_command(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,
+def run_command(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
                 command: str, via: str = "api", max_length: int = 4096) -> ExecResult:
     """Run one command line; the twin's state and the command are saved before returning."""
     if len(command) > max_length:
         raise TrainingError(f"command too long ({len(command)} > {max_length} characters)")
+    if attempt.provider == "kind":
+        return _run_on_kind(db=db, catalog=catalog, runtime=_kind(provider), attempt=attempt,
+                            command=command)
+    provider = _sim(provider, attempt)
     with attempt_lock(attempt.id):
         db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
@@ -275,13 +308,50 @@ def run_command(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
         return result
 
 
+def _kind(provider: Provider) -> KindRuntime:
+    if not isinstance(provider, KindRuntime):
+        raise Conflict("this attempt runs on a kind cluster; this server runs the sim provider")
+    return provider
+
+
+def _sim(provider: Provider, attempt: Attempt) -> SimProvider:
+    if attempt.provider == "kind" or not isinstance(provider, SimProvider):
+        raise Conflict("this attempt's cluster is not a simulated one: use the terminal's real "
+                       "shell (vi, sed -i) on a kind cluster")
+    return provider
+
+
+def _run_on_kind(*, db: Session, catalog: Catalog, runtime: KindRuntime, attempt: Attempt,
+                 command: str) -> ExecResult:
+    """One command through `docker exec` on the first control-plane node (a fresh login shell
+    each time: no cwd or variables carry over, unlike the terminal)."""
+    if "\x00" in command:
+        raise TrainingError("a command cannot contain NUL bytes")
+    with attempt_lock(attempt.id):
+        db.refresh(attempt, with_for_update=True)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        db.commit()  # no row lock held while the command runs on the node
+        try:
+            node, result = runtime.exec(attempt, command)
+        except ProviderError as err:
+            node, result = "", ExecResult(output=f"kubedrill: {err}\n", exit_code=125)
+        if command.strip():
+            db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
+                                 node=node, command=command[:2000],
+                                 exit_code=result.exit_code))
+            db.commit()
+        return result
+
+
 EDITOR_LIMIT = 1024 * 1024
 
 
-def open_for_edit(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,
+def open_for_edit(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
                   path: str, via: str = "terminal") -> tuple[str, str, str]:
     """(absolute path, node, text) of a file to edit in the browser; new files start empty."""
     from app.providers.sim.vfs import VFSError, normpath
+
+    provider = _sim(provider, attempt)
 
     with attempt_lock(attempt.id):
         db.refresh(attempt)
@@ -299,12 +369,13 @@ def open_for_edit(*, db: Session, catalog: Catalog, provider: SimProvider, attem
         return real, session.node, data.decode("utf-8", errors="replace")
 
 
-def save_from_editor(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,
+def save_from_editor(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
                      path: str, content: str | None, editor: str, via: str = "terminal") -> str:
     """Write the editor's text back through the node's files (as `sed -i` would) and record
     the command; `content=None` is a cancelled edit. Returns what the terminal prints."""
     from app.providers.sim.vfs import VFSError
 
+    provider = _sim(provider, attempt)
     if content is not None and len(content.encode()) > EDITOR_LIMIT:
         raise TrainingError("file too large")
     with attempt_lock(attempt.id):
@@ -330,16 +401,16 @@ def save_from_editor(*, db: Session, catalog: Catalog, provider: SimProvider, at
         return message
 
 
-def prompt(*, provider: SimProvider, attempt: Attempt, via: str = "terminal") -> tuple[str, str]:
-    cluster = load_cluster(provider, attempt)
+def prompt(*, provider: Provider, attempt: Attempt, via: str = "terminal") -> tuple[str, str]:
+    cluster = load_cluster(_sim(provider, attempt), attempt)
     session = _session(attempt, cluster, via)
     return session.prompt(), session.node
 
 
-def complete(*, provider: SimProvider, attempt: Attempt, line: str, cursor: int,
+def complete(*, provider: Provider, attempt: Attempt, line: str, cursor: int,
              via: str = "terminal") -> tuple[str | None, list[str]]:
     with attempt_lock(attempt.id):
-        cluster = load_cluster(provider, attempt)
+        cluster = load_cluster(_sim(provider, attempt), attempt)
         return SimTerminal(cluster, cluster.default_node().name,
                            _session(attempt, cluster, via)).complete(line, cursor)
 
@@ -421,8 +492,11 @@ def answer(*, db: Session, catalog: Catalog, attempt: Attempt, component: str, c
                 if attempt.locked_until else None}
 
 
-def verify(*, db: Session, catalog: Catalog, provider: SimProvider,
+def verify(*, db: Session, catalog: Catalog, provider: Provider,
            attempt: Attempt) -> dict[str, Any]:
+    if attempt.provider == "kind":
+        return _verify_on_kind(db=db, catalog=catalog, runtime=_kind(provider), attempt=attempt)
+    provider = _sim(provider, attempt)
     with attempt_lock(attempt.id):
         db.refresh(attempt, with_for_update=True)
         require_active(db=db, catalog=catalog, attempt=attempt)
@@ -440,11 +514,34 @@ def verify(*, db: Session, catalog: Catalog, provider: SimProvider,
         return {"fixed": fixed, "checks": results}
 
 
+def _verify_on_kind(*, db: Session, catalog: Catalog, runtime: KindRuntime,
+                    attempt: Attempt) -> dict[str, Any]:
+    with attempt_lock(attempt.id):
+        db.refresh(attempt)
+        require_active(db=db, catalog=catalog, attempt=attempt)
+        db.commit()
+        cluster = runtime.cluster_for(attempt)
+        results = []
+        for check in attempt_scenario(catalog, attempt).checks:
+            try:
+                r = cluster.probe(check.to_check())
+                results.append({"probe": check.probe, "ok": r.ok, "message": r.message})
+            except ProviderError as err:
+                results.append({"probe": check.probe, "ok": False, "message": str(err)})
+        fixed = all(r["ok"] for r in results)
+        db.refresh(attempt, with_for_update=True)
+        if fixed and not attempt.fixed and attempt.status == "active":
+            attempt.fixed = True
+            db.add(attempt)
+        db.commit()
+        return {"fixed": fixed, "checks": results}
+
+
 def finish(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
     with attempt_lock(attempt.id):
         db.refresh(attempt, with_for_update=True)
         refresh(db=db, catalog=catalog, attempt=attempt)
-        if attempt.status == "active":
+        if attempt.status in ("active", "provisioning"):  # kind: stops waiting for a cluster
             _end(db=db, catalog=catalog, attempt=attempt, status="gave_up", at=now())
             db.commit()
         return attempt
@@ -491,7 +588,7 @@ def _program(cmd: str) -> str:
 
 def debrief(*, db: Session, catalog: Catalog, attempt: Attempt) -> dict[str, Any]:
     refresh(db=db, catalog=catalog, attempt=attempt)
-    if attempt.status == "active":
+    if attempt.status not in ENDED:
         raise Conflict("the debrief is available once the attempt has ended")
     scenario = attempt_scenario(catalog, attempt)
     cmds = commands(db=db, attempt=attempt)

@@ -11,9 +11,9 @@ from sqlmodel import Session
 from app.catalog.loader import Catalog
 from app.config import Settings
 from app.db import get_engine
-from app.providers.sim.provider import SimProvider
 from app.training import service
 from app.training.models import Attempt
+from app.training.service import Provider
 
 COOKIE_PREFIX = "kd_attempt_"
 FACILITATOR_PREFIX = "kd_facilitator_"
@@ -33,14 +33,14 @@ def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
-def get_provider(request: Request) -> SimProvider:
+def get_provider(request: Request) -> Provider:
     return request.app.state.provider
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
-ProviderDep = Annotated[SimProvider, Depends(get_provider)]
+ProviderDep = Annotated[Provider, Depends(get_provider)]
 
 
 def token_from(request: Request, attempt_id: str) -> str | None:

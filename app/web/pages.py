@@ -112,6 +112,10 @@ def start(scenario_id: str, request: Request, db: SessionDep, catalog: CatalogDe
 def play_page(attempt_id: str, request: Request, db: SessionDep,
               catalog: CatalogDep) -> Response:
     attempt = _owned(request, db, catalog, attempt_id)
+    if attempt.status in ("provisioning", "failed"):
+        scenario = service.attempt_scenario(catalog, attempt)
+        return _page(request, "pages/provisioning.html",
+                     {"attempt": attempt, "scenario": scenario.public()})
     if attempt.status != "active":
         return RedirectResponse(f"/attempts/{attempt_id}/debrief", status_code=303)
     scenario = service.attempt_scenario(catalog, attempt)
@@ -124,6 +128,15 @@ def play_page(attempt_id: str, request: Request, db: SessionDep,
         "deadline": service.aware(attempt.deadline).isoformat(),
         "server_now": service.now().isoformat(),
     })
+
+
+@router.get("/attempts/{attempt_id}/progress", response_class=HTMLResponse)
+def progress(attempt_id: str, request: Request, db: SessionDep, catalog: CatalogDep) -> Response:
+    """What a kind cluster's provisioning is doing; once ready, the play page takes over."""
+    attempt = _owned(request, db, catalog, attempt_id)
+    if attempt.status not in ("provisioning", "failed"):
+        return _redirect(request, f"/attempts/{attempt_id}")
+    return templates.TemplateResponse(request, "partials/progress.html", {"attempt": attempt})
 
 
 @router.post("/attempts/{attempt_id}/hints", response_class=HTMLResponse)
@@ -192,7 +205,7 @@ def debrief_page(attempt_id: str, request: Request, db: SessionDep,
     attempt = service.get_attempt(db=db, attempt_id=attempt_id)
     service.refresh(db=db, catalog=catalog, attempt=attempt)
     db.commit()
-    if attempt.status == "active":
+    if attempt.status not in service.ENDED:
         if token_from(request, attempt_id):
             return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)
         raise service.Conflict("This attempt is still running; its debrief opens when it ends.")
