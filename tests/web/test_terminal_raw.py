@@ -388,3 +388,45 @@ def test_a_sim_attempt_keeps_the_line_mode_terminal(client: TestClient, attempt:
     with client.websocket_connect(url) as ws:
         hello = ws.receive_json()
     assert hello["type"] == "hello" and "mode" not in hello and hello["prompt"]
+
+
+# ----- end to end through the training layer's kind runtime ---------------------------------
+
+
+def test_a_real_shell_s_lines_reach_the_debrief_timeline(settings) -> None:  # noqa: ANN001
+    """KindRuntime (with the in-process cluster maker) opens the shell on the attempt's
+    control-plane node; the lines typed into it are in the debrief."""
+    from app.main import create_app
+    from app.training.kind_runtime import KindRuntime
+    from tests.training.fake_maker import FakeMaker
+
+    maker = FakeMaker()
+    app_ = create_app(settings)
+    app_.state.provider = KindRuntime(maker, get_engine(settings.database_url),
+                                      app_.state.catalog, max_clusters=2, poll_s=0.05)
+    shells: list[FakeRawTerminal] = []
+    with TestClient(app_) as client:
+        r = client.post("/api/attempts", json={"scenario_id": "etcd-manifest-typo", "seed": 0})
+        body = r.json()
+        headers = {"Authorization": f"Bearer {body['token']}"}
+        url = f"/api/attempts/{body['id']}"
+        wait_for(lambda: client.get(url, headers=headers).json()["status"] == "active", 20)
+        (cluster,) = maker.made.values()
+
+        def open_terminal(node: str) -> FakeRawTerminal:
+            shells.append(FakeRawTerminal(node))
+            return shells[-1]
+
+        cluster.open_terminal = open_terminal
+        with client.websocket_connect(f"{url}/terminal?token={body['token']}") as ws:
+            hello = ws.receive_json()
+            assert hello["mode"] == "raw" and hello["node"] == "kind-control-plane"
+            for keys in ("crictl ps -a\r", "journalctl -u kubelet | tail\r", "vi x\x03"):
+                ws.send_json({"type": "input", "data": keys})
+            wait_for(lambda: shells and bytes(shells[0].written).endswith(b"\x03"))
+        client.post(url + "/finish", headers=headers)
+        timeline = client.get(url + "/debrief", headers=headers).json()["timeline"]
+    assert [(t["node"], t["command"]) for t in timeline] == [
+        ("kind-control-plane", "crictl ps -a"),
+        ("kind-control-plane", "journalctl -u kubelet | tail")]
+    wait_for(shells[0].closed.is_set)
