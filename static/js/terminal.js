@@ -54,6 +54,9 @@
   const COMPLETE_TIMEOUT_MS = 4000;
   // An error during a command may or may not be followed by "done"; wait this long for it.
   const ERROR_GRACE_MS = 1500;
+  // Raw mode: characters per input frame; JSON-escaped control characters take up to six
+  // bytes each, so this stays under the server's 64 KiB frame limit.
+  const RAW_CHUNK = 8192;
 
   const RESET = '\x1b[0m';
   const RED = '\x1b[31m';
@@ -420,7 +423,19 @@
       this.sendResize();
       const early = this.typeahead;  // typed while connecting
       this.typeahead = '';
-      if (early) this.send({ type: 'input', data: early });
+      if (early) this.sendInput(early);
+    }
+
+    // A big paste goes out in pieces the server accepts (it refuses frames over 64 KiB),
+    // never cutting a surrogate pair in two.
+    sendInput(data) {
+      for (let i = 0; i < data.length;) {
+        let end = Math.min(data.length, i + RAW_CHUNK);
+        const last = data.charCodeAt(end - 1);
+        if (end < data.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+        this.send({ type: 'input', data: data.slice(i, end) });
+        i = end;
+      }
     }
 
     onOutput(msg) {
@@ -650,7 +665,7 @@
       if (this.phase === 'ended') return;
       if (this.raw) {
         // Keystrokes typed while reconnecting are dropped: the next shell is a new one.
-        if (this.phase === 'idle') this.send({ type: 'input', data });
+        if (this.phase === 'idle') this.sendInput(data);
         return;
       }
       if (this.phase !== 'idle') {

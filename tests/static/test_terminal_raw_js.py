@@ -57,6 +57,7 @@ if (step === 'raw') {
   term.dataCb('l'); term.dataCb('s'); term.dataCb('\x7f'); term.dataCb('\r'); term.dataCb('\x1b[A');
   ws.message({ type: 'output', data: '\x1b[?1049h\x1b[H' });
   term.cols = 120; term.rows = 40; term.resizeCb();
+  term.dataCb('x' + '\u{1F600}'.repeat(4096) + 'x'.repeat(20000));   // a big paste
   ws.message({ type: 'ended', detail: 'This attempt has ended (solved).' });
   term.dataCb('x');
   result.state = window.kubedrillTerminal.state;
@@ -84,10 +85,18 @@ def test_raw_mode_sends_every_keystroke_as_input_and_resizes(tmp_path: Path) -> 
     sent = got["sent"]
     assert sent[0] == {"type": "resize", "cols": 80, "rows": 24}   # on open, as line mode
     inputs = [m["data"] for m in sent if m["type"] == "input"]
-    assert inputs == ["l", "s", "\x7f", "\r", "\x1b[A"]              # no local editing at all
+    assert inputs[:5] == ["l", "s", "\x7f", "\r", "\x1b[A"]          # no local editing at all
     assert {"type": "resize", "cols": 120, "rows": 40} in sent
     assert not [m for m in sent if m["type"] in ("exec", "complete")]
     assert got["stateAfterHello"] == "idle" and got["state"] == "ended"
+
+
+def test_a_big_paste_goes_out_in_frames_the_server_accepts(tmp_path: Path) -> None:
+    inputs = [m["data"] for m in run(tmp_path, "raw")["sent"] if m["type"] == "input"][5:]
+    # The first frame would end inside an emoji's surrogate pair: it ends before it.
+    assert "".join(inputs) == "x" + "\U0001F600" * 4096 + "x" * 20000
+    assert len(inputs) > 1
+    assert all(len(json.dumps({"type": "input", "data": d})) <= 65536 for d in inputs)
 
 
 def test_raw_mode_writes_output_exactly_as_the_shell_printed_it(tmp_path: Path) -> None:
