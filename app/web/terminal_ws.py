@@ -37,11 +37,16 @@ async def terminal(websocket: WebSocket, attempt_id: str) -> None:
         try:
             attempt = service.get_attempt(db=db, attempt_id=attempt_id)
             service.authorize(attempt, token)
+            provider = attempt.provider
         except service.TrainingError as err:
             await websocket.close(code=4403 if err.status_code == 403 else 4404,
                                   reason=err.detail)
             return
     await websocket.accept()
+    if provider == "kind":  # a real shell on a kind node, keystroke by keystroke
+        from app.web import terminal_raw
+        await terminal_raw.serve(websocket, engine, attempt_id, app.state)
+        return
     ctx = {"catalog": app.state.catalog, "provider": app.state.provider,
            "settings": app.state.settings, "limiter": app.state.limiter,
            "limit_key": attempt_key(attempt_id, token)}

@@ -10,6 +10,12 @@
  *   server → hello {prompt, node, banner} | output {data} | done {exit_code, prompt}
  *            completions {line, items} | clear | ended {detail} | error {detail}
  *   client → exec {command} | complete {line, cursor} | interrupt | resize {cols, rows}
+ *
+ * Raw mode (a real shell on a kind node, app/web/terminal_raw.py): a hello with
+ * mode "raw" hands the keyboard to the server's PTY. Every keystroke goes out as
+ * input {data}; output {data} is written to xterm exactly as the shell printed it (the PTY
+ * already echoes, edits and ends lines with CR LF); resize {cols, rows} follows the fit
+ * addon. No line editing, history or completion happens here: the shell does all of it.
  * A close code of 1008 or 4000–4999 means "do not come back" (auth, unknown attempt);
  * any other drop is retried with backoff.
  */
@@ -48,6 +54,9 @@
   const COMPLETE_TIMEOUT_MS = 4000;
   // An error during a command may or may not be followed by "done"; wait this long for it.
   const ERROR_GRACE_MS = 1500;
+  // Raw mode: characters per input frame; JSON-escaped control characters take up to six
+  // bytes each, so this stays under the server's 64 KiB frame limit.
+  const RAW_CHUNK = 8192;
 
   const RESET = '\x1b[0m';
   const RED = '\x1b[31m';
@@ -153,6 +162,7 @@
       this.bannerShown = false;
       this.interrupted = false;
       this.completion = null;
+      this.raw = false;           // the server runs a real shell: keystrokes go straight to it
 
       this.socket = null;
       this.retries = 0;
@@ -299,7 +309,11 @@
       }
       // A command in flight may or may not have run; don't replay what was queued after it.
       if (this.phase === 'running') this.typeahead = '';
-      if (!this.noticeShown) {
+      if (this.raw) {
+        // The shell went with the connection; the next hello brings a new one.
+        if (!this.noticeShown) this.write('\r\n' + DIM + 'reconnecting…' + RESET + '\r\n');
+        this.noticeShown = true;
+      } else if (!this.noticeShown) {
         this.noticeShown = true;
         this.printAsync(DIM + 'reconnecting…' + RESET + '\r\n', false);
       } else if (this.promptShown) {
@@ -313,7 +327,7 @@
 
     onMessage(msg) {
       switch (msg.type) {
-        case 'hello': return this.onHello(msg);
+        case 'hello': return msg.mode === 'raw' ? this.onRawHello(msg) : this.onHello(msg);
         case 'output': return this.onOutput(msg);
         case 'done': return this.onDone(msg);
         case 'completions': return this.onCompletions(msg);
@@ -395,7 +409,40 @@
       this.drain();
     }
 
+    // A real shell (kind): from here on the server's PTY does what readline does.
+    onRawHello(msg) {
+      this.retries = 0;
+      this.noticeShown = false;
+      this.raw = true;
+      if (!this.bannerShown) {
+        this.bannerShown = true;
+        if (msg.banner) this.write(crlf(String(msg.banner)));
+      }
+      if (this.phase === 'ended') return;
+      this.setPhase('idle');
+      this.sendResize();
+      const early = this.typeahead;  // typed while connecting
+      this.typeahead = '';
+      if (early) this.sendInput(early);
+    }
+
+    // A big paste goes out in pieces the server accepts (it refuses frames over 64 KiB),
+    // never cutting a surrogate pair in two.
+    sendInput(data) {
+      for (let i = 0; i < data.length;) {
+        let end = Math.min(data.length, i + RAW_CHUNK);
+        const last = data.charCodeAt(end - 1);
+        if (end < data.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+        this.send({ type: 'input', data: data.slice(i, end) });
+        i = end;
+      }
+    }
+
     onOutput(msg) {
+      if (this.raw) {
+        this.write(String(msg.data == null ? '' : msg.data));
+        return;
+      }
       const text = crlf(String(msg.data == null ? '' : msg.data));
       if (!text) return;
       if (this.phase === 'running') {
@@ -605,7 +652,7 @@
 
     onResize() {
       this.sendResize();
-      if (!this.promptShown) return;
+      if (this.raw || !this.promptShown) return;
       // xterm reflowed the wrapped input; find the cursor's row again, then repaint.
       const pos = this.promptWidth() + widthOf(this.line.slice(0, this.cursor));
       this.cursorRow = Math.floor(pos / this.term.cols);
@@ -616,6 +663,11 @@
 
     onData(data) {
       if (this.phase === 'ended') return;
+      if (this.raw) {
+        // Keystrokes typed while reconnecting are dropped: the next shell is a new one.
+        if (this.phase === 'idle') this.sendInput(data);
+        return;
+      }
       if (this.phase !== 'idle') {
         const i = data.lastIndexOf('\x03');
         if (i < 0) { this.queue(data); return; }
