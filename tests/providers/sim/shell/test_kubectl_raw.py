@@ -121,3 +121,17 @@ def test_explain_unknown_field_and_type(cluster: SimCluster) -> None:
     assert (out.exit_code, out.output) == (1, 'error: field "foo" does not exist\n')
     out = run(cluster, "kubectl explain foo")
     assert out.output == 'error: the server doesn\'t have a resource type "foo"\n'
+
+
+def test_explain_secret_lists_its_data_fields(cluster: SimCluster) -> None:
+    out = run(cluster, "kubectl explain secret").output
+    assert out.startswith("KIND:       Secret\nVERSION:    v1\n\nDESCRIPTION:\n    Secret holds")
+    fields = [line.split("\t")[0].strip() for line in out.splitlines() if "\t<" in line]
+    assert fields == ["apiVersion", "data", "immutable", "kind", "metadata", "stringData",
+                      "type"]
+
+
+def test_explain_without_a_table_says_so_instead_of_inventing(cluster: SimCluster) -> None:
+    out = run(cluster, "kubectl explain ep")
+    assert out.exit_code == 1
+    assert out.output.startswith("error: kubectl explain ep is not simulated")
