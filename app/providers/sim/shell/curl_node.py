@@ -72,9 +72,9 @@ class Listener:
 
 
 class CurlFail(Exception):
-    def __init__(self, code: int, message: str, more: bool = False) -> None:
+    def __init__(self, code: int, message: str, more: bool = False, connect: str = "") -> None:
         super().__init__(message)
-        self.code, self.message, self.more = code, message, more
+        self.code, self.message, self.more, self.connect = code, message, more, connect
 
 
 # --- the apiserver ---------------------------------------------------------------------------
@@ -543,7 +543,7 @@ def handle(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
     try:
         if not node.powered:
             raise CurlFail(7, f"Failed to connect to {shown_host} port {port} after 3071 ms: "
-                              "Couldn't connect to server")
+                              "Couldn't connect to server", connect="No route to host")
         lst = listener(cluster, node, port)
         if lst is not None and lst.bind == "*etcd":  # etcd's own listen-client-urls decide
             if cluster.etcd_reachable(node_of(inv), f"https://{host}:2379",
@@ -555,7 +555,7 @@ def handle(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
             lst = None
         if lst is None:
             raise CurlFail(7, f"Failed to connect to {shown_host} port {port} after 0 ms: "
-                              "Couldn't connect to server")
+                              "Couldn't connect to server", connect="Connection refused")
         addr = "127.0.0.1" if host in LOOPBACK else node.ip
         trace.append(f"* Connected to {shown_host} ({addr}) port {port} (#0)")
         user = None
@@ -577,8 +577,11 @@ def handle(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
                                                                  keep_blank_values=True),
                                      None))
     except CurlFail as err:
-        if verbose:
-            trace.append(f"* {err.message}")
+        if verbose:  # curl 7.88.1 -v: the connect error, the failure, the closed connection
+            if err.connect:
+                addr = "127.0.0.1" if host in LOOPBACK else node.ip
+                trace.append(f"* connect to {addr} port {port} failed: {err.connect}")
+            trace += [f"* {err.message}", "* Closing connection 0"]
         text = f"curl: ({err.code}) {err.message}\n" + (MORE if err.more else "")
         err_out = ("\n".join(trace) + "\n" if verbose else "") + (text if show_err else "")
         code = "000"

@@ -187,3 +187,23 @@ def test_etcd_down_refuses_both_etcd_ports() -> None:
     c = broken("etcd-manifest-typo")
     for url in ("http://127.0.0.1:2381/health", "https://127.0.0.1:2379/health"):
         assert run(c, f"curl -k {url}").exit_code == 7
+
+
+def test_verbose_refused_connection_as_curl_prints_it(cluster: SimCluster) -> None:
+    out = run(cluster, "curl -v http://172.18.0.3:10249/metrics")
+    assert out.output == (
+        "*   Trying 172.18.0.3:10249...\n"
+        "* connect to 172.18.0.3 port 10249 failed: Connection refused\n"
+        "* Failed to connect to 172.18.0.3 port 10249 after 0 ms: Couldn't connect to server\n"
+        "* Closing connection 0\n"
+        "curl: (7) Failed to connect to 172.18.0.3 port 10249 after 0 ms: Couldn't connect to "
+        "server\n")
+
+
+def test_powered_off_node_has_no_route() -> None:
+    c = broken("etcd-quorum-lost")
+    off = next(n for n in c.nodes if not n.powered)
+    out = run(c, f"curl -sS http://{off.ip}:2381/health")
+    assert out.exit_code == 7
+    assert out.output == (f"curl: (7) Failed to connect to {off.ip} port 2381 after 3071 ms: "
+                          "Couldn't connect to server\n")
