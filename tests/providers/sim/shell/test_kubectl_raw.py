@@ -135,3 +135,14 @@ def test_explain_without_a_table_says_so_instead_of_inventing(cluster: SimCluste
     out = run(cluster, "kubectl explain ep")
     assert out.exit_code == 1
     assert out.output.startswith("error: kubectl explain ep is not simulated")
+
+
+def test_raw_single_check_path() -> None:
+    c = broken("etcd-quorum-lost")
+    out = run(c, "kubectl get --raw /readyz/ping")
+    assert out.output == "ok"
+    out = run(c, "kubectl get --raw /livez/etcd")
+    assert out.exit_code == 1
+    assert out.output == ('Error from server (InternalError): an error on the server ("internal '
+                          'server error: error getting data from etcd: context deadline '
+                          'exceeded") has prevented the request from succeeding\n')
