@@ -18,7 +18,8 @@ from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, split_flags
 
 VALUE_FLAGS = {"o", "output", "w", "write-out", "m", "max-time", "connect-timeout", "H",
-               "header", "X", "request", "d", "data", "u", "user", "A", "user-agent"}
+               "header", "X", "request", "d", "data", "u", "user", "A", "user-agent",
+               "cacert", "cert", "E", "key", "capath"}
 REASONS = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}
 
 
@@ -100,6 +101,11 @@ def curl(inv: Invocation) -> Output:
     silent = "s" in flags or "silent" in flags
     show_err = "S" in flags or "show-error" in flags or not silent
     fmt = flags.get("w") or flags.get("write-out") or ""
+    from app.providers.sim.shell.curl_node import handle
+
+    node_answer = handle(inv, flags, parts, port)  # a node's own component ports
+    if node_answer is not None:
+        return node_answer
     cluster = cluster_of(inv)
     pod, target, err = _resolve(cluster, host, port)
     status, body = (None, "")

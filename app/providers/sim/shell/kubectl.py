@@ -41,7 +41,7 @@ for _kind, _names in {
 VALUE_FLAGS = {"n", "namespace", "o", "output", "l", "selector", "kubeconfig", "context",
                "c", "container", "tail", "since", "field-selector", "sort-by", "f", "filename",
                "replicas", "type", "template", "patch", "for", "types", "to-revision",
-               "timeout", "grace-period"}
+               "timeout", "grace-period", "raw"}
 
 
 class KubectlError(Exception):
@@ -349,6 +349,16 @@ def kubectl(inv: Invocation) -> Output:
         return Output(stdout="kubectl controls the Kubernetes cluster manager.\n\n Find more "
                              "information at: https://kubernetes.io/docs/reference/kubectl/\n")
     verb, rest = pos[0], pos[1:]
+    if verb == "get" and ("raw" in flags or rest[:1] in (["cs"], ["componentstatuses"],
+                                                          ["componentstatus"])) or \
+            verb == "explain":  # raw GETs, component statuses, explain: kubectl_raw.py
+        from app.providers.sim.shell import kubectl_raw
+
+        if verb == "explain":
+            return kubectl_raw.explain(inv, rest)
+        if "raw" in flags:
+            return kubectl_raw.get_raw(inv, flags["raw"])
+        return kubectl_raw.componentstatuses(inv, flags, rest[1:])
     try:
         if verb == "get" and rest and "," in rest[0] and "/" not in rest[0]:
             return _get_many(inv, flags, rest)

@@ -1,0 +1,453 @@
+"""`kubectl get --raw`, `kubectl get componentstatuses` and `kubectl explain` against the twin.
+
+`get --raw` makes one GET without discovery: a refused connection prints only kubectl's last
+line, and a server error prints as client-go renders it (captured with a real kubectl against
+a server answering 500/404/403/503: `Error from server (InternalError): an error on the server
+("<body %q, trailing newline trimmed>") has prevented the request from succeeding`). The
+apiserver answers kubectl (not curl) with compact JSON. Component statuses are probed from the
+apiserver's node as the apiserver does (https://127.0.0.1:10259/healthz, :10257, etcd), and
+`explain` prints kubectl 1.33's plaintext template from a compact built-in field table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+from app.providers.sim.shell.registry import Invocation, Output
+from app.providers.sim.shell.twin import cluster_of, node_of
+from app.providers.sim.store import KINDS, NotFoundError
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimCluster, SimNode
+
+# resource (plural) -> kind, from the store's table
+_BY_PLURAL = {v[1]: k for k, v in KINDS.items()}
+
+
+def parse_resource_path(path: str) -> tuple[str, str, str, str] | None:
+    """(group, resource, namespace, name) of an API resource path, else None."""
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    if parts[:2] == ["api", "v1"]:
+        group, rest = "", parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        group, rest = parts[1], parts[3:]
+    else:
+        return None
+    ns = ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        ns, rest = rest[1], rest[2:]
+    elif len(rest) == 2 and rest[0] == "namespaces":
+        return group, "namespaces", "", rest[1]
+    if not rest:
+        return None
+    return group, rest[0], ns, rest[1] if len(rest) > 1 else ""
+
+
+def _dump(doc: object, pretty: bool) -> str:
+    if pretty:
+        return json.dumps(doc, indent=2) + "\n"
+    return json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def _not_found(message: str, details: dict, pretty: bool) -> tuple[int, str]:
+    from app.providers.sim.shell.curl_node import status_json
+
+    return 404, status_json(404, "NotFound", message, details, pretty)
+
+
+def serve_path(cluster: SimCluster, path: str, query: dict[str, list[str]], pretty: bool
+               ) -> tuple[int, str]:
+    """An authorised GET on the API: discovery documents and objects from the store."""
+    clean = "/" + "/".join(p for p in path.split("?", 1)[0].split("/") if p)
+    if clean == "/api":
+        node = cluster.apiserver_node()
+        addr = f"{node.ip if node else '172.18.0.2'}:6443"
+        return 200, _dump({"kind": "APIVersions", "versions": ["v1"],
+                           "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
+                                                           "serverAddress": addr}]}, pretty)
+    if clean == "/apis":
+        groups: dict[str, str] = {}
+        for api_version, _, _ in KINDS.values():
+            if "/" in api_version:
+                g, v = api_version.split("/")
+                groups.setdefault(g, v)
+        return 200, _dump({"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+            {"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v}],
+             "preferredVersion": {"groupVersion": f"{g}/{v}", "version": v}}
+            for g, v in sorted(groups.items())]}, pretty)
+    if clean in ("/api/v1",) or (clean.startswith("/apis/") and clean.count("/") == 3):
+        gv = "v1" if clean == "/api/v1" else clean[len("/apis/"):]
+        resources = [{"name": plural, "singularName": kind.lower(), "namespaced": namespaced,
+                      "kind": kind, "verbs": ["create", "delete", "get", "list", "patch",
+                                              "update", "watch"]}
+                     for kind, (api, plural, namespaced) in sorted(KINDS.items())
+                     if api == gv]
+        if not resources:
+            return _not_found("the server could not find the requested resource", {}, pretty)
+        return 200, _dump({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
+                           "resources": resources}, pretty)
+    res = parse_resource_path(clean)
+    if res is None:
+        return _not_found("the server could not find the requested resource", {}, pretty)
+    group, resource, ns, name = res
+    kind = _BY_PLURAL.get(resource)
+    if kind is None or (KINDS[kind][0].split("/")[0] if "/" in KINDS[kind][0] else "") != group:
+        return _not_found("the server could not find the requested resource", {}, pretty)
+    if name:
+        try:
+            return 200, _dump(cluster.store.get(kind, name, ns), pretty)
+        except NotFoundError:
+            return _not_found(f'{resource} "{name}" not found', {"name": name, "kind": resource},
+                              pretty)
+    sel = (query.get("labelSelector") or [""])[0]
+    items = cluster.store.list(kind, ns or None, sel)
+    return 200, _dump({"kind": f"{kind}List", "apiVersion": KINDS[kind][0],
+                       "metadata": {"resourceVersion": str(cluster.store.revision)},
+                       "items": items}, pretty)
+
+
+def _go_quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _server_error(status: int, body: str) -> str:
+    """client-go's rendering of a non-2xx answer to a raw GET."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and doc.get("kind") == "Status":
+        return f"Error from server ({doc.get('reason', '')}): {doc.get('message', '')}"
+    generic = {
+        404: ("NotFound", "the server could not find the requested resource"),
+        503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+        401: ("Unauthorized", "the server has asked for the client to provide credentials"),
+        403: ("Forbidden", "forbidden"),
+    }
+    if status in generic:
+        reason, msg = generic[status]
+        return f"Error from server ({reason}): {msg}"
+    return (f"Error from server (InternalError): an error on the server "
+            f"({_go_quote(body.rstrip(chr(10)))}) has prevented the request from succeeding")
+
+
+def _target(inv: Invocation) -> tuple[SimNode | None, str]:
+    from app.providers.sim.shell import kubectl as k
+
+    server = k._server(inv)
+    host = urlsplit(server).hostname or "localhost"
+    return cluster_of(inv).node_by_host(host, node_of(inv)), server
+
+
+def get_raw(inv: Invocation, path: str) -> Output:
+    from app.providers.sim.shell import curl_node
+    from app.providers.sim.shell import kubectl as k
+
+    cluster = cluster_of(inv)
+    try:
+        k._connect(inv)
+    except k.KubectlError as err:
+        node, _ = _target(inv)
+        api = node.running_container("kube-apiserver") if node is not None else None
+        health = path.split("?", 1)[0].rstrip("/").split("/")[1:2]
+        if api is not None and "etcd_lost" in api.notes and health and \
+                health[0] in ("healthz", "livez", "readyz", "version"):
+            pass  # the apiserver still listens and answers its health checks itself
+        else:
+            # One GET, no discovery: only kubectl's last line.
+            return Output(stderr=str(err).splitlines()[-1] + "\n", exit_code=1)
+    node, _ = _target(inv)
+    parts = urlsplit(path)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    clean = parts.path.rstrip("/") or "/"
+    api = node.running_container("kube-apiserver") if node is not None else None
+    etcd_ok = api is None or curl_node.apiserver_etcd_ok(api)
+    for kind in ("healthz", "livez", "readyz"):
+        if clean == f"/{kind}" or clean.startswith(f"/{kind}/"):
+            resp = curl_node.health_response(kind, etcd_ok, query, clean[len(kind) + 2:])
+            status, body = resp.status, resp.body
+            break
+    else:
+        if clean == "/version":
+            status, body = 200, json.dumps(curl_node.VERSION, indent=2)
+        else:
+            status, body = serve_path(cluster, path, query, pretty=False)
+    if status >= 400:
+        return Output(stderr=_server_error(status, body) + "\n", exit_code=1)
+    return Output(stdout=body)
+
+
+# --- componentstatuses -----------------------------------------------------------------------
+
+CS_WARNING = "Warning: v1 ComponentStatus is deprecated in v1.19+\n"
+
+
+def _probe(cluster: SimCluster, node: SimNode, port: int) -> str | None:
+    from app.providers.sim.shell.curl_node import listener
+
+    lst = listener(cluster, node, port)
+    if lst is None:
+        return (f'Get "https://127.0.0.1:{port}/healthz": dial tcp 127.0.0.1:{port}: connect: '
+                "connection refused")
+    return None
+
+
+def componentstatuses(inv: Invocation, flags: dict[str, str], names: list[str]) -> Output:
+    from app.providers.sim.shell import kubectl as k
+    from app.providers.sim.tables import kubectl_table
+
+    try:
+        k._connect(inv)
+    except k.KubectlError as err:
+        return Output(stderr=str(err) + "\n", exit_code=1)
+    cluster = cluster_of(inv)
+    node = cluster.apiserver_node() or node_of(inv)
+    rows = []
+    for name, port in (("scheduler", 10259), ("controller-manager", 10257)):
+        err = _probe(cluster, node, port)
+        rows.append([name, "Unhealthy" if err else "Healthy", err or "ok", ""])
+    api = node.running_container("kube-apiserver")
+    etcd_ok = api is None or ("etcd_lost" not in api.notes and "no_quorum" not in api.notes)
+    rows.append(["etcd-0", "Healthy" if etcd_ok else "Unhealthy",
+                 "ok" if etcd_ok else "etcdserver: request timed out", ""])
+    if names:
+        rows = [r for r in rows if r[0] in names]
+        missing = [n for n in names if n not in {r[0] for r in rows}]
+        if missing:
+            return Output(stderr=CS_WARNING + f'Error from server (NotFound): '
+                          f'componentstatuses "{missing[0]}" not found\n', exit_code=1)
+    fmt = flags.get("o") or flags.get("output") or ""
+    if fmt in ("json", "yaml"):
+        items = [{"apiVersion": "v1", "kind": "ComponentStatus",
+                  "metadata": {"name": r[0]},
+                  "conditions": [{"type": "Healthy", "status": str(r[1] == "Healthy"),
+                                  **({"message": r[2]} if r[1] == "Healthy" else
+                                     {"error": r[2]})}]} for r in rows]
+        doc = items[0] if len(names) == 1 else {"apiVersion": "v1", "items": items,
+                                                  "kind": "List",
+                                                  "metadata": {"resourceVersion": ""}}
+        if fmt == "json":
+            return Output(stdout=json.dumps(doc, indent=4) + "\n", stderr=CS_WARNING)
+        import yaml
+
+        return Output(stdout=yaml.safe_dump(doc, default_flow_style=False),
+                      stderr=CS_WARNING)
+    table = kubectl_table([["NAME", "STATUS", "MESSAGE", "ERROR"], *rows])
+    return Output(stdout=table, stderr=CS_WARNING)
+
+
+# --- explain ---------------------------------------------------------------------------------
+
+META = ("apiVersion\t<string>", "APIVersion defines the versioned schema of this representation "
+        "of an object. Servers should convert recognized schemas to the latest internal value, "
+        "and may reject unrecognized values. More info: https://git.k8s.io/community/"
+        "contributors/devel/sig-architecture/api-conventions.md#resources")
+KIND_F = ("kind\t<string>", "Kind is a string value representing the REST resource this object "
+          "represents. Servers may infer this from the endpoint the client submits requests to. "
+          "Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors"
+          "/devel/sig-architecture/api-conventions.md#types-kinds")
+OBJMETA = ("metadata\t<ObjectMeta>", "Standard object's metadata. More info: https://git.k8s.io/"
+           "community/contributors/devel/sig-architecture/api-conventions.md#metadata")
+
+# kind -> (description, {field: (type, description, subfields or None)})
+Field = tuple[str, str, "dict | None"]
+POD_SPEC: dict[str, Field] = {
+    "containers": ("<[]Container> -required-", "List of containers belonging to the pod. "
+                   "Containers cannot currently be added or removed. There must be at least one "
+                   "container in a Pod. Cannot be updated.", {
+                       "command": ("<[]string>", "Entrypoint array. Not executed within a "
+                                   "shell.", None),
+                       "image": ("<string>", "Container image name.", None),
+                       "livenessProbe": ("<Probe>", "Periodic probe of container liveness. "
+                                         "Container will be restarted if the probe fails.", None),
+                       "name": ("<string> -required-", "Name of the container specified as a "
+                                "DNS_LABEL.", None),
+                       "ports": ("<[]ContainerPort>", "List of ports to expose from the "
+                                 "container.", None),
+                       "readinessProbe": ("<Probe>", "Periodic probe of container service "
+                                          "readiness.", None),
+                       "resources": ("<ResourceRequirements>", "Compute Resources required by "
+                                     "this container.", None),
+                       "startupProbe": ("<Probe>", "StartupProbe indicates that the Pod has "
+                                        "successfully initialized.", None),
+                       "volumeMounts": ("<[]VolumeMount>", "Pod volumes to mount into the "
+                                        "container's filesystem. Cannot be updated.", None),
+                   }),
+    "hostNetwork": ("<boolean>", "Host networking requested for this pod. Use the host's "
+                    "network namespace. Default to false.", None),
+    "nodeName": ("<string>", "NodeName indicates in which node this pod is scheduled.", None),
+    "nodeSelector": ("<map[string]string>", "NodeSelector is a selector which must be true for "
+                     "the pod to fit on a node.", None),
+    "priorityClassName": ("<string>", "If specified, indicates the pod's priority.", None),
+    "restartPolicy": ("<string>", "Restart policy for all containers within the pod. One of "
+                      "Always, OnFailure, Never. Default to Always.", None),
+    "serviceAccountName": ("<string>", "ServiceAccountName is the name of the ServiceAccount "
+                           "to use to run this pod.", None),
+    "tolerations": ("<[]Toleration>", "If specified, the pod's tolerations.", None),
+    "volumes": ("<[]Volume>", "List of volumes that can be mounted by containers belonging to "
+                "the pod.", None),
+}
+EXPLAIN: dict[str, tuple[str, dict[str, Field]]] = {
+    "Pod": ("Pod is a collection of containers that can run on a host. This resource is created "
+            "by clients and scheduled onto hosts.", {
+                "spec": ("<PodSpec>", "Specification of the desired behavior of the pod. More "
+                         "info: https://git.k8s.io/community/contributors/devel/sig-architecture"
+                         "/api-conventions.md#spec-and-status\nPodSpec is a description of a "
+                         "pod.", POD_SPEC),
+                "status": ("<PodStatus>", "Most recently observed status of the pod. This data "
+                           "may not be up to date. Populated by the system. Read-only. More "
+                           "info: https://git.k8s.io/community/contributors/devel/sig-"
+                           "architecture/api-conventions.md#spec-and-status", None)}),
+    "Deployment": ("Deployment enables declarative updates for Pods and ReplicaSets.", {
+        "spec": ("<DeploymentSpec>", "Specification of the desired behavior of the Deployment.",
+                 {"replicas": ("<integer>", "Number of desired pods. This is a pointer to "
+                               "distinguish between explicit zero and not specified. Defaults "
+                               "to 1.", None),
+                  "selector": ("<LabelSelector> -required-", "Label selector for pods.", None),
+                  "strategy": ("<DeploymentStrategy>", "The deployment strategy to use to "
+                               "replace existing pods with new ones.", None),
+                  "template": ("<PodTemplateSpec> -required-", "Template describes the pods "
+                               "that will be created.", None)}),
+        "status": ("<DeploymentStatus>", "Most recently observed status of the Deployment.",
+                   None)}),
+    "Service": ("Service is a named abstraction of software service (for example, mysql) "
+                "consisting of local port (for example 3306) that the proxy listens on, and the "
+                "selector that determines which pods will answer requests sent through the "
+                "proxy.", {
+                    "spec": ("<ServiceSpec>", "Spec defines the behavior of a service.",
+                             {"clusterIP": ("<string>", "clusterIP is the IP address of the "
+                                            "service and is usually assigned randomly.", None),
+                              "ports": ("<[]ServicePort>", "The list of ports that are exposed "
+                                        "by this service.", None),
+                              "selector": ("<map[string]string>", "Route service traffic to "
+                                           "pods with label keys and values matching this "
+                                           "selector.", None),
+                              "type": ("<string>", "type determines how the Service is "
+                                       "exposed. Defaults to ClusterIP.", None)}),
+                    "status": ("<ServiceStatus>", "Most recently observed status of the "
+                               "service.", None)}),
+    "Node": ("Node is a worker node in Kubernetes. Each node will have a unique identifier in "
+             "the cache (i.e. in etcd).", {
+                 "spec": ("<NodeSpec>", "Spec defines the behavior of a node.", None),
+                 "status": ("<NodeStatus>", "Most recently observed status of the node.", None)}),
+    "ConfigMap": ("ConfigMap holds configuration data for pods to consume.", {
+        "data": ("<map[string]string>", "Data contains the configuration data.", None),
+        "immutable": ("<boolean>", "Immutable, if set to true, ensures that data stored in the "
+                      "ConfigMap cannot be updated (only object metadata can be modified).",
+                      None)}),
+    "Secret": ("Secret holds secret data of a certain type. The total bytes of the values in "
+               "the Data field must be less than MaxSecretSize bytes.", {
+                   "data": ("<map[string]string>", "Data contains the secret data. Each key "
+                            "must consist of alphanumeric characters, '-', '_' or '.'.", None),
+                   "immutable": ("<boolean>", "Immutable, if set to true, ensures that data "
+                                 "stored in the Secret cannot be updated (only object metadata "
+                                 "can be modified).", None),
+                   "stringData": ("<map[string]string>", "stringData allows specifying "
+                                  "non-binary secret data in string form.", None),
+                   "type": ("<string>", "Used to facilitate programmatic handling of secret "
+                            "data.", None)}),
+    "DaemonSet": ("DaemonSet represents the configuration of a daemon set.", {
+        "spec": ("<DaemonSetSpec>", "The desired behavior of this daemon set.", None),
+        "status": ("<DaemonSetStatus>", "The current status of this daemon set.", None)}),
+    "ReplicaSet": ("ReplicaSet ensures that a specified number of pod replicas are running at "
+                   "any given time.", {
+                       "spec": ("<ReplicaSetSpec>", "Spec defines the specification of the "
+                                "desired behavior of the ReplicaSet.", None),
+                       "status": ("<ReplicaSetStatus>", "Status is the most recently observed "
+                                  "status of the ReplicaSet.", None)}),
+    "Job": ("Job represents the configuration of a single job.", {
+        "spec": ("<JobSpec>", "Specification of the desired behavior of a job.", None),
+        "status": ("<JobStatus>", "Current status of a job.", None)}),
+    "CronJob": ("CronJob represents the configuration of a single cron job.", {
+        "spec": ("<CronJobSpec>", "Specification of the desired behavior of a cron job, "
+                 "including the schedule.", None),
+        "status": ("<CronJobStatus>", "Current status of a cron job.", None)}),
+    "Lease": ("Lease defines a lease concept.", {
+        "spec": ("<LeaseSpec>", "spec contains the specification of the Lease.", None)}),
+    "StatefulSet": ("StatefulSet represents a set of pods with consistent identities. "
+                    "Identities are defined as:\n  - Network: A single stable DNS and hostname."
+                    "\n  - Storage: As many VolumeClaims as requested.\n\nThe StatefulSet "
+                    "guarantees that a given network identity will always map to the same "
+                    "storage identity.", {
+                        "spec": ("<StatefulSetSpec>", "Spec defines the desired identities of "
+                                 "pods in this set.", None),
+                        "status": ("<StatefulSetStatus>", "Status is the current status of "
+                                   "Pods in this StatefulSet.", None)}),
+    "ServiceAccount": ("ServiceAccount binds together: * a name, understood by users, and "
+                       "perhaps by peripheral systems, for an identity * a principal that can "
+                       "be authenticated and authorized * a set of secrets", {
+                           "automountServiceAccountToken": ("<boolean>", "AutomountServiceAccou"
+                                                            "ntToken indicates whether pods "
+                                                            "running as this service account "
+                                                            "should have an API token "
+                                                            "automatically mounted.", None),
+                           "imagePullSecrets": ("<[]LocalObjectReference>", "ImagePullSecrets "
+                                                "is a list of references to secrets in the same "
+                                                "namespace to use for pulling any images in "
+                                                "pods that reference this ServiceAccount.",
+                                                None),
+                           "secrets": ("<[]ObjectReference>", "Secrets is a list of the secrets "
+                                       "in the same namespace that pods running using this "
+                                       "ServiceAccount are allowed to use.", None)}),
+    "Namespace": ("Namespace provides a scope for Names. Use of multiple namespaces is optional.",
+                  {"spec": ("<NamespaceSpec>", "Spec defines the behavior of the Namespace.",
+                            None),
+                   "status": ("<NamespaceStatus>", "Status describes the current status of a "
+                              "Namespace.", None)}),
+}
+
+
+def _wrap(text: str, indent: str) -> str:
+    import textwrap
+
+    out = []
+    for para in text.split("\n"):
+        out += textwrap.wrap(para, 80 - len(indent), break_on_hyphens=False,
+                             break_long_words=False) or [""]
+    return "".join(f"{indent}{line}\n" for line in out)
+
+
+def explain(inv: Invocation, pos: list[str]) -> Output:
+    from app.providers.sim.shell import kubectl as k
+
+    if not pos:
+        return Output(stderr="You must specify the type of resource to explain. Use \"kubectl "
+                             "api-resources\" for a complete list of supported resources.\n",
+                      exit_code=1)
+    words = pos[0].split(".")
+    kind = k.ALIASES.get(words[0].lower())
+    if kind is None:
+        return Output(stderr=f'error: the server doesn\'t have a resource type "{words[0]}"\n',
+                      exit_code=1)
+    try:
+        k._connect(inv)
+    except k.KubectlError as err:
+        return Output(stderr=str(err) + "\n", exit_code=1)
+    api = KINDS[kind][0]
+    group, version = api.split("/") if "/" in api else ("", api)
+    head = (f"GROUP:      {group}\n" if group else "") + f"KIND:       {kind}\nVERSION:    " \
+        f"{version}\n\n"
+    if kind not in EXPLAIN:  # no built-in table: say so rather than invent the schema
+        inv.session.unknown_commands.append(f"kubectl explain {kind}")
+        return Output(stderr=f"error: kubectl explain {pos[0]} is not simulated by this "
+                             "kubedrill twin yet; try pod, deployment, service, node, "
+                             "configmap, secret, namespace\n", exit_code=1)
+    desc, fields = EXPLAIN[kind]
+    fields = {"apiVersion": ("<string>", META[1], None), "kind": ("<string>", KIND_F[1], None),
+              "metadata": ("<ObjectMeta>", OBJMETA[1], None), **fields}
+    field_line = ""
+    for name in words[1:]:
+        if fields is None or name not in fields:
+            return Output(stderr=f'error: field "{name}" does not exist\n', exit_code=1)
+        ftype, desc, sub = fields[name]
+        field_line = f"FIELD: {name} {ftype.split(' ')[0]}\n\n\n"
+        fields = sub  # type: ignore[assignment]
+    out = head + field_line + "DESCRIPTION:\n" + _wrap(desc, "    ") + "    \n"
+    if fields:
+        out += "FIELDS:\n"
+        for name in sorted(fields, key=str.lower):
+            ftype, fdesc, _ = fields[name]
+            out += f"  {name}\t{ftype}\n" + _wrap(fdesc.split("\n")[0], "    ") + "\n"
+    return Output(stdout=out)
