@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import versions
+from app.providers.sim import nodeids, versions
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.nodefiles import NodeSpec
 from app.providers.sim.runtime import make_id
@@ -123,7 +123,10 @@ def node_object(cluster: SimCluster, n: SimNode, index: int) -> dict[str, Any]:
             "status": {
                 "addresses": [{"address": n.ip, "type": "InternalIP"},
                               {"address": n.name, "type": "Hostname"}],
-                "nodeInfo": {"architecture": "amd64", "containerRuntimeVersion":
+                "nodeInfo": {"architecture": "amd64", "bootID": nodeids.boot_id(cluster.name),
+                             "machineID": nodeids.machine_id(cluster.name, n.name),
+                             "systemUUID": nodeids.system_uuid(cluster.name),
+                             "containerRuntimeVersion":
                              f"containerd://{versions.CONTAINERD}",
                              "kernelVersion": versions.KERNEL, "kubeProxyVersion": "",
                              "kubeletVersion": versions.KUBERNETES, "operatingSystem": "linux",
@@ -176,7 +179,8 @@ def _daemonset(cluster: SimCluster, rng: random.Random, name: str, labels: dict[
         "spec": {"selector": {"matchLabels": labels},
                  "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}}},
         "status": {"desiredNumberScheduled": n, "currentNumberScheduled": n, "numberReady": n,
-                   "updatedNumberScheduled": n, "numberAvailable": n}}, t)
+                   "updatedNumberScheduled": n, "numberAvailable": n,
+                   "numberMisscheduled": 0, "observedGeneration": 1}}, t)
     for node in cluster.nodes:
         _place(cluster, _pod(f"{name}-{suffix(rng)}", "kube-system", node.name, labels,
                              containers, _owner(ds), host_network=True), node, t)
