@@ -5,8 +5,8 @@ Run from `SimCluster._step` while the API answers:
 - `before_status`: Deployment → ReplicaSet (named by pod-template-hash; rolling update with
   maxSurge/maxUnavailable 25 %) → Pods; the scheduler binds pending pods
   (`scheduling.py`); each node's kubelet picks up the pods bound to it and drops the ones
-  deleted through the API. The controllers act only while a kube-controller-manager container
-  runs on a control-plane node, the scheduler only while kube-scheduler does.
+  deleted through the API. The controllers act only while a kube-controller-manager leads
+  (holds its Lease), the scheduler only while a kube-scheduler does.
 - `after_status` (once kubelets posted pod status): ReplicaSet/Deployment status,
   Endpoints/EndpointSlices (`endpoints.py`), and the kubelet's repeating probe events.
 """
@@ -48,12 +48,10 @@ def template_hash(template: Obj) -> str:
 
 
 def controller_manager_running(cluster: SimCluster, t: float) -> bool:
-    for n in cluster.nodes:
-        if n.role == "control-plane" and n.powered:
-            c = n.running_container("kube-controller-manager")
-            if c is not None and c.ready(t):
-                return True
-    return False
+    """Some kube-controller-manager runs and holds its lease (components/controller_manager)."""
+    from app.providers.sim.components.controller_manager import leading
+
+    return leading(cluster, t)
 
 
 def _owner(obj: Obj) -> Obj:

@@ -24,6 +24,7 @@ process, and no date lies in the caller's future.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -535,8 +536,12 @@ def _blocks(pem: bytes) -> list[re.Match[bytes]]:
     return list(_PEM_BLOCK.finditer(pem))
 
 
+@functools.lru_cache(maxsize=1024)
 def load_cert(pem: bytes) -> x509.Certificate:
-    """The first certificate in a PEM file (a bundle, or a kubelet cert+key PEM, is fine)."""
+    """The first certificate in a PEM file (a bundle, or a kubelet cert+key PEM, is fine).
+
+    Cached: the twin checks the same few certificates at every step, and a parsed
+    certificate is immutable."""
     for m in _blocks(pem):
         if m.group(1) == b"CERTIFICATE":
             return x509.load_pem_x509_certificate(m.group(0))

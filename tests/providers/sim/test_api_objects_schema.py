@@ -62,7 +62,7 @@ def test_every_object_of_a_healthy_twin_is_valid(control_planes: int, workers: i
     objects = _objects(cluster)
     kinds = Counter(o["kind"] for o in objects)
     assert {"Node", "Pod", "Deployment", "ReplicaSet", "DaemonSet", "Service",
-            "EndpointSlice", "Namespace"} <= set(kinds)
+            "EndpointSlice", "Namespace", "Lease"} <= set(kinds)
     assert k8s_schema.store_problems(objects) == []
 
 
@@ -89,4 +89,4 @@ def test_the_scenarios_cover_the_kinds_the_issue_names() -> None:
         cluster.advance(60)
         kinds |= {o["kind"] for o in _objects(cluster)}
     assert {"Deployment", "Service", "CronJob", "Secret", "Event", "EndpointSlice",
-            "ConfigMap", "Endpoints"} <= kinds
+            "ConfigMap", "Endpoints", "Lease"} <= kinds
