@@ -19,7 +19,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import endpoints, events, scheduling
+from app.providers.sim import endpoints, events, nodelifecycle, scheduling
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.runtime import make_id
@@ -404,12 +404,14 @@ def _statuses(cluster: SimCluster, t: float) -> None:
             _rs_status(store, rs)
         for dep in store.list("Deployment"):
             _deployment_status(store, dep, t)
+        nodelifecycle.sync(cluster, t)
         endpoints.sync(cluster, t)
 
 
 def after_status(cluster: SimCluster, t: float) -> None:
     from app.providers.sim import apistatus
 
+    nodelifecycle.finish_deletions(cluster, t)
     _statuses(cluster, t)
     # Pods that just became ready let a rollout move on within the same instant.
     if _workload_pass(cluster, t):

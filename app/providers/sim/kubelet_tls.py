@@ -15,7 +15,7 @@ given by path, so the running kubelet always presents what the file holds now.
 - Expiring while the kubelet runs: the apiserver's x509 authenticator rejects it and every
   request gets 401 (`Unauthorized`), so node status updates stop (`"Error updating node status,
   will retry" err="error getting node \\"<node>\\": Unauthorized"`, §5) and the node controller
-  marks the node Unknown after the grace period (apistatus._node_lifecycle).
+  marks the node Unknown after the grace period (nodelifecycle.py).
 
 Rotation (rotateCertificates: true) is not modelled as renewal: the real certificate manager
 renews at 70-90 % of the lifetime, so with rotation on a running kubelet never reaches an

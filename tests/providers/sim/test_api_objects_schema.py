@@ -90,3 +90,32 @@ def test_the_scenarios_cover_the_kinds_the_issue_names() -> None:
         kinds |= {o["kind"] for o in _objects(cluster)}
     assert {"Deployment", "Service", "CronJob", "Secret", "Event", "EndpointSlice",
             "ConfigMap", "Endpoints", "Lease"} <= kinds
+
+
+def test_objects_of_a_lost_node_and_its_evicted_pods_are_valid() -> None:
+    from app.faults import registry
+
+    cluster = create_cluster("kind", 1, 2, seed=4, clock=Clock(frozen_at=FROZEN_AT))
+    cluster.apply(CATALOG_WEB)
+    cluster.advance(30)
+    fault = registry.get("node-power-off")
+    fault.inject(cluster, cluster.node("kind-worker"), fault.params())
+    cluster.advance(420)
+    objects = _objects(cluster)
+    assert any(o["kind"] == "Pod" and o["metadata"].get("deletionTimestamp") for o in objects)
+    assert any(o["kind"] == "Node" and o["spec"].get("taints") for o in objects)
+    assert k8s_schema.store_problems(objects) == []
+
+
+CATALOG_WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: ghcr.io/acme/web:1.8.2}]
+"""

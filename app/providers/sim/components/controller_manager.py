@@ -77,12 +77,14 @@ class KubeControllerManager:
         for src, msg in lines:
             c.logs.append((at, "stderr", klog(at, "I", src, msg)))
             at += 0.0003
-        c.ready_at = at  # /healthz answers from here on (the probes allow 10 s and more)
+        # /healthz answers from here on (the probes allow 10 s and more); the elector starts
+        # at the same instant, so the twin steps there and it campaigns at once.
+        c.ready_at = at
         if flags.get("leader-elect", "true") == "false":
             c.notes["le"] = {"id": ctx.node.name, "start": at, "leading": True,
-                             "failing": None, "logged": at}
+                             "failing": None, "logged": at, "since": at}
             return
-        ELECTOR.start(c, ctx.node, at + 0.0003)
+        ELECTOR.start(c, ctx.node, at)
 
     def reconcile(self, ctx: Context, c: Container) -> None:
         if ELECTOR.step(ctx, c):
