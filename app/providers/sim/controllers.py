@@ -66,10 +66,10 @@ def _owned(objs: list[Obj], owner: Obj) -> list[Obj]:
 
 
 def _strip_hash(template: Obj) -> Obj:
-    t = copy.deepcopy(template)
-    labels = (t.get("metadata") or {}).get("labels") or {}
-    labels.pop(HASH_LABEL, None)
-    return t
+    """The template without its pod-template-hash label (a shallow view, for comparing)."""
+    meta = template.get("metadata") or {}
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != HASH_LABEL}
+    return {**template, "metadata": {**meta, "labels": labels}}
 
 
 def _current(owned: list[Obj], template: Obj) -> Obj | None:

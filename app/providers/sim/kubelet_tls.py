@@ -50,7 +50,7 @@ def client_cert(node: SimNode) -> bytes | None:
         embedded = kubeconfig.client_cert_data(conf)
         if embedded is not None:
             return embedded
-        doc = yamlcache.load(conf)
+        doc = yamlcache.peek(conf)  # read only: no copy
         ctx_name = doc.get("current-context")
         ctx = next(c["context"] for c in doc["contexts"] if c["name"] == ctx_name)
         user = next(u["user"] for u in doc["users"] if u["name"] == ctx["user"])

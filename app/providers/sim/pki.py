@@ -561,15 +561,21 @@ def is_valid_at(pem: bytes, when: datetime) -> bool:
 
 def verify_chain(cert_pem: bytes, ca_pem: bytes, at: datetime | None = None) -> bool:
     """True when `ca_pem` signed `cert_pem` and is a CA; also both valid at `at` when given."""
+    if not _signed_by(cert_pem, ca_pem):
+        return False
+    return at is None or (is_valid_at(cert_pem, at) and is_valid_at(ca_pem, at))
+
+
+@functools.lru_cache(maxsize=1024)
+def _signed_by(cert_pem: bytes, ca_pem: bytes) -> bool:
+    # A signature check depends only on the two PEMs, and the twin repeats it every step.
     cert, ca = load_cert(cert_pem), load_cert(ca_pem)
     try:
         cert.verify_directly_issued_by(ca)
         constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
     except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
         return False
-    if not constraints.ca:
-        return False
-    return at is None or (is_valid_at(cert_pem, at) and is_valid_at(ca_pem, at))
+    return bool(constraints.ca)
 
 
 def _oneline(name: x509.Name) -> str:

@@ -36,7 +36,7 @@ def kubeconfig_error(node: SimNode, path: str) -> str | None:
     if not vfs.is_file(path):
         return f"read {path}: is a directory"
     try:
-        doc = yamlcache.load(vfs.read(path))
+        doc = yamlcache.peek(vfs.read(path))  # read only: no copy
     except yaml.YAMLError as err:
         first = str(err).splitlines()[0]
         return f"error loading config file \"{path}\": yaml: {first}"
