@@ -412,6 +412,7 @@ def after_status(cluster: SimCluster, t: float) -> None:
     from app.providers.sim import apistatus
 
     nodelifecycle.finish_deletions(cluster, t)
+    nodelifecycle.renew_node_leases(cluster, t)
     _statuses(cluster, t)
     # Pods that just became ready let a rollout move on within the same instant.
     if _workload_pass(cluster, t):

@@ -266,6 +266,39 @@ def _log(c: Container, t: float, level: str, source: str, msg: str) -> None:
 
 # --- the kubelet's side --------------------------------------------------------------------------
 
+NODE_LEASE_NAMESPACE = "kube-node-lease"
+NODE_LEASE_SECONDS = 40  # the kubelet's nodeLeaseDurationSeconds default
+
+
+def renew_node_leases(cluster: SimCluster, t: float) -> None:
+    """Each kubelet that reaches the apiserver renews its Lease in kube-node-lease (every
+    10 s on a real node; here at each step it posts), the heartbeat the node lifecycle
+    controller reads besides the status."""
+    from app.providers.sim.components.leader import micro_time
+
+    store = cluster.store
+    for node in cluster.nodes:
+        if not posting(node, t):
+            continue
+        node_obj = store.find("Node", node.name)
+        if node_obj is None:
+            continue
+        lease = store.find("Lease", node.name, NODE_LEASE_NAMESPACE)
+        if lease is None:
+            store.create({
+                "kind": "Lease", "apiVersion": "coordination.k8s.io/v1",
+                "metadata": {"name": node.name, "namespace": NODE_LEASE_NAMESPACE,
+                             "ownerReferences": [{"apiVersion": "v1", "kind": "Node",
+                                                  "name": node.name,
+                                                  "uid": node_obj["metadata"]["uid"]}]},
+                "spec": {"holderIdentity": node.name,
+                         "leaseDurationSeconds": NODE_LEASE_SECONDS,
+                         "renewTime": micro_time(t)}}, t)
+        elif lease["spec"].get("renewTime") != micro_time(t):
+            lease["spec"]["renewTime"] = micro_time(t)
+            store.update(lease)
+
+
 def finish_deletions(cluster: SimCluster, t: float) -> None:
     """A kubelet that posts again kills the pods deleted while it was away and lets the
     apiserver remove them (the graceful delete completes)."""

@@ -207,3 +207,19 @@ def test_go_durations_of_the_controller_manager_flags() -> None:
     assert go_duration_seconds("1m0s", 1) == 60
     assert go_duration_seconds("2m30s", 1) == 150
     assert go_duration_seconds("soon", 7) == 7
+
+
+def test_every_posting_kubelet_renews_its_node_lease(cluster: SimCluster) -> None:
+    leases = {x["metadata"]["name"]: x for x in cluster.store.list("Lease", "kube-node-lease")}
+    assert set(leases) == {"kind-control-plane", "kind-worker", "kind-worker2"}
+    lease = leases["kind-worker"]
+    assert lease["spec"]["holderIdentity"] == "kind-worker"
+    assert lease["spec"]["leaseDurationSeconds"] == 40
+    assert lease["metadata"]["ownerReferences"][0]["kind"] == "Node"
+    _inject(cluster, cluster.node("kind-worker"), "node-power-off")
+    stopped = lease["spec"]["renewTime"]
+    cluster.advance(60)
+    assert cluster.store.get("Lease", "kind-worker", "kube-node-lease")["spec"][
+        "renewTime"] == stopped
+    assert cluster.store.get("Lease", "kind-worker2", "kube-node-lease")["spec"][
+        "renewTime"] > stopped
