@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.providers.sim import kubelet_tls
-from app.providers.sim.clock import parse_rfc3339, rfc3339
+from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState, go_duration
 from app.providers.sim.runtime import Container, image_id
 
 if TYPE_CHECKING:
     from app.providers.sim.cluster import SimCluster, SimNode
-
-NODE_MONITOR_GRACE = 40.0  # kube-controller-manager --node-monitor-grace-period default
 
 
 def publish(cluster: SimCluster, t: float) -> None:
@@ -25,7 +23,6 @@ def publish(cluster: SimCluster, t: float) -> None:
             _heartbeat(obj, node, t)
         for pod in node.kubelet.pods.values():
             _post_pod(cluster, node, pod, t)
-    _node_lifecycle(cluster, t)
 
 
 def _condition(type_: str, status: str, reason: str, message: str, t: float,
@@ -56,34 +53,6 @@ def _heartbeat(obj: dict[str, Any], node: SimNode, t: float) -> None:
                                       "unix:///run/containerd/containerd.sock"}
 
 
-def _node_lifecycle(cluster: SimCluster, t: float) -> None:
-    """The node controller marks a node Unknown when its kubelet stops posting."""
-    for obj in cluster.store.list("Node"):
-        for cond in obj["status"].get("conditions", []):
-            if cond["status"] == "Unknown":
-                continue
-            beat = cond.get("lastHeartbeatTime")
-            if beat and parse_rfc3339(beat) + NODE_MONITOR_GRACE < t:
-                cond["status"] = "Unknown"
-                cond["reason"] = "NodeStatusUnknown"
-                cond["message"] = "Kubelet stopped posting node status."
-                cond["lastTransitionTime"] = rfc3339(t)
-                if cond["type"] == "Ready":
-                    _mark_pods_not_ready(cluster, obj["metadata"]["name"], t)
-
-
-def _mark_pods_not_ready(cluster: SimCluster, node_name: str, t: float) -> None:
-    """nodelifecycle MarkPodsNotReady (pkg/controller/util/node/controller_utils.go): only the
-    pods' Ready condition turns False; container statuses (kubectl's READY column) stay as the
-    kubelet last posted them, so `kubectl get pods` still shows 1/1 Running until eviction."""
-    for pod in cluster.store.list("Pod"):
-        if (pod.get("spec") or {}).get("nodeName") != node_name:
-            continue
-        for cond in (pod.get("status") or {}).get("conditions", []):
-            if cond["type"] == "Ready" and cond["status"] != "False":
-                cond["status"], cond["lastTransitionTime"] = "False", rfc3339(t)
-
-
 def _post_pod(cluster: SimCluster, node: SimNode, pod: PodState, t: float) -> None:
     store = cluster.store
     obj = store.find("Pod", pod.name, pod.namespace)
@@ -98,6 +67,9 @@ def _mirror(cluster: SimCluster, node: SimNode, pod: PodState) -> dict[str, Any]
     node_obj = cluster.store.find("Node", node.name) or {"metadata": {"uid": ""}}
     spec = dict(pod.spec)
     spec["nodeName"] = node.name
+    # The kubelet gives every static pod this toleration: the taint manager never evicts one.
+    spec["tolerations"] = [*(spec.get("tolerations") or []),
+                           {"operator": "Exists", "effect": "NoExecute"}]
     return {"kind": "Pod", "metadata": {
         "name": pod.name, "namespace": pod.namespace, "uid": pod.uid,
         "labels": pod.labels, "annotations": {**pod.annotations,

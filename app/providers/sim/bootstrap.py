@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import versions
+from app.providers.sim import nodeids, versions
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.nodefiles import NodeSpec
 from app.providers.sim.runtime import make_id
@@ -33,9 +33,29 @@ def cluster_pki(name: str, specs: list[NodeSpec], created: float
     return {s.name: bundle.files_for(s.name) for s in specs}
 
 
+# DefaultTolerationSeconds admission: every pod tolerates a not-ready/unreachable node 300 s.
+DEFAULT_TOLERATIONS = [
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute",
+     "tolerationSeconds": 300},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+     "tolerationSeconds": 300}]
+# CoreDNS's own (kubeadm's coredns Deployment), before the admission defaults.
+COREDNS_TOLERATIONS = [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                       {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+# kind's kindnet and kubeadm's kube-proxy tolerate everything; the DaemonSet controller adds
+# its own on top (daemon/util AddOrUpdateDaemonPodTolerations), never time-limited.
+DAEMONSET_TOLERATIONS = [{"operator": "Exists"}] + [
+    {"key": f"node.kubernetes.io/{k}", "operator": "Exists", "effect": e}
+    for k, e in (("not-ready", "NoExecute"), ("unreachable", "NoExecute"),
+                 ("disk-pressure", "NoSchedule"), ("memory-pressure", "NoSchedule"),
+                 ("pid-pressure", "NoSchedule"), ("unschedulable", "NoSchedule"),
+                 ("network-unavailable", "NoSchedule"))]
+
+
 def _pod(name: str, namespace: str, node: str, labels: dict[str, str],
          containers: list[dict[str, Any]], owner: dict[str, Any] | None,
-         host_network: bool = False) -> dict[str, Any]:
+         host_network: bool = False,
+         tolerations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": labels}
     if owner:
         meta["ownerReferences"] = [owner]
@@ -43,7 +63,8 @@ def _pod(name: str, namespace: str, node: str, labels: dict[str, str],
             "spec": {"nodeName": node, "containers": containers, "hostNetwork": host_network,
                      "restartPolicy": "Always", "schedulerName": "default-scheduler",
                      "priorityClassName": "system-node-critical"
-                     if namespace == "kube-system" else None},
+                     if namespace == "kube-system" else None,
+                     "tolerations": [dict(x) for x in (tolerations or DEFAULT_TOLERATIONS)]},
             "status": {"phase": "Pending"}}
 
 
@@ -123,7 +144,10 @@ def node_object(cluster: SimCluster, n: SimNode, index: int) -> dict[str, Any]:
             "status": {
                 "addresses": [{"address": n.ip, "type": "InternalIP"},
                               {"address": n.name, "type": "Hostname"}],
-                "nodeInfo": {"architecture": "amd64", "containerRuntimeVersion":
+                "nodeInfo": {"architecture": "amd64", "bootID": nodeids.boot_id(cluster.name),
+                             "machineID": nodeids.machine_id(cluster.name, n.name),
+                             "systemUUID": nodeids.system_uuid(cluster.name),
+                             "containerRuntimeVersion":
                              f"containerd://{versions.CONTAINERD}",
                              "kernelVersion": versions.KERNEL, "kubeProxyVersion": "",
                              "kubeletVersion": versions.KUBERNETES, "operatingSystem": "linux",
@@ -163,9 +187,10 @@ def _deployment(cluster: SimCluster, rng: random.Random, name: str, ns: str, rep
                  "template": {**template, "metadata": {"labels": rs_labels}}},
         "status": {"replicas": replicas, "readyReplicas": replicas,
                    "availableReplicas": replicas}}, t)
+    tolerations = (COREDNS_TOLERATIONS if name == "coredns" else []) + DEFAULT_TOLERATIONS
     for _ in range(replicas):
         _place(cluster, _pod(f"{rs_name}-{suffix(rng)}", ns, node.name, rs_labels, containers,
-                             _owner(rs)), node, t)
+                             _owner(rs), tolerations=tolerations), node, t)
 
 
 def _daemonset(cluster: SimCluster, rng: random.Random, name: str, labels: dict[str, str],
@@ -176,10 +201,12 @@ def _daemonset(cluster: SimCluster, rng: random.Random, name: str, labels: dict[
         "spec": {"selector": {"matchLabels": labels},
                  "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}}},
         "status": {"desiredNumberScheduled": n, "currentNumberScheduled": n, "numberReady": n,
-                   "updatedNumberScheduled": n, "numberAvailable": n}}, t)
+                   "updatedNumberScheduled": n, "numberAvailable": n,
+                   "numberMisscheduled": 0, "observedGeneration": 1}}, t)
     for node in cluster.nodes:
         _place(cluster, _pod(f"{name}-{suffix(rng)}", "kube-system", node.name, labels,
-                             containers, _owner(ds), host_network=True), node, t)
+                             containers, _owner(ds), host_network=True,
+                             tolerations=DAEMONSET_TOLERATIONS), node, t)
 
 
 def _owner(obj: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,8 @@ Run from `SimCluster._step` while the API answers:
 - `before_status`: Deployment → ReplicaSet (named by pod-template-hash; rolling update with
   maxSurge/maxUnavailable 25 %) → Pods; the scheduler binds pending pods
   (`scheduling.py`); each node's kubelet picks up the pods bound to it and drops the ones
-  deleted through the API. The controllers act only while a kube-controller-manager container
-  runs on a control-plane node, the scheduler only while kube-scheduler does.
+  deleted through the API. The controllers act only while a kube-controller-manager leads
+  (holds its Lease), the scheduler only while a kube-scheduler does.
 - `after_status` (once kubelets posted pod status): ReplicaSet/Deployment status,
   Endpoints/EndpointSlices (`endpoints.py`), and the kubelet's repeating probe events.
 """
@@ -19,7 +19,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import endpoints, events, scheduling
+from app.providers.sim import endpoints, events, nodelifecycle, scheduling
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.runtime import make_id
@@ -48,12 +48,10 @@ def template_hash(template: Obj) -> str:
 
 
 def controller_manager_running(cluster: SimCluster, t: float) -> bool:
-    for n in cluster.nodes:
-        if n.role == "control-plane" and n.powered:
-            c = n.running_container("kube-controller-manager")
-            if c is not None and c.ready(t):
-                return True
-    return False
+    """Some kube-controller-manager runs and holds its lease (components/controller_manager)."""
+    from app.providers.sim.components.controller_manager import leading
+
+    return leading(cluster, t)
 
 
 def _owner(obj: Obj) -> Obj:
@@ -68,10 +66,10 @@ def _owned(objs: list[Obj], owner: Obj) -> list[Obj]:
 
 
 def _strip_hash(template: Obj) -> Obj:
-    t = copy.deepcopy(template)
-    labels = (t.get("metadata") or {}).get("labels") or {}
-    labels.pop(HASH_LABEL, None)
-    return t
+    """The template without its pod-template-hash label (a shallow view, for comparing)."""
+    meta = template.get("metadata") or {}
+    labels = {k: v for k, v in (meta.get("labels") or {}).items() if k != HASH_LABEL}
+    return {**template, "metadata": {**meta, "labels": labels}}
 
 
 def _current(owned: list[Obj], template: Obj) -> Obj | None:
@@ -406,12 +404,15 @@ def _statuses(cluster: SimCluster, t: float) -> None:
             _rs_status(store, rs)
         for dep in store.list("Deployment"):
             _deployment_status(store, dep, t)
+        nodelifecycle.sync(cluster, t)
         endpoints.sync(cluster, t)
 
 
 def after_status(cluster: SimCluster, t: float) -> None:
     from app.providers.sim import apistatus
 
+    nodelifecycle.finish_deletions(cluster, t)
+    nodelifecycle.renew_node_leases(cluster, t)
     _statuses(cluster, t)
     # Pods that just became ready let a rollout move on within the same instant.
     if _workload_pass(cluster, t):

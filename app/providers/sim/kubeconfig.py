@@ -104,6 +104,14 @@ def load(data: bytes) -> dict[str, Any]:
     return parsed
 
 
+def _read(data: bytes) -> dict[str, Any]:
+    """`load` without the copy, for the readers below (kubelets read kubelet.conf each step)."""
+    parsed = yamlcache.peek(data)
+    if not isinstance(parsed, dict):
+        raise ValueError("not a kubeconfig: top level is not a mapping")
+    return parsed
+
+
 def _current(conf: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(cluster, user) entries that the current context names."""
     ctx_name = conf.get("current-context")
@@ -121,25 +129,25 @@ def _current(conf: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def server(data: bytes) -> str:
-    cluster, _ = _current(load(data))
+    cluster, _ = _current(_read(data))
     return str(cluster.get("server", ""))
 
 
 def ca_data(data: bytes) -> bytes | None:
-    cluster, _ = _current(load(data))
+    cluster, _ = _current(_read(data))
     raw = cluster.get("certificate-authority-data")
     return base64.b64decode(raw) if raw else None
 
 
 def client_cert_data(data: bytes) -> bytes | None:
     """The embedded client certificate PEM, or None when the user points at a file."""
-    _, user = _current(load(data))
+    _, user = _current(_read(data))
     raw = user.get("client-certificate-data")
     return base64.b64decode(raw) if raw else None
 
 
 def client_key_data(data: bytes) -> bytes | None:
-    _, user = _current(load(data))
+    _, user = _current(_read(data))
     raw = user.get("client-key-data")
     return base64.b64decode(raw) if raw else None
 

@@ -227,6 +227,9 @@ class Kubelet:
                 times.append(c.exit_at)
             if c.running() and c.ready_at is not None and c.ready_at > after:
                 times.append(c.ready_at)  # others (the apiserver) may be waiting for it
+            wake = c.notes.get("wake_at") if c.running() else None
+            if wake is not None and wake > after:
+                times.append(wake)  # a component waiting on time (a lease to expire)
         for key, bo in self.backoff.items():
             uid, _, name = key.partition("/")
             latest = self.node.runtime.latest(uid, name)

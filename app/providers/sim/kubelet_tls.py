@@ -15,7 +15,7 @@ given by path, so the running kubelet always presents what the file holds now.
 - Expiring while the kubelet runs: the apiserver's x509 authenticator rejects it and every
   request gets 401 (`Unauthorized`), so node status updates stop (`"Error updating node status,
   will retry" err="error getting node \\"<node>\\": Unauthorized"`, §5) and the node controller
-  marks the node Unknown after the grace period (apistatus._node_lifecycle).
+  marks the node Unknown after the grace period (nodelifecycle.py).
 
 Rotation (rotateCertificates: true) is not modelled as renewal: the real certificate manager
 renews at 70-90 % of the lifetime, so with rotation on a running kubelet never reaches an
@@ -50,7 +50,7 @@ def client_cert(node: SimNode) -> bytes | None:
         embedded = kubeconfig.client_cert_data(conf)
         if embedded is not None:
             return embedded
-        doc = yamlcache.load(conf)
+        doc = yamlcache.peek(conf)  # read only: no copy
         ctx_name = doc.get("current-context")
         ctx = next(c["context"] for c in doc["contexts"] if c["name"] == ctx_name)
         user = next(u["user"] for u in doc["users"] if u["name"] == ctx["user"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from app.providers.sim import versions
+from app.providers.sim import nodeids, versions
 from app.providers.sim.vfs import Inode, build_template
 
 MANIFESTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
@@ -96,6 +96,7 @@ def node_files(node: NodeSpec, cluster: str, all_nodes: list[NodeSpec]) -> dict[
     files = {
         "/etc/hostname": f"{node.name}\n".encode(),
         "/etc/hosts": ("\n".join(hosts) + "\n").encode(),
+        "/etc/machine-id": f"{nodeids.machine_id(cluster, node.name)}\n".encode(),
         "/var/lib/kubelet/kubeadm-flags.env": (
             'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///run/containerd/containerd.sock'
             f' --node-ip={node.ip} --node-labels= --pod-infra-container-image='

@@ -24,6 +24,7 @@ process, and no date lies in the caller's future.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -535,8 +536,12 @@ def _blocks(pem: bytes) -> list[re.Match[bytes]]:
     return list(_PEM_BLOCK.finditer(pem))
 
 
+@functools.lru_cache(maxsize=1024)
 def load_cert(pem: bytes) -> x509.Certificate:
-    """The first certificate in a PEM file (a bundle, or a kubelet cert+key PEM, is fine)."""
+    """The first certificate in a PEM file (a bundle, or a kubelet cert+key PEM, is fine).
+
+    Cached: the twin checks the same few certificates at every step, and a parsed
+    certificate is immutable."""
     for m in _blocks(pem):
         if m.group(1) == b"CERTIFICATE":
             return x509.load_pem_x509_certificate(m.group(0))
@@ -556,15 +561,21 @@ def is_valid_at(pem: bytes, when: datetime) -> bool:
 
 def verify_chain(cert_pem: bytes, ca_pem: bytes, at: datetime | None = None) -> bool:
     """True when `ca_pem` signed `cert_pem` and is a CA; also both valid at `at` when given."""
+    if not _signed_by(cert_pem, ca_pem):
+        return False
+    return at is None or (is_valid_at(cert_pem, at) and is_valid_at(ca_pem, at))
+
+
+@functools.lru_cache(maxsize=1024)
+def _signed_by(cert_pem: bytes, ca_pem: bytes) -> bool:
+    # A signature check depends only on the two PEMs, and the twin repeats it every step.
     cert, ca = load_cert(cert_pem), load_cert(ca_pem)
     try:
         cert.verify_directly_issued_by(ca)
         constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
     except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
         return False
-    if not constraints.ca:
-        return False
-    return at is None or (is_valid_at(cert_pem, at) and is_valid_at(ca_pem, at))
+    return bool(constraints.ca)
 
 
 def _oneline(name: x509.Name) -> str:

@@ -6,11 +6,11 @@ apiserver and etcd models); this module only keeps objects consistent.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any
 
 from app.providers.sim.clock import rfc3339
+from app.providers.sim.jsoncopy import clone
 
 Obj = dict[str, Any]
 
@@ -83,7 +83,7 @@ class Store:
     def create(self, obj: Obj, t: float) -> Obj:
         kind = obj["kind"]
         api_version, _, namespaced = KINDS[kind]
-        obj = copy.deepcopy(obj)
+        obj = clone(obj)
         obj.setdefault("apiVersion", api_version)
         meta = obj.setdefault("metadata", {})
         ns = meta.setdefault("namespace", "default") if namespaced else ""

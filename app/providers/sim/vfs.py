@@ -117,7 +117,7 @@ class VFS:
         parts = [p for p in path.split("/") if p]
         current = "/"
         for i, part in enumerate(parts):
-            nxt = posixpath.join(current, part)
+            nxt = current + part if current == "/" else current + "/" + part
             node = self._get(nxt)
             last = i == len(parts) - 1
             hops = 0
@@ -188,12 +188,22 @@ class VFS:
         if node.kind != DIR:
             raise NotADirectory(path)
         prefix = real.rstrip("/") + "/"
-        names: set[str] = set()
-        for source in (self._template, self._own):
-            for p in source:
-                if p.startswith(prefix) and "/" not in p[len(prefix):] and p != prefix:
-                    names.add(p[len(prefix):])
+        names: set[str] = set(self._template_children(prefix))
+        for p in self._own:
+            if p.startswith(prefix) and "/" not in p[len(prefix):] and p != prefix:
+                names.add(p[len(prefix):])
         return sorted(n for n in names if self._get(prefix + n) is not None)
+
+    def _template_children(self, prefix: str) -> tuple[str, ...]:
+        """Names directly under `prefix` in the template, indexed once per VFS: the template
+        never changes, and the kubelet lists its manifests directory at every step."""
+        index: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_children", {})
+        found = index.get(prefix)
+        if found is None:
+            found = index[prefix] = tuple(
+                p[len(prefix):] for p in self._template
+                if p.startswith(prefix) and "/" not in p[len(prefix):] and p != prefix)
+        return found
 
     def walk(self, path: str = "/", cwd: str = "/") -> Iterator[str]:
         """Every path at or under `path`, depth first, sorted, without following symlinks."""

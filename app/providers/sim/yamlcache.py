@@ -6,11 +6,12 @@ cost of creating a cluster. Callers get their own copy, so nothing shared is eve
 
 from __future__ import annotations
 
-import copy
 import functools
 from typing import Any
 
 import yaml
+
+from app.providers.sim.jsoncopy import clone
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -23,4 +24,9 @@ def _parse(raw: bytes) -> Any:
 def load(raw: bytes | str) -> Any:
     """`yaml.safe_load`, cached by content; raises yaml.YAMLError like it."""
     data = raw.encode() if isinstance(raw, str) else raw
-    return copy.deepcopy(_parse(data))
+    return clone(_parse(data))
+
+
+def peek(raw: bytes | str) -> Any:
+    """The shared parse of `raw`, for callers that only read it (never mutate the result)."""
+    return _parse(raw.encode() if isinstance(raw, str) else raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -60,6 +61,11 @@ def zap(t: float, level: str, caller: str, msg: str, **fields: Any) -> str:
 
 def flag_values(command: list[str]) -> dict[str, str]:
     """`--name=value` pairs of a kubeadm-written command (the form kubeadm always uses)."""
+    return dict(_flag_values(tuple(command)))
+
+
+@functools.lru_cache(maxsize=512)
+def _flag_values(command: tuple[str, ...]) -> dict[str, str]:
     values: dict[str, str] = {}
     for arg in command[1:]:
         if arg.startswith("-") and "=" in arg:

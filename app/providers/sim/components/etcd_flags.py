@@ -6,6 +6,8 @@ whether `--x=y` parses, and etcd exits 2 with the usage line when it does not.
 
 from __future__ import annotations
 
+import functools
+
 BOOL_FLAGS = frozenset((
     "initial-election-tick-advance", "enable-grpc-gateway", "socket-reuse-port",
     "socket-reuse-address", "strict-reconfig-check", "pre-vote", "enable-v2", "client-cert-auth",
@@ -82,6 +84,14 @@ class FlagError(Exception):
 def parse_go_flags(args: list[str], bools: frozenset[str], values: frozenset[str]
                    ) -> tuple[dict[str, str], list[str]]:
     """Go's flag.FlagSet.Parse: returns (flags, remaining args) or raises FlagError(message)."""
+    parsed, rest = _parse_cached(tuple(args), bools, values)
+    return dict(parsed), list(rest)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(args: tuple[str, ...], bools: frozenset[str], values: frozenset[str]
+                  ) -> tuple[dict[str, str], tuple[str, ...]]:
+    # etcd's command is parsed at every step (who listens where); it rarely changes.
     parsed: dict[str, str] = {}
     i = 0
     while i < len(args):

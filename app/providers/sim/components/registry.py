@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.providers.sim.components.apiserver import KubeApiserver
 from app.providers.sim.components.base import Component, Generic
+from app.providers.sim.components.controller_manager import KubeControllerManager
 from app.providers.sim.components.etcd import Etcd
 from app.providers.sim.components.scheduler import KubeScheduler
 
@@ -11,6 +12,7 @@ _BY_PROGRAM: dict[str, Component] = {
     "etcd": Etcd(),
     "kube-apiserver": KubeApiserver(),
     "kube-scheduler": KubeScheduler(),
+    "kube-controller-manager": KubeControllerManager(),
 }
 _GENERIC = Generic()
 
