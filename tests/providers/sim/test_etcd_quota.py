@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from app.catalog.loader import load_catalog
 from app.faults import registry
 from app.providers.sim import etcd_cluster as ec
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import SimCluster, create_cluster
 from app.providers.sim.terminal import SimTerminal
+from tests.conftest import SCENARIOS
 
 NOW = 1764118800.0
-REPORTS = Path(__file__).parents[3] / "scenarios/etcd-nospace/manifests/reports.yaml"
+# The drill's canonical variant (seed 0) of its runaway CronJob: reporting/report-cache.
+REPORTS = load_catalog(SCENARIOS).get("etcd-nospace").read_workload("manifests/reports.yaml")
 TLS = ("--endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt "
        "--cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key")
 
 
 def flooded() -> SimCluster:
     c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=NOW))
-    c.apply(REPORTS.read_text())
+    c.apply(REPORTS)
     ft = registry.get("etcd-quota")
     ft.inject(c, c.node("control-plane"), ft.params(bytes=16 * 1024 * 1024))
     c.advance(240)
