@@ -1,0 +1,646 @@
+"""procps-ng 4.0.2 (Debian 12): `ps`, `top -b`, `free`, `vmstat`, `uptime`, `pgrep`, `pidof`.
+
+The table comes from `proctable.processes(node)`, so a crash-looping etcd shows up and goes
+away in `ps` exactly as `crictl ps` sees it. Layouts: `ps aux` header and row from a real kind
+node (tests/fidelity/samples/ps-aux-kind-kubelet.txt), `free` from procps 4 (samples/free-h.txt),
+`top`/`vmstat` column widths from procps-ng's format strings. Like every program here the
+output is not cut to the terminal width (as when piped).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from app.providers.sim.shell.proctable import (
+    MEM_TOTAL_KIB,
+    Proc,
+    host_booted,
+    load_average,
+    memory,
+    processes,
+)
+from app.providers.sim.shell.registry import Invocation, Output, command
+from app.providers.sim.shell.twin import cluster_of, node_of
+
+PS_USAGE = ("\nUsage:\n ps [options]\n\n Try 'ps --help <simple|list|output|threads|misc|all>'\n"
+            "  or 'ps --help <s|l|o|t|m|a>'\n for additional help text.\n\n"
+            "For more details see ps(1).\n")
+
+
+def _session_procs(inv: Invocation, node_procs: list[Proc], now: float) -> list[Proc]:
+    """The trainee's own shell (entered through `docker exec`, so its parent is outside the
+    node's PID namespace) and the `ps` being run."""
+    node = node_of(inv)
+    base = max([p.pid for p in node_procs] + [3000]) + 1000
+    bash = Proc(base, 0, "root", ["bash"], node.booted + 60, 4096, 4620, 0.0, "Ss", "bash",
+                tty="pts/1")
+    me = Proc(base + 7 + int(now) % 90, base, "root", list(inv.argv), now, 4224, 8084, 0.0,
+              "R+", inv.argv[0][:15], tty="pts/1")
+    return [bash, me]
+
+
+def _all(inv: Invocation) -> tuple[list[Proc], float]:
+    node = node_of(inv)
+    now = node.cluster.t
+    procs = processes(node)
+    return procs + _session_procs(inv, procs, now), now
+
+
+def _tty(p: Proc) -> str:
+    return p.tty
+
+
+def _start(p: Proc, now: float) -> str:
+    d = datetime.fromtimestamp(p.start, UTC)
+    if now - p.start < 86400:
+        return f"{d:%H:%M}"
+    if now - p.start < 365 * 86400:
+        return f"{d:%b%d}"
+    return f"{d:%Y}"
+
+
+def _time_short(secs: float) -> str:
+    s = int(secs)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _time_long(secs: float) -> str:
+    s = int(secs)
+    days, s = divmod(s, 86400)
+    out = f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+    return f"{days}-{out}" if days else out
+
+
+def _etime(p: Proc, now: float) -> str:
+    s = int(now - p.start)
+    days, s = divmod(s, 86400)
+    hh, rest = divmod(s, 3600)
+    mm, ss = divmod(rest, 60)
+    if days:
+        return f"{days}-{hh:02d}:{mm:02d}:{ss:02d}"
+    if hh:
+        return f"{hh:02d}:{mm:02d}:{ss:02d}"
+    return f"{mm:02d}:{ss:02d}"
+
+
+def _pcpu(p: Proc, now: float) -> float:
+    return p.cpu_pct if now > p.start else 0.0
+
+
+Col = tuple[str, int, str, Callable[[Proc, float], str]]  # header, width, align L/R, value
+
+COLUMNS: dict[str, Col] = {
+    "pid": ("PID", 7, "R", lambda p, n: str(p.pid)),
+    "ppid": ("PPID", 7, "R", lambda p, n: str(p.ppid)),
+    "user": ("USER", 8, "L", lambda p, n: p.user),
+    "euser": ("EUSER", 8, "L", lambda p, n: p.user),
+    "uid": ("UID", 5, "R", lambda p, n: "0" if p.user == "root" else p.user),
+    "%cpu": ("%CPU", 4, "R", lambda p, n: f"{_pcpu(p, n):.1f}"),
+    "pcpu": ("%CPU", 4, "R", lambda p, n: f"{_pcpu(p, n):.1f}"),
+    "c": ("C", 2, "R", lambda p, n: str(int(_pcpu(p, n)))),
+    "%mem": ("%MEM", 4, "R", lambda p, n: f"{p.rss * 100 / MEM_TOTAL_KIB:.1f}"),
+    "pmem": ("%MEM", 4, "R", lambda p, n: f"{p.rss * 100 / MEM_TOTAL_KIB:.1f}"),
+    "rss": ("RSS", 5, "R", lambda p, n: str(p.rss)),
+    "rssize": ("RSS", 5, "R", lambda p, n: str(p.rss)),
+    "vsz": ("VSZ", 6, "R", lambda p, n: str(p.vsz)),
+    "stat": ("STAT", 4, "L", lambda p, n: p.stat),
+    "s": ("S", 1, "L", lambda p, n: p.stat[0]),
+    "state": ("S", 1, "L", lambda p, n: p.stat[0]),
+    "tty": ("TT", 8, "L", lambda p, n: _tty(p)),
+    "tname": ("TTY", 8, "L", lambda p, n: _tty(p)),
+    "time": ("TIME", 8, "R", lambda p, n: _time_long(p.cpu_seconds(n))),
+    "cputime": ("TIME", 8, "R", lambda p, n: _time_long(p.cpu_seconds(n))),
+    "bsdtime": ("TIME", 6, "R", lambda p, n: _time_short(p.cpu_seconds(n))),
+    "etime": ("ELAPSED", 11, "R", _etime),
+    "etimes": ("ELAPSED", 7, "R", lambda p, n: str(int(n - p.start))),
+    "start": ("STARTED", 8, "R", lambda p, n: datetime.fromtimestamp(p.start, UTC).strftime(
+        "%H:%M:%S") if n - p.start < 86400 else datetime.fromtimestamp(p.start, UTC).strftime(
+        "%b %d")),
+    "stime": ("STIME", 5, "L", _start),
+    "start_time": ("START", 5, "L", _start),
+    "bsdstart": ("START", 6, "R", _start),
+    "lstart": ("STARTED", 24, "L", lambda p, n: time.strftime(
+        "%a %b %e %H:%M:%S %Y", time.gmtime(p.start))),
+    "nlwp": ("NLWP", 4, "R", lambda p, n: str(p.threads)),
+    "thcount": ("THCNT", 5, "R", lambda p, n: str(p.threads)),
+    "ni": ("NI", 3, "R", lambda p, n: "0"),
+    "pri": ("PRI", 3, "R", lambda p, n: "19"),
+    "comm": ("COMMAND", 15, "L", lambda p, n: p.comm),
+    "ucmd": ("CMD", 15, "L", lambda p, n: p.comm),
+    "ucomm": ("COMMAND", 15, "L", lambda p, n: p.comm),
+    "args": ("COMMAND", 27, "L", lambda p, n: p.command),
+    "cmd": ("CMD", 27, "L", lambda p, n: p.command),
+    "command": ("COMMAND", 27, "L", lambda p, n: p.command),
+}
+AUX = ["user", "pid", "%cpu", "%mem", "vsz", "rss", "tname", "stat", "start_time", "bsdtime",
+       "command"]
+AUX_HEAD = {"tname": "TTY", "start_time": "START"}
+EF = ["user", "pid", "ppid", "c", "stime", "tname", "time", "cmd"]
+EF_HEAD = {"user": "UID"}
+DEFAULT = ["pid", "tname", "time", "ucmd"]
+
+
+def _render(cols: list[tuple[str, str]], procs: list[Proc], now: float, headers: bool,
+            forest: dict[int, str] | None = None) -> str:
+    lines = []
+    rows = []
+    if headers and any(h for _, h in cols):  # `-o pid=`: no header line at all
+        rows.append([h for _, h in cols])
+    for p in procs:
+        cells = [COLUMNS[k][3](p, now) for k, _ in cols]
+        if forest is not None and cols and COLUMNS[cols[-1][0]][2] == "L":
+            cells[-1] = forest.get(p.pid, "") + cells[-1]
+        rows.append(cells)
+    for cells in rows:
+        out = ""
+        debt = 0  # procps lets a wide value borrow the padding of the columns after it
+        for i, ((key, _), cell) in enumerate(zip(cols, cells, strict=True)):
+            _, width, align, _ = COLUMNS[key]
+            last = i == len(cols) - 1
+            pad = max(0, width - len(cell))
+            debt += max(0, len(cell) - width)
+            if last and align == "L":
+                pad = 0
+            take = min(pad, debt)
+            pad -= take
+            debt -= take
+            piece = " " * pad + cell if align == "R" else cell + " " * pad
+            out += ("" if i == 0 else " ") + piece
+        lines.append(out.rstrip() if cells and COLUMNS[cols[-1][0]][2] == "L" else out)
+    return "".join(line + "\n" for line in lines)
+
+
+def _forest(procs: list[Proc]) -> tuple[list[Proc], dict[int, str]]:
+    """`--forest`: children under their parent, with procps's ` \\_ ` art."""
+    kids: dict[int, list[Proc]] = {}
+    pids = {p.pid for p in procs}
+    for p in procs:
+        kids.setdefault(p.ppid if p.ppid in pids else 0, []).append(p)
+    order: list[Proc] = []
+    art: dict[int, str] = {}
+
+    def walk(p: Proc, depth: int) -> None:
+        order.append(p)
+        art[p.pid] = "" if depth == 0 else "    " * (depth - 1) + " \\_ "
+        for child in kids.get(p.pid, []):
+            walk(child, depth + 1)
+
+    for root in kids.get(0, []):
+        walk(root, 0)
+    return order, art
+
+
+@command("ps")
+def ps(inv: Invocation) -> Output:
+    args = list(inv.args)
+    cols: list[tuple[str, str]] = []
+    select_all = False
+    full = False
+    forest = False
+    headers = True
+    pids: set[int] = set()
+    names: set[str] = set()
+    users: set[str] = set()
+    sort_keys: list[str] = []
+    bsd = ""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        nxt = args[i + 1] if i + 1 < len(args) else None
+        if a in ("--forest", "-H"):
+            forest = True
+        elif a in ("--no-headers", "--no-heading", "--no-header"):
+            headers = False
+        elif a.startswith("--sort"):
+            value = a.partition("=")[2] or (nxt or "")
+            if "=" not in a:
+                i += 1
+            sort_keys = value.split(",")
+        elif a.startswith("--") and a[2:].split("=")[0] in ("format", "pid", "ppid", "user"):
+            key, eq, value = a[2:].partition("=")
+            if not eq:
+                value, i = nxt or "", i + 1
+            if key == "format":
+                cols.extend(_parse_format(value))
+            elif key == "pid":
+                pids |= {int(x) for x in value.replace(",", " ").split() if x.isdigit()}
+            elif key == "user":
+                users |= set(value.split(","))
+        elif a.startswith("--"):
+            return Output("", f"error: unknown gnu long option\n{PS_USAGE}", 1)
+        elif a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                if ch in "eA":
+                    select_all = True
+                elif ch == "f":
+                    full = True
+                elif ch in "wlyjmLTMZ":
+                    pass
+                elif ch in "opCuU":
+                    value = a[j + 1:] or (nxt or "")
+                    if not a[j + 1:]:
+                        i += 1
+                    if not value:
+                        return Output("", f"error: list of {'process IDs' if ch == 'p' else 'command names' if ch == 'C' else 'users' if ch in 'uU' else 'format specifiers'} must follow -{ch}\n{PS_USAGE}", 1)  # noqa: E501
+                    if ch == "o":
+                        try:
+                            cols.extend(_parse_format(value))
+                        except KeyError as err:
+                            return Output("", f"error: unknown user-defined format specifier "
+                                              f"\"{err.args[0]}\"\n{PS_USAGE}", 1)
+                    elif ch == "p":
+                        pids |= {int(x) for x in value.replace(",", " ").split() if x.isdigit()}
+                    elif ch == "C":
+                        names |= set(value.split(","))
+                    else:
+                        users |= set(value.split(","))
+                    break
+                elif ch == "H":
+                    forest = True
+                else:
+                    return Output("", f"error: unsupported SysV option\n{PS_USAGE}", 1)
+                j += 1
+        else:
+            if bsd or any(c not in "auxwfecrhgT" for c in a):
+                if a.isdigit():
+                    pids.add(int(a))
+                else:
+                    return Output("", f"error: unsupported option (BSD syntax)\n{PS_USAGE}", 1)
+            else:
+                bsd = a
+        i += 1
+    procs, now = _all(inv)
+    if "f" in bsd:
+        forest = True
+    if "h" in bsd:
+        headers = False
+    if not cols:
+        if "u" in bsd:
+            cols = [(k, AUX_HEAD.get(k, COLUMNS[k][0])) for k in AUX]
+        elif full:
+            cols = [(k, EF_HEAD.get(k, COLUMNS[k][0])) for k in EF]
+        elif bsd:
+            cols = [("pid", "PID"), ("tname", "TTY"), ("stat", "STAT"), ("bsdtime", "TIME"),
+                    ("command", "COMMAND")]
+        else:
+            cols = [(k, "TTY" if k == "tname" else COLUMNS[k][0]) for k in DEFAULT]
+    if pids or names or users:
+        procs = [p for p in procs if p.pid in pids or p.comm in names or p.user in users]
+    elif not (select_all or "a" in bsd and "x" in bsd):
+        if "x" in bsd:
+            procs = [p for p in procs if p.user == "root"]
+        else:
+            procs = [p for p in procs if _tty(p) != "?"]
+    for key in reversed(sort_keys):
+        name = key.lstrip("+-")
+        if name not in COLUMNS:
+            continue
+        rev = key.startswith("-")
+        numeric = COLUMNS[name][2] == "R"
+
+        def sort_value(p: Proc, name: str = name, numeric: bool = numeric) -> object:
+            raw = COLUMNS[name][3](p, now)
+            if numeric:
+                try:
+                    return float(raw.replace(":", "").replace("-", ""))
+                except ValueError:
+                    return 0.0
+            return raw
+
+        procs = sorted(procs, key=sort_value, reverse=rev)
+    art = None
+    if forest:
+        procs, art = _forest(procs)
+    out = _render(cols, procs, now, headers, art)
+    return Output(out, "", 0 if procs else 1)
+
+
+def _parse_format(spec: str) -> list[tuple[str, str]]:
+    cols = []
+    parts = spec.replace(" ", ",").split(",")
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        key, eq, head = part.partition("=")
+        if eq:  # `-o pid,comm=NAME`: a header runs to the end of the spec
+            head = ",".join([head, *parts[i + 1:]])
+            if key.lower() not in COLUMNS:
+                raise KeyError(key)
+            cols.append((key.lower(), head))
+            break
+        if key.lower() not in COLUMNS:
+            raise KeyError(key)
+        cols.append((key.lower(), COLUMNS[key.lower()][0]))
+    return cols
+
+
+# --- pgrep / pidof ------------------------------------------------------------------------
+
+@command("pgrep")
+def pgrep(inv: Invocation) -> Output:
+    import re
+
+    full = list_name = list_full = False
+    exact = False
+    patterns: list[str] = []
+    for a in inv.args:
+        if a.startswith("-") and len(a) > 1 and not a.startswith("--"):
+            for ch in a[1:]:
+                if ch == "f":
+                    full = True
+                elif ch == "l":
+                    list_name = True
+                elif ch == "a":
+                    list_full = True
+                elif ch == "x":
+                    exact = True
+                else:
+                    return Output("", f"pgrep: invalid option -- '{ch}'\n\nUsage:\n pgrep "
+                                      "[options] <pattern>\n\nFor more details see pgrep(1).\n",
+                                  2)
+        elif a.startswith("--"):
+            return Output("", f"pgrep: unrecognized option '{a}'\n", 2)
+        else:
+            patterns.append(a)
+    if not patterns:
+        return Output("", "pgrep: no matching criteria specified\nTry `pgrep --help' for more "
+                          "information.\n", 2)
+    try:
+        rx = re.compile(patterns[0])
+    except re.error:
+        return Output("", f"pgrep: cannot compile regular expression '{patterns[0]}'\n", 2)
+    procs = processes(node_of(inv))
+    found = []
+    for p in procs:
+        text = p.command if full else p.comm
+        if (rx.fullmatch(text) if exact else rx.search(text)):
+            found.append(p)
+    out = "".join(f"{p.pid} {p.command}\n" if list_full else f"{p.pid} {p.comm}\n" if list_name
+                  else f"{p.pid}\n" for p in found)
+    return Output(out, "", 0 if found else 1)
+
+
+@command("pidof")
+def pidof(inv: Invocation) -> Output:
+    names = {a.rsplit("/", 1)[-1] for a in inv.args if not a.startswith("-")}
+    found = [p for p in reversed(processes(node_of(inv))) if p.comm in names or
+             (p.args and p.args[0].rsplit("/", 1)[-1] in names)]
+    if not found:
+        return Output("", "", 1)
+    return Output(" ".join(str(p.pid) for p in found) + "\n")
+
+
+# --- uptime / top ---------------------------------------------------------------------------
+
+def _uptime_text(inv: Invocation) -> str:
+    cluster = cluster_of(inv)
+    now = cluster.t
+    up = int(now - host_booted(cluster))
+    days, rest = divmod(up, 86400)
+    hours, mins = rest // 3600, rest % 3600 // 60
+    text = ""
+    if days:
+        text += f"{days} day{'s' if days != 1 else ''}, "
+    text += f"{hours:2d}:{mins:02d}" if hours else f"{mins} min"
+    one, five, fifteen = load_average(cluster)
+    return (f"{datetime.fromtimestamp(now, UTC):%H:%M:%S} up {text},  0 users,  "
+            f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}")
+
+
+@command("uptime")
+def uptime(inv: Invocation) -> Output:
+    if "-p" in inv.args or "--pretty" in inv.args:
+        cluster = cluster_of(inv)
+        up = int(cluster.t - host_booted(cluster))
+        days, rest = divmod(up, 86400)
+        parts = []
+        if days:
+            parts.append(f"{days} day{'s' if days != 1 else ''}")
+        if rest // 3600:
+            parts.append(f"{rest // 3600} hour{'s' if rest // 3600 != 1 else ''}")
+        parts.append(f"{rest % 3600 // 60} minute{'s' if rest % 3600 // 60 != 1 else ''}")
+        return Output("up " + ", ".join(parts) + "\n")
+    if "-s" in inv.args or "--since" in inv.args:
+        since = host_booted(cluster_of(inv))
+        return Output(f"{datetime.fromtimestamp(since, UTC):%Y-%m-%d %H:%M:%S}\n")
+    for a in inv.args:
+        return Output("", f"uptime: invalid option -- '{a.lstrip('-')[:1]}'\n\nUsage:\n uptime "
+                          "[options]\n\nFor more details see uptime(1).\n", 1)
+    return Output(" " + _uptime_text(inv) + "\n")
+
+
+TOP_USAGE = ("  -hv | -bcEeHiOSs1 -d secs -n max -u|U user -p pid(s) -o field -w [cols]\n")
+
+
+@command("top")
+def top(inv: Invocation) -> Output:
+    batch = False
+    iterations = None
+    show_args = False
+    args = list(inv.args)
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if not a.startswith("-"):
+            return Output("", f"top: inappropriate '{a}'\nUsage:\n  top -hv | -bcEeHiOSs1 -d "
+                              "secs -n max -u|U user -p pid(s) -o field -w [cols]\n", 1)
+        body = a[1:]
+        while body:
+            ch, body = body[0], body[1:]
+            if ch == "b":
+                batch = True
+            elif ch == "c":
+                show_args = True
+            elif ch in "nduUpoEw":
+                value = body or (args[i + 1] if i + 1 < len(args) else "")
+                if not body:
+                    i += 1
+                if ch == "n":
+                    try:
+                        iterations = int(value)
+                    except ValueError:
+                        return Output("", f"top: bad iterations argument '{value}'\n", 1)
+                body = ""
+            elif ch in "HiOSs1e":
+                pass
+            else:
+                return Output("", f"top: unknown option '{ch}'\nUsage:\n{TOP_USAGE}", 1)
+        i += 1
+    del batch  # the web terminal has no curses screen: top always prints batch frames
+    frames = max(1, min(iterations or 1, 5))
+    out = "".join(_top_frame(inv, show_args, k) for k in range(frames))
+    return Output(out)
+
+
+def _top_frame(inv: Invocation, show_args: bool, k: int) -> str:
+    node = node_of(inv)
+    cluster = cluster_of(inv)
+    now = cluster.t + 3 * k
+    procs = processes(node) + _session_procs(inv, processes(node), now)
+    procs[-1].args = ["top"]
+    procs[-1].comm = "top"
+    mem = memory(cluster)
+    running = 1
+    busy = sum(p.cpu_pct for p in procs)
+    us = min(99.0, busy / 2 * 0.66)
+    sy = min(99.0 - us, busy / 2 * 0.34)
+    wa = 0.0
+    idle = max(0.0, 100.0 - us - sy - wa)
+    mib = 1024.0
+    lines = [
+        f"top - {_uptime_text(inv)}",
+        f"Tasks: {len(procs):3d} total, {running:3d} running, {len(procs) - running:3d} sleeping,"
+        f"   0 stopped,   0 zombie",
+        f"%Cpu(s): {us:4.1f} us, {sy:4.1f} sy,  0.0 ni, {idle:4.1f} id, {wa:4.1f} wa,  0.0 hi,"
+        f"  0.0 si,  0.0 st ",
+        f"MiB Mem : {mem.total / mib:8.1f} total, {mem.free / mib:8.1f} free, "
+        f"{mem.used / mib:8.1f} used, {(mem.buffers + mem.cache) / mib:8.1f} buff/cache     ",
+        f"MiB Swap: {0.0:8.1f} total, {0.0:8.1f} free, {0.0:8.1f} used. "
+        f"{mem.available / mib:8.1f} avail Mem ",
+        "",
+        "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND",
+    ]
+    order = sorted(procs, key=lambda p: (-p.cpu_pct, p.pid))
+    for p in order:
+        secs = p.cpu_seconds(now)
+        mins, rest = divmod(secs, 60)
+        tplus = f"{int(mins)}:{rest:05.2f}"
+        cpu = p.cpu_pct * (1.0 + 0.1 * ((p.pid + k) % 3 - 1)) if p.cpu_pct else 0.0
+        shr = int(p.rss * 0.62)
+        lines.append(f"{p.pid:7d} {p.user:<8s} {20:3d} {0:3d} {p.vsz:7d} {p.rss:6d} {shr:6d} "
+                     f"{p.stat[0]} {cpu:5.1f} {p.rss * 100 / MEM_TOTAL_KIB:5.1f} {tplus:>9s} "
+                     f"{p.command if show_args else p.comm}")
+    return "\n".join(lines) + "\n\n"
+
+
+# --- free / vmstat ------------------------------------------------------------------------
+
+def _scale(size: float, si: bool) -> str:
+    """procps `scale_size`: bytes below 1 KiB as `NB`, else one decimal below 10 units."""
+    base = 1000 if si else 1024
+    if size < base:
+        return f"{int(size)}B"
+    for unit in "KMGTPE":
+        size /= base
+        if size < 10:
+            return f"{size:.1f}{unit}{'' if si else 'i'}"
+        if size < base:
+            return f"{round(size)}{unit}{'' if si else 'i'}"
+    return f"{int(size)}E"
+
+
+FREE_USAGE = ("\nUsage:\n free [options]\n\nOptions:\n -b, --bytes         show output in bytes\n"
+              " -k, --kibi          show output in kibibytes\n"
+              " -m, --mebi          show output in mebibytes\n"
+              " -g, --gibi          show output in gibibytes\n"
+              " -h, --human         show human-readable output\n"
+              " -w, --wide          wide output\n -t, --total         show total for RAM + swap\n"
+              "\n     --help     display this help and exit\n"
+              " -V, --version  output version information and exit\n\n"
+              "For more details see free(1).\n")
+
+
+def _free_unit(kib: int, unit: str, si: bool) -> str:
+    if unit == "h":
+        return _scale(kib * 1024, si)
+    div = {"b": 1 / 1024, "k": 1, "m": 1024, "g": 1024 ** 2}[unit]
+    return str(int(kib / div))
+
+
+@command("free")
+def free(inv: Invocation) -> Output:
+    unit, wide, total, si = "k", False, False, False
+    for a in inv.args:
+        long = {"--bytes": "b", "--kibi": "k", "--mebi": "m", "--gibi": "g", "--human": "h",
+                "--kilo": "k", "--mega": "m", "--giga": "g"}
+        if a in long:
+            unit = long[a]
+        elif a == "--wide":
+            wide = True
+        elif a == "--total":
+            total = True
+        elif a == "--si":
+            si = True
+        elif a.startswith("--"):
+            return Output("", f"free: unrecognized option '{a}'\n{FREE_USAGE}", 1)
+        elif a.startswith("-"):
+            for ch in a[1:]:
+                if ch in "bkmgh":
+                    unit = ch
+                elif ch == "w":
+                    wide = True
+                elif ch == "t":
+                    total = True
+                elif ch == "l":
+                    pass
+                else:
+                    return Output("", f"free: invalid option -- '{ch}'\n{FREE_USAGE}", 1)
+        else:
+            return Output("", f"free: extra operand '{a}'\n{FREE_USAGE}", 1)
+    m = memory(cluster_of(inv))
+
+    def f(v: int) -> str:
+        return _free_unit(v, unit, si)
+
+    if wide:
+        head = ("               total        used        free      shared     buffers       cache"
+                "   available")
+        mem = [m.total, m.used, m.free, m.shared, m.buffers, m.cache, m.available]
+    else:
+        head = "               total        used        free      shared  buff/cache   available"
+        mem = [m.total, m.used, m.free, m.shared, m.buffers + m.cache, m.available]
+    lines = [head, f"{'Mem:':<8s}" + "".join(f"{f(v):>12s}" for v in mem),
+             f"{'Swap:':<8s}" + "".join(f"{f(v):>12s}" for v in (0, 0, 0))]
+    if total:
+        lines.append(f"{'Total:':<8s}" + "".join(f"{f(v):>12s}" for v in (m.total, m.used,
+                                                                          m.free)))
+    return Output("\n".join(lines) + "\n")
+
+
+VMSTAT_HEAD = ("procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----\n"
+               " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st\n")
+
+
+@command("vmstat")
+def vmstat(inv: Invocation) -> Output:
+    nums: list[int] = []
+    unit = 1
+    for a in inv.args:
+        if a.isdigit():
+            nums.append(int(a))
+        elif a in ("-S", "-Sm", "-SM"):
+            unit = 1024 if a != "-S" else unit
+        elif a in ("-n", "-t", "-a", "-w"):
+            continue
+        elif a in ("m", "M", "k", "K"):
+            unit = 1024 if a in ("m", "M") else 1
+        else:
+            ch = a.lstrip("-")[:1] or a
+            return Output("", f"vmstat: invalid option -- '{ch}'\n\nUsage:\n vmstat [options] "
+                              "[delay [count]]\n\nFor more details see vmstat(8).\n", 1)
+    count = nums[1] if len(nums) > 1 else (None if nums else 1)
+    if nums and nums[0] == 0:
+        return Output("", "vmstat: delay must be positive integer\n", 1)
+    samples = min(count if count is not None else 5, 60)
+    cluster = cluster_of(inv)
+    node = node_of(inv)
+    from app.providers.sim.etcd_cluster import disk_ms
+
+    wa = min(40, int(disk_ms(node) / 20))
+    m = memory(cluster)
+    busy = sum(p.cpu_pct for p in processes(node)) / 2
+    rows = []
+    for k in range(samples):
+        us = int(busy * 0.66) + (k % 2)
+        sy = int(busy * 0.34) + 1
+        idle = max(0, 100 - us - sy - wa)
+        bi, bo = (5, 61) if k == 0 else (0, 40 + 7 * (k % 3))
+        rows.append(f"{1 if k else 2:2d} {0:2d} {0:6d} {m.free // unit - 123 * k:6d} "
+                    f"{m.buffers // unit:6d} {m.cache // unit + 4 * k:6d} {0:4d} {0:4d} "
+                    f"{bi:5d} {bo:5d} {1650 + 37 * (k % 4):4d} {3010 + 91 * (k % 3):4d} "
+                    f"{us:2d} {sy:2d} {idle:2d} {wa:2d} {0:2d}")
+    return Output(VMSTAT_HEAD + "".join(r + "\n" for r in rows))
