@@ -1195,8 +1195,9 @@ def id_(inv: Invocation) -> Output:
     return Output("uid=0(root) gid=0(root) groups=0(root)\n")
 
 
-UNAME = {"s": "Linux", "r": "6.1.0-28-amd64",
-         "v": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)", "m": "x86_64",
+# A kind node runs the Docker host's kernel (the nodes' kernelVersion, versions.KERNEL).
+UNAME = {"s": "Linux", "r": "6.8.0-63-generic",
+         "v": "#66-Ubuntu SMP PREEMPT_DYNAMIC Fri Jun 13 20:25:30 UTC 2025", "m": "x86_64",
          "p": "unknown", "i": "unknown", "o": "GNU/Linux"}
 
 

@@ -124,7 +124,7 @@ def ctr(inv: Invocation) -> Output:
             rows.sort()
         if quiet:
             return Output("".join(r[0] + "\n" for r in rows))
-        return Output(_table([["CONTAINER", "IMAGE", "RUNTIME"], *rows], 4, 1))
+        return Output(_table([["CONTAINER", "IMAGE", "RUNTIME"], *rows], 4, 4))
     if group == "t":
         rows = []
         if k8s:
@@ -142,7 +142,8 @@ def ctr(inv: Invocation) -> Output:
             rows.sort()
         if quiet:
             return Output("".join(r[0] + "\n" for r in rows))
-        return Output(_table([["TASK", "PID", "STATUS"], *rows], 1, 1))
+        # tasks.go: the header's cells are tab-terminated, a row's STATUS is not.
+        return Output(tabwrite([["TASK", "PID", "STATUS", ""], *rows], minwidth=4, padding=4))
     from app.providers.sim.images import node_images
 
     rows = []

@@ -192,12 +192,12 @@ def findmnt(inv: Invocation) -> Output:
 DF_USAGE = "Try 'df --help' for more information.\n"
 
 
-def _human(kib: int, si: bool) -> str:
+def _human(kib: float, si: bool) -> str:
     """coreutils -h: one decimal below 10, rounded up (ceiling); `k` for --si, `K` for -h."""
     if kib == 0:
         return "0"
     base = 1000 if si else 1024
-    n = kib * 1024.0
+    n = float(kib) * 1024.0
     for unit in "KMGTPE":
         n /= base
         shown = "k" if si and unit == "K" else unit
@@ -210,6 +210,11 @@ def _human(kib: int, si: bool) -> str:
         if whole < base:
             return f"{whole}{shown}"
     return f"{int(n)}E"
+
+
+def _human_count(n: int) -> str:
+    """`df -ih`: inode counts in powers of 1024 (323, 1.6K, 3.9M)."""
+    return str(n) if n < 1024 else _human(n // 1024 if n % 1024 == 0 else n / 1024, False)
 
 
 @command("df")
@@ -285,7 +290,8 @@ def df(inv: Invocation) -> Output:
         if inodes:
             total = m.size // 16 if m.size else 0
             iused = min(total, m.used // 32) if total else 0
-            vals = [str(total), str(iused), str(total - iused),
+            cnt = _human_count if human or si else str
+            vals = [cnt(total), cnt(iused), cnt(total - iused),
                     f"{-(-iused * 100 // total)}%" if total else "-"]
         else:
             fmt = (lambda k: _human(k, si)) if human or si else str
@@ -295,8 +301,13 @@ def df(inv: Invocation) -> Output:
         if show_type:
             row.insert(1, m.fstype)
         rows.append(row)
+    return Output(render_df(rows, show_type))
+
+
+def render_df(rows: list[list[str]], show_type: bool = False) -> str:
+    """coreutils df: minimum widths 14/4/5/5/5/4, source (and type) left, numbers right."""
     mins = [14, 4, 5, 5, 5, 4, 0] if show_type else [14, 5, 5, 5, 4, 0]
-    widths = [max(mins[i], *(len(r[i]) for r in rows)) for i in range(len(head))]
+    widths = [max(mins[i], *(len(r[i]) for r in rows)) for i in range(len(rows[0]))]
     left = {0, 1} if show_type else {0}
     lines = []
     for r in rows:
@@ -309,7 +320,7 @@ def df(inv: Invocation) -> Output:
             else:
                 cells.append(cell.rjust(widths[i]))
         lines.append(" ".join(cells))
-    return Output("".join(x + "\n" for x in lines))
+    return "".join(x + "\n" for x in lines)
 
 
 # --- lsblk ----------------------------------------------------------------------------------
@@ -321,13 +332,19 @@ def lsblk(inv: Invocation) -> Output:
             return Output("", f"lsblk: invalid option -- '{a.lstrip('-')[:1]}'\nTry 'lsblk "
                               "--help' for more information.\n", 1)
     ms = [m.target for m in mounts(node_of(inv)) if m.source == "/dev/sda1"]
-    points = list(reversed(ms))
-    head = "NAME    MAJ:MIN RM   SIZE RO TYPE MOUNTPOINTS"
-    lines = [head, "sda       8:0    0   256G  0 disk "]
-    pad = " " * (len(head) - len("MOUNTPOINTS") - 1)
-    lines.append(f"├─sda1    8:1    0 255.9G  0 part {points[0] if points else ''}")
-    for p in points[1:]:
-        lines.append(f"│{pad}{p}")
-    lines.append("├─sda14   8:14   0     4M  0 part ")
-    lines.append("└─sda15   8:15   0   106M  0 part ")
+    points = list(reversed(ms)) or [""]
+    # util-linux: MAJ:MIN as "%3u:%-3u", RM/SIZE/RO right-aligned, one space between columns.
+    devs = [("sda", 8, 0, "256G", "disk", [""]),
+            ("├─sda1", 8, 1, "255.9G", "part", points),
+            ("├─sda14", 8, 14, "4M", "part", [""]),
+            ("└─sda15", 8, 15, "106M", "part", [""])]
+    w_name = max(4, *(len(d[0]) for d in devs))
+    w_size = max(4, *(len(d[3]) for d in devs))
+    lines = [f"{'NAME':<{w_name}} MAJ:MIN RM {'SIZE':>{w_size}} RO TYPE MOUNTPOINTS"]
+    for name, major, minor, size, kind, mps in devs:
+        lines.append(f"{name:<{w_name}} {major:3d}:{minor:<3d}  0 {size:>{w_size}}  0 {kind:<4s} "
+                     f"{mps[0]}")
+        cont = "│" if name.startswith("├") else " "
+        for mp in mps[1:]:
+            lines.append(f"{cont:<{w_name}} {'':7s} {'':2s} {'':>{w_size}} {'':2s} {'':4s} {mp}")
     return Output("".join(x + "\n" for x in lines))

@@ -62,7 +62,7 @@ def ring(inv: Invocation) -> list[tuple[float, str]]:
         if not node.powered:
             finished = [c.finished or 0.0 for c in node.runtime.containers.values()]
             stopped = max(finished) if finished else cluster.t
-            s = stopped - booted
+            s = stopped - booted - 0.1  # the bridge notices as the container goes
             lines += [(s, f"{bridge}: port {port}({veth}) entered disabled state"),
                       (s + 0.02, f"veth{_h('peer', node.name)[:7]}: renamed from eth0"),
                       (s + 0.05, f"{bridge}: port {port}({veth}) entered disabled state"),
@@ -75,11 +75,13 @@ def ring(inv: Invocation) -> list[tuple[float, str]]:
 
 @command("dmesg")
 def dmesg(inv: Invocation) -> Output:
-    human_time = False
+    human_time = decode = False
     for a in inv.args:
         if a in ("-T", "--ctime"):
             human_time = True
-        elif a in ("-H", "--human", "-L", "--color", "-x", "--decode", "-k", "--kernel",
+        elif a in ("-x", "--decode"):
+            decode = True
+        elif a in ("-H", "--human", "-L", "--color", "-k", "--kernel",
                    "-P", "--nopager", "-w", "--follow", "-l", "--level") or \
                 a.startswith(("--level=", "-l")):
             continue
@@ -90,10 +92,12 @@ def dmesg(inv: Invocation) -> Output:
     booted = host_booted(cluster_of(inv))
     out = []
     for t, msg in ring(inv):
+        prefix = "" if not decode else "kern  :notice: " if msg.startswith(
+            ("Linux version", "Command line")) else "kern  :info  : "
         if human_time:
             stamp = time.strftime("%a %b %e %H:%M:%S %Y", time.gmtime(booted + t))
-            out.append(f"[{stamp}] {msg}")
+            out.append(f"{prefix}[{stamp}] {msg}")
         else:
             secs = int(t)
-            out.append(f"[{secs:5d}.{int(round((t - secs) * 1e6)) % 1000000:06d}] {msg}")
+            out.append(f"{prefix}[{secs:5d}.{int(round((t - secs) * 1e6)) % 1000000:06d}] {msg}")
     return Output("".join(x + "\n" for x in out))

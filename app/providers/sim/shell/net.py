@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from app.providers.sim.shell.proctable import Socket, sockets
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of
+from app.providers.sim.shell.usage_texts import NETSTAT_USAGE, SS_USAGE
 
 if TYPE_CHECKING:
     from app.providers.sim.cluster import SimCluster, SimNode
@@ -165,7 +166,7 @@ def ip(inv: Invocation) -> Output:
         elif opt in ("-c", "-color", "-s", "-d", "-n", "-N", "-o", "-h"):
             continue
         elif opt in ("-V", "-Version"):
-            return Output("ip utility, iproute2-6.1.0, libbpf 1.1.0\n")
+            return Output("ip utility, iproute2-6.1.0, libbpf 1.1.2\n")
         else:
             return Output("", f'Option "{opt}" is unknown, try "ip -help".\n', 255)
     if not args:
@@ -274,20 +275,6 @@ def _route_get(node: SimNode, dest: str) -> Output:
 
 # --- ss -------------------------------------------------------------------------------------
 
-SS_USAGE = ("Usage: ss [ OPTIONS ]\n       ss [ OPTIONS ] [ FILTER ]\n"
-            "   -h, --help          this message\n"
-            "   -V, --version       output version information\n"
-            "   -n, --numeric       don't resolve service names\n"
-            "   -r, --resolve       resolve host names\n"
-            "   -a, --all           display all sockets\n"
-            "   -l, --listening     display listening sockets\n"
-            "   -p, --processes     show process using socket\n"
-            "   -t, --tcp           display only TCP sockets\n"
-            "   -u, --udp           display only UDP sockets\n"
-            "   -x, --unix          display only Unix domain sockets\n"
-            "   -4, --ipv4          display only IP version 4 sockets\n"
-            "   -6, --ipv6          display only IP version 6 sockets\n"
-            "   -H, --no-header     Suppress header line\n")
 SS_LONG = {"numeric": "n", "all": "a", "listening": "l", "processes": "p", "tcp": "t",
            "udp": "u", "unix": "x", "ipv4": "4", "ipv6": "6", "no-header": "H", "resolve": "r",
            "extended": "e", "info": "i", "memory": "m", "options": "o"}
@@ -317,6 +304,29 @@ def _unix_rows(node: SimNode, show_p: bool) -> list[list[str]]:
             proc = f' users:(("{p.comm}",pid={p.pid},fd={7 + k}))' if show_p else ""
             rows.append(["u_str", "LISTEN", "0", "4096", f"{path} ", str(ino), "* ", "0", proc])
     return rows
+
+
+def render_ss(rows: list[list[str]], netid: bool, header: bool = True) -> str:
+    """ss's compact table (`render_calc_width` when stdout is not a terminal): each column as
+    wide as its longest cell plus its left delimiter; addresses right-aligned against `:`."""
+    head = ["Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:",
+            "Port", "Process"]
+    table = ([head] if header else []) + rows
+    cols = list(range(9)) if netid else list(range(1, 9))
+    ldelim = {0: "", 1: " ", 2: " ", 3: " ", 4: " ", 5: "", 6: " ", 7: "", 8: ""}
+    widths = {}
+    for i, c in enumerate(cols):
+        longest = max(len(r[c]) for r in table) if table else 0
+        widths[c] = longest + (len(ldelim[c]) if i > 0 and longest else 0)
+    out = []
+    for r in table:
+        line = ""
+        for i, c in enumerate(cols):
+            delim = ldelim[c] if i > 0 else ""
+            room = widths[c] - len(delim)
+            line += delim + (r[c].rjust(room) if c in (4, 6) else r[c].ljust(room))
+        out.append(line)
+    return "".join(x + "\n" for x in out)
 
 
 @command("ss")
@@ -355,31 +365,7 @@ def ss(inv: Invocation) -> Output:
     if "unix" in protos and (listening or every):
         rows.extend(_unix_rows(node, "p" in flags))
     netid = len(protos) > 1 or "unix" in protos  # ss hides Netid for a single table
-    header = ["Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:",
-              "Port", "Process"]
-    table = ([] if "H" in flags else [header]) + rows
-    cols = list(range(9)) if netid else list(range(1, 9))
-    align = {4: "R", 6: "R"}
-    ldelim = {0: "", 1: " ", 2: " ", 3: " ", 4: " ", 5: "", 6: " ", 7: "", 8: ""}
-    widths = {}
-    for i, c in enumerate(cols):
-        longest = max(len(r[c]) for r in table) if table else 0
-        widths[c] = longest + (len(ldelim[c]) if i > 0 and longest else 0)
-    out = []
-    for r in table:
-        line = ""
-        for i, c in enumerate(cols):
-            cell = r[c]
-            delim = ldelim[c] if i > 0 else ""
-            room = widths[c] - len(delim)
-            if c == 8:
-                line += delim + cell.ljust(room)
-            elif align.get(c) == "R":
-                line += delim + cell.rjust(room)
-            else:
-                line += delim + cell.ljust(room)
-        out.append(line)
-    return Output("".join(x + "\n" for x in out))
+    return Output(render_ss(rows, netid, "H" not in flags))
 
 
 # --- netstat ----------------------------------------------------------------------------------
@@ -392,15 +378,12 @@ def netstat(inv: Invocation) -> Output:
             long = {"--tcp": "t", "--udp": "u", "--listening": "l", "--numeric": "n",
                     "--program": "p", "--all": "a"}
             if a not in long:
-                return Output("", f"netstat: unrecognized option '{a}'\nusage: netstat [-vWeenNcCF]"
-                                  " [<Af>] -r         netstat {-V|--version|-h|--help}\n", 1)
+                return Output("", f"netstat: unrecognized option '{a}'\n{NETSTAT_USAGE}", 3)
             flags.add(long[a])
         elif a.startswith("-"):
             for ch in a[1:]:
                 if ch not in "tulnpaeWv":
-                    return Output("", f"netstat: invalid option -- '{ch}'\nusage: netstat "
-                                      "[-vWeenNcCF] [<Af>] -r         netstat "
-                                      "{-V|--version|-h|--help}\n", 1)
+                    return Output("", f"netstat: invalid option -- '{ch}'\n{NETSTAT_USAGE}", 3)
                 flags.add(ch)
     node = node_of(inv)
     protos = {p for p, f in (("tcp", "t"), ("udp", "u")) if f in flags} or {"tcp", "udp"}

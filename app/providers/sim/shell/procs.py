@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from app.providers.sim.shell.proctable import (
     MEM_TOTAL_KIB,
+    Memory,
     Proc,
     host_booted,
     load_average,
@@ -23,10 +24,13 @@ from app.providers.sim.shell.proctable import (
 )
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of
-
-PS_USAGE = ("\nUsage:\n ps [options]\n\n Try 'ps --help <simple|list|output|threads|misc|all>'\n"
-            "  or 'ps --help <s|l|o|t|m|a>'\n for additional help text.\n\n"
-            "For more details see ps(1).\n")
+from app.providers.sim.shell.usage_texts import (
+    FREE_USAGE,
+    PGREP_USAGE,
+    PS_USAGE,
+    UPTIME_USAGE,
+    VMSTAT_USAGE,
+)
 
 
 def _session_procs(inv: Invocation, node_procs: list[Proc], now: float) -> list[Proc]:
@@ -245,7 +249,9 @@ def ps(inv: Invocation) -> Output:
                     if not a[j + 1:]:
                         i += 1
                     if not value:
-                        return Output("", f"error: list of {'process IDs' if ch == 'p' else 'command names' if ch == 'C' else 'users' if ch in 'uU' else 'format specifiers'} must follow -{ch}\n{PS_USAGE}", 1)  # noqa: E501
+                        what = {"p": "list of process IDs", "C": "list of command names",
+                                "o": "format specification"}.get(ch, "list of users")
+                        return Output("", f"error: {what} must follow -{ch}\n{PS_USAGE}", 1)
                     if ch == "o":
                         try:
                             cols.extend(_parse_format(value))
@@ -320,21 +326,15 @@ def ps(inv: Invocation) -> Output:
 
 
 def _parse_format(spec: str) -> list[tuple[str, str]]:
+    """`-o pid,comm=NAME,user`: a header given with `=` runs to the next comma."""
     cols = []
-    parts = spec.replace(" ", ",").split(",")
-    for i, part in enumerate(parts):
+    for part in spec.replace(" ", ",").split(","):
         if not part:
             continue
         key, eq, head = part.partition("=")
-        if eq:  # `-o pid,comm=NAME`: a header runs to the end of the spec
-            head = ",".join([head, *parts[i + 1:]])
-            if key.lower() not in COLUMNS:
-                raise KeyError(key)
-            cols.append((key.lower(), head))
-            break
         if key.lower() not in COLUMNS:
             raise KeyError(key)
-        cols.append((key.lower(), COLUMNS[key.lower()][0]))
+        cols.append((key.lower(), head if eq else COLUMNS[key.lower()][0]))
     return cols
 
 
@@ -359,9 +359,7 @@ def pgrep(inv: Invocation) -> Output:
                 elif ch == "x":
                     exact = True
                 else:
-                    return Output("", f"pgrep: invalid option -- '{ch}'\n\nUsage:\n pgrep "
-                                      "[options] <pattern>\n\nFor more details see pgrep(1).\n",
-                                  2)
+                    return Output("", f"pgrep: invalid option -- '{ch}'\n{PGREP_USAGE}", 2)
         elif a.startswith("--"):
             return Output("", f"pgrep: unrecognized option '{a}'\n", 2)
         else:
@@ -407,7 +405,7 @@ def _uptime_text(inv: Invocation) -> str:
         text += f"{days} day{'s' if days != 1 else ''}, "
     text += f"{hours:2d}:{mins:02d}" if hours else f"{mins} min"
     one, five, fifteen = load_average(cluster)
-    return (f"{datetime.fromtimestamp(now, UTC):%H:%M:%S} up {text},  0 users,  "
+    return (f"{datetime.fromtimestamp(now, UTC):%H:%M:%S} up {text},  0 user,  "
             f"load average: {one:.2f}, {five:.2f}, {fifteen:.2f}")
 
 
@@ -428,12 +426,8 @@ def uptime(inv: Invocation) -> Output:
         since = host_booted(cluster_of(inv))
         return Output(f"{datetime.fromtimestamp(since, UTC):%Y-%m-%d %H:%M:%S}\n")
     for a in inv.args:
-        return Output("", f"uptime: invalid option -- '{a.lstrip('-')[:1]}'\n\nUsage:\n uptime "
-                          "[options]\n\nFor more details see uptime(1).\n", 1)
+        return Output("", f"uptime: invalid option -- '{a.lstrip('-')[:1]}'\n{UPTIME_USAGE}", 1)
     return Output(" " + _uptime_text(inv) + "\n")
-
-
-TOP_USAGE = ("  -hv | -bcEeHiOSs1 -d secs -n max -u|U user -p pid(s) -o field -w [cols]\n")
 
 
 @command("top")
@@ -468,7 +462,7 @@ def top(inv: Invocation) -> Output:
             elif ch in "HiOSs1e":
                 pass
             else:
-                return Output("", f"top: unknown option '{ch}'\nUsage:\n{TOP_USAGE}", 1)
+                return Output("", f"top: invalid option -- '{ch}'\n", 0)
         i += 1
     del batch  # the web terminal has no curses screen: top always prints batch frames
     frames = max(1, min(iterations or 1, 5))
@@ -495,7 +489,7 @@ def _top_frame(inv: Invocation, show_args: bool, k: int) -> str:
         f"top - {_uptime_text(inv)}",
         f"Tasks: {len(procs):3d} total, {running:3d} running, {len(procs) - running:3d} sleeping,"
         f"   0 stopped,   0 zombie",
-        f"%Cpu(s): {us:4.1f} us, {sy:4.1f} sy,  0.0 ni, {idle:4.1f} id, {wa:4.1f} wa,  0.0 hi,"
+        f"%Cpu(s):{us:5.1f} us,{sy:5.1f} sy,  0.0 ni,{idle:5.1f} id,{wa:5.1f} wa,  0.0 hi,"
         f"  0.0 si,  0.0 st ",
         f"MiB Mem : {mem.total / mib:8.1f} total, {mem.free / mib:8.1f} free, "
         f"{mem.used / mib:8.1f} used, {(mem.buffers + mem.cache) / mib:8.1f} buff/cache     ",
@@ -533,15 +527,7 @@ def _scale(size: float, si: bool) -> str:
     return f"{int(size)}E"
 
 
-FREE_USAGE = ("\nUsage:\n free [options]\n\nOptions:\n -b, --bytes         show output in bytes\n"
-              " -k, --kibi          show output in kibibytes\n"
-              " -m, --mebi          show output in mebibytes\n"
-              " -g, --gibi          show output in gibibytes\n"
-              " -h, --human         show human-readable output\n"
-              " -w, --wide          wide output\n -t, --total         show total for RAM + swap\n"
-              "\n     --help     display this help and exit\n"
-              " -V, --version  output version information and exit\n\n"
-              "For more details see free(1).\n")
+
 
 
 def _free_unit(kib: int, unit: str, si: bool) -> str:
@@ -549,6 +535,28 @@ def _free_unit(kib: int, unit: str, si: bool) -> str:
         return _scale(kib * 1024, si)
     div = {"b": 1 / 1024, "k": 1, "m": 1024, "g": 1024 ** 2}[unit]
     return str(int(kib / div))
+
+
+def render_free(m: Memory, unit: str = "k", si: bool = False, wide: bool = False,
+                total: bool = False) -> str:
+    """procps-ng 4 `free`: labels in 8 columns, values right-aligned in 12."""
+    def f(v: int) -> str:
+        return _free_unit(v, unit, si)
+
+    if wide:
+        head = ("               total        used        free      shared     buffers       cache"
+                "   available")
+        mem = [m.total, m.used, m.free, m.shared, m.buffers, m.cache, m.available]
+    else:
+        head = "               total        used        free      shared  buff/cache   available"
+        mem = [m.total, m.used, m.free, m.shared, m.buffers + m.cache, m.available]
+    swap = (m.swap_total, m.swap_total - m.swap_free, m.swap_free)
+    lines = [head, f"{'Mem:':<8s}" + "".join(f"{f(v):>12s}" for v in mem),
+             f"{'Swap:':<8s}" + "".join(f"{f(v):>12s}" for v in swap)]
+    if total:
+        lines.append(f"{'Total:':<8s}" + "".join(f"{f(v):>12s}" for v in (
+            m.total + m.swap_total, m.used + swap[1], m.free + m.swap_free)))
+    return "\n".join(lines) + "\n"
 
 
 @command("free")
@@ -581,28 +589,17 @@ def free(inv: Invocation) -> Output:
                     return Output("", f"free: invalid option -- '{ch}'\n{FREE_USAGE}", 1)
         else:
             return Output("", f"free: extra operand '{a}'\n{FREE_USAGE}", 1)
-    m = memory(cluster_of(inv))
-
-    def f(v: int) -> str:
-        return _free_unit(v, unit, si)
-
-    if wide:
-        head = ("               total        used        free      shared     buffers       cache"
-                "   available")
-        mem = [m.total, m.used, m.free, m.shared, m.buffers, m.cache, m.available]
-    else:
-        head = "               total        used        free      shared  buff/cache   available"
-        mem = [m.total, m.used, m.free, m.shared, m.buffers + m.cache, m.available]
-    lines = [head, f"{'Mem:':<8s}" + "".join(f"{f(v):>12s}" for v in mem),
-             f"{'Swap:':<8s}" + "".join(f"{f(v):>12s}" for v in (0, 0, 0))]
-    if total:
-        lines.append(f"{'Total:':<8s}" + "".join(f"{f(v):>12s}" for v in (m.total, m.used,
-                                                                          m.free)))
-    return Output("\n".join(lines) + "\n")
+    return Output(render_free(memory(cluster_of(inv)), unit, si, wide, total))
 
 
 VMSTAT_HEAD = ("procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----\n"
                " r  b   swpd   free   buff  cache   si   so    bi    bo   in   cs us sy id wa st\n")
+
+
+def vmstat_row(v: list[int]) -> str:
+    """procps vmstat's row format: fixed widths, a wider number pushes the rest right."""
+    widths = [2, 2, 6, 6, 6, 6, 4, 4, 5, 5, 4, 4, 2, 2, 2, 2, 2]
+    return " ".join(f"{x:{w}d}" for x, w in zip(v, widths, strict=True))
 
 
 @command("vmstat")
@@ -620,8 +617,7 @@ def vmstat(inv: Invocation) -> Output:
             unit = 1024 if a in ("m", "M") else 1
         else:
             ch = a.lstrip("-")[:1] or a
-            return Output("", f"vmstat: invalid option -- '{ch}'\n\nUsage:\n vmstat [options] "
-                              "[delay [count]]\n\nFor more details see vmstat(8).\n", 1)
+            return Output("", f"vmstat: invalid option -- '{ch}'\n{VMSTAT_USAGE}", 1)
     count = nums[1] if len(nums) > 1 else (None if nums else 1)
     if nums and nums[0] == 0:
         return Output("", "vmstat: delay must be positive integer\n", 1)
@@ -639,8 +635,7 @@ def vmstat(inv: Invocation) -> Output:
         sy = int(busy * 0.34) + 1
         idle = max(0, 100 - us - sy - wa)
         bi, bo = (5, 61) if k == 0 else (0, 40 + 7 * (k % 3))
-        rows.append(f"{1 if k else 2:2d} {0:2d} {0:6d} {m.free // unit - 123 * k:6d} "
-                    f"{m.buffers // unit:6d} {m.cache // unit + 4 * k:6d} {0:4d} {0:4d} "
-                    f"{bi:5d} {bo:5d} {1650 + 37 * (k % 4):4d} {3010 + 91 * (k % 3):4d} "
-                    f"{us:2d} {sy:2d} {idle:2d} {wa:2d} {0:2d}")
+        rows.append(vmstat_row([1 if k else 2, 0, 0, m.free // unit - 123 * k, m.buffers // unit,
+                                m.cache // unit + 4 * k, 0, 0, bi, bo, 1650 + 37 * (k % 4),
+                                3010 + 91 * (k % 3), us, sy, idle, wa, 0]))
     return Output(VMSTAT_HEAD + "".join(r + "\n" for r in rows))

@@ -1,0 +1,148 @@
+"""ps/top/free/vmstat/uptime/pgrep: procps-ng layouts over the twin's process table."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from app.providers.sim.shell import procs
+from app.providers.sim.shell.proctable import Memory, Proc
+from tests.providers.sim.shell.nodetwin import run, sample, twin
+
+
+def test_ps_aux_renders_the_real_kind_kubelet_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    header, row = sample("ps-aux-kind-kubelet.txt").splitlines()
+    monkeypatch.setattr(procs, "MEM_TOTAL_KIB", 32_000_000)  # the sample host's RAM
+    start = 1764163320.0  # 13:22 UTC
+    args = row.split(" /usr/bin/kubelet ", 1)[1].split()
+    p = Proc(231, 1, "root", ["/usr/bin/kubelet", *args], start, 96128, 2639936, 1.7, "Ssl")
+    cols = [(k, procs.AUX_HEAD.get(k, procs.COLUMNS[k][0])) for k in procs.AUX]
+    assert procs._render(cols, [p], start + 830, True) == f"{header}\n{row}\n"
+
+
+def test_ps_aux_lists_the_control_plane_with_manifest_command_lines() -> None:
+    c = twin()
+    out, code = run(c, "ps aux")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND"
+    assert re.match(r"root +1 .* /sbin/init$", lines[1])
+    etcd = next(x for x in lines if " etcd --" in x)
+    assert "--listen-client-urls=https://127.0.0.1:2379,https://172.18.0.2:2379" in etcd
+    kubelet = next(x for x in lines if "/usr/bin/kubelet " in x)
+    assert re.match(r"root +231 ", kubelet)
+    assert kubelet.endswith("--provider-id=kind://docker/kind/kind-control-plane "
+                            "--runtime-cgroups=/system.slice/containerd.service")
+    assert any(x.startswith("65535 ") and x.endswith(" /pause") for x in lines)
+    assert lines[-1].endswith(" R+   01:00   0:00 ps aux")
+
+
+def test_pids_are_stable_and_a_removed_static_pod_leaves_the_table() -> None:
+    c = twin()
+    first, _ = run(c, "pgrep -x etcd")
+    again, _ = run(c, "pgrep -x etcd")
+    assert first == again and first.strip().isdigit()
+    run(c, "mv /etc/kubernetes/manifests/etcd.yaml /root/")
+    out, code = run(c, "pgrep -x etcd")
+    assert (out, code) == ("", 1)
+    assert " etcd --" not in run(c, "ps -ef")[0]
+
+
+def test_kubelet_command_line_follows_its_environment_files() -> None:
+    c = twin()
+    run(c, "echo 'KUBELET_EXTRA_ARGS=--v=4' > /etc/default/kubelet")
+    out, _ = run(c, "ps -o args= -C kubelet")
+    assert out.rstrip().endswith("--provider-id=kind://docker/kind/kind-control-plane --v=4")
+
+
+def test_a_stopped_kubelet_is_gone_but_its_containers_keep_running() -> None:
+    c = twin()
+    run(c, "systemctl stop kubelet")
+    out, _ = run(c, "ps -e -o comm")
+    assert "kubelet" not in out.split() and "kube-apiserver" in out.split()
+
+
+def test_ps_ef_and_o_layouts() -> None:
+    c = twin()
+    out, _ = run(c, "ps -ef")
+    assert out.splitlines()[0] == "UID          PID    PPID  C STIME TTY          TIME CMD"
+    assert re.search(r"^root {11}1 {7}0  0 00:49 \? {8}00:00:00 /sbin/init$", out, re.M)
+    out, _ = run(c, "ps -o pid=,comm= -C kube-scheduler")
+    assert re.fullmatch(r" +\d+ kube-scheduler\n", out)
+    assert run(c, "ps")[0].splitlines()[0] == "    PID TTY          TIME CMD"
+
+
+def test_ps_forest_puts_containers_under_their_shim() -> None:
+    out, _ = run(twin(), "ps -eo pid,cmd --forest")
+    lines = out.splitlines()
+    i = next(k for k, x in enumerate(lines) if " etcd --" in x)
+    assert " \\_ etcd --" in lines[i]
+    assert any("containerd-shim-runc-v2" in x for x in lines[i - 2:i])
+
+
+@pytest.mark.parametrize("line,err", [
+    ("ps -Q", "error: unsupported SysV option\n"),
+    ("ps auxq", "error: unsupported option (BSD syntax)\n"),
+    ("ps -o nosuch", 'error: unknown user-defined format specifier "nosuch"\n'),
+])
+def test_ps_usage_errors(line: str, err: str) -> None:
+    out, code = run(twin(), line)
+    assert code == 1 and out.startswith(err) and "For more details see ps(1)." in out
+
+
+def test_top_batch_frame() -> None:
+    out, code = run(twin(), "top -b -n 1")
+    lines = out.splitlines()
+    assert code == 0
+    assert re.fullmatch(r"top - 01:00:00 up 2 days, +\d+:\d\d,  0 user,  load average: "
+                        r"\d\.\d\d, \d\.\d\d, \d\.\d\d", lines[0])
+    assert re.fullmatch(r"Tasks: +\d+ total, +1 running, +\d+ sleeping, +0 stopped, +0 zombie",
+                        lines[1])
+    assert lines[3].startswith("MiB Mem :  23987.2 total,")
+    assert lines[6] == ("    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ "
+                        "COMMAND")
+    assert lines[7].endswith(" kube-apiserver")  # the busiest process first
+    out, code = run(twin(), "top -Z")
+    assert (out, code) == ("top: invalid option -- 'Z'\n", 0)  # procps 4.0.2 exits 0
+
+
+def test_free_matches_procps4_layout() -> None:
+    gib, mib = 1024 * 1024, 1024
+    m = Memory(total=8132608, free=7 * gib, used=631 * mib, shared=3891, buffers=100_000,
+               cache=381952 - 100_000, available=7444889)
+    assert procs.render_free(m, "h") == sample("free-h-procps4.txt")
+    m2 = Memory(total=7942 * mib + 10, free=6593 * mib, used=714 * mib, shared=3 * mib + 5,
+                buffers=0, cache=925 * mib, available=7227 * mib)
+    assert procs.render_free(m2, "m") == sample("free-m-procps4.txt")
+
+
+def test_free_on_the_twin_and_its_usage_error() -> None:
+    out, _ = run(twin(), "free")
+    assert out.splitlines()[1].startswith("Mem:        24562888 ")
+    out, code = run(twin(), "free -q")
+    assert code == 1 and out.startswith("free: invalid option -- 'q'\n\nUsage:\n free [options]")
+
+
+def test_vmstat_rows_match_procps_and_samples_do_not_sleep() -> None:
+    head1, head2, row1, row2 = sample("vmstat-procps4.txt").splitlines()
+    assert f"{head1}\n{head2}\n" == procs.VMSTAT_HEAD
+    assert procs.vmstat_row([0, 0, 0, 4996868, 1537492, 18966428, 0, 0, 18, 61, 23, 1, 4, 2,
+                             95, 0, 0]) == row1
+    assert procs.vmstat_row([0, 0, 0, 5006424, 1537504, 18956112, 0, 0, 0, 61, 6112, 7490, 4,
+                             4, 92, 0, 0]) == row2
+    started = time.monotonic()
+    out, code = run(twin(), "vmstat 1 5")
+    assert code == 0 and len(out.splitlines()) == 7
+    assert time.monotonic() - started < 5
+
+
+def test_uptime_and_registered_commands_are_known() -> None:
+    c = twin()
+    out, _ = run(c, "uptime")
+    assert re.fullmatch(r" 01:00:00 up 2 days, +\d+:\d\d,  0 user,  load average: [\d., ]+\n",
+                        out)
+    for line in ("ps aux", "top -b -n1", "free -m", "vmstat", "pgrep kubelet", "pidof etcd"):
+        run(c, line)
+    assert c.unknown_commands == []
