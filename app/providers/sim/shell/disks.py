@@ -172,18 +172,44 @@ def mount(inv: Invocation) -> Output:
 
 @command("findmnt")
 def findmnt(inv: Invocation) -> Output:
+    """util-linux findmnt: the mount tree (children under the mount they sit on), or the
+    matching lines without tree art when a mount point or source is named."""
     ms = mounts(node_of(inv))
     targets = [a for a in inv.args if not a.startswith("-")]
+    rows: list[tuple[str, Mount]] = []
     if targets:
-        ms = [m for m in ms if m.target in targets or m.source in targets]
-        if not ms:
+        rows = [(m.target, m) for m in ms if m.target in targets or m.source in targets]
+        if not rows:
             return Output("", "", 1)
-    w_target = max(len("TARGET"), *(len(m.target) for m in ms))
-    w_source = max(len("SOURCE"), *(len(m.source) for m in ms))
-    w_type = max(len("FSTYPE"), *(len(m.fstype) for m in ms))
+    else:
+        parent: dict[int, int] = {}
+        for i, m in enumerate(ms):
+            best = -1
+            for j, other in enumerate(ms[:i]):
+                base = other.target.rstrip("/") + "/"
+                if m.target.startswith(base) and m.target != other.target and \
+                        (best < 0 or len(other.target) > len(ms[best].target)):
+                    best = j
+            parent[i] = best if i else -2
+        kids: dict[int, list[int]] = {}
+        for i, p in parent.items():
+            kids.setdefault(p, []).append(i)
+
+        def walk(i: int, prefix: str, last: bool, depth: int) -> None:
+            art = "" if depth == 0 else prefix + ("└─" if last else "├─")
+            rows.append((art + ms[i].target, ms[i]))
+            below = kids.get(i, [])
+            child_prefix = "" if depth == 0 else prefix + ("  " if last else "│ ")
+            for k, c in enumerate(below):
+                walk(c, child_prefix, k == len(below) - 1, depth + 1)
+
+        walk(0, "", True, 0)
+    w_target = max(len("TARGET"), *(len(t) for t, _ in rows))
+    w_source = max(len("SOURCE"), *(len(m.source) for _, m in rows))
+    w_type = max(len("FSTYPE"), *(len(m.fstype) for _, m in rows))
     lines = [f"{'TARGET':<{w_target}} {'SOURCE':<{w_source}} {'FSTYPE':<{w_type}} OPTIONS"]
-    lines += [f"{m.target:<{w_target}} {m.source:<{w_source}} {m.fstype:<{w_type}} {m.options}"
-              for m in ms]
+    lines += [f"{t:<{w_target}} {m.source:<{w_source}} {m.fstype:<{w_type}} {m.options}"
+              for t, m in rows]
     return Output("".join(x + "\n" for x in lines))
 
 
@@ -222,7 +248,21 @@ def df(inv: Invocation) -> Output:
     human = si = show_type = show_all = False
     inodes = False
     operands = []
-    for a in inv.args:
+    only: set[str] = set()
+    exclude: set[str] = set()
+    args = list(inv.args)
+    while args:
+        a = args.pop(0)
+        if a in ("-t", "-x", "--type", "--exclude-type") or \
+                a.startswith(("--type=", "--exclude-type=")) or \
+                (len(a) > 2 and a[:2] in ("-t", "-x") and not a.startswith("--")):
+            key = "x" if a.startswith(("-x", "--exclude")) else "t"
+            value = a.partition("=")[2] if a.startswith("--") and "=" in a else \
+                a[2:] if not a.startswith("--") and len(a) > 2 else (args.pop(0) if args else "")
+            if not value:
+                return Output("", f"df: option requires an argument -- '{key}'\n{DF_USAGE}", 1)
+            (exclude if key == "x" else only).update(value.split(","))
+            continue
         if a in ("--human-readable",):
             human = True
         elif a == "--si":
@@ -236,7 +276,14 @@ def df(inv: Invocation) -> Output:
         elif a.startswith("--"):
             return Output("", f"df: unrecognized option '{a}'\n{DF_USAGE}", 1)
         elif a.startswith("-") and len(a) > 1:
-            for ch in a[1:]:
+            for k, ch in enumerate(a[1:], start=1):
+                if ch in "tx":  # `-hx overlay`, `-htext4`: the rest (or next word) is the type
+                    value = a[k + 1:] or (args.pop(0) if args else "")
+                    if not value:
+                        return Output("", f"df: option requires an argument -- '{ch}'\n"
+                                          f"{DF_USAGE}", 1)
+                    (exclude if ch == "x" else only).update(value.split(","))
+                    break
                 if ch == "h":
                     human = True
                 elif ch == "H":
@@ -278,6 +325,9 @@ def df(inv: Invocation) -> Output:
                 continue
             seen[m.dev] = len(rows_m)
             rows_m.append(m)
+    rows_m = [m for m in rows_m if (not only or m.fstype in only) and m.fstype not in exclude]
+    if not rows_m:
+        return Output("", "df: no file systems processed\n", 1)
     if inodes:
         head = ["Filesystem", "Inodes", "IUsed", "IFree", "IUse%", "Mounted on"]
     else:

@@ -58,3 +58,18 @@ def test_lsblk_lists_the_mount_points_of_the_host_partition() -> None:
     col = lines[0].index("MOUNTPOINTS")
     assert lines[2][col:] == "/etc/hosts" and lines[3][col:] == "/etc/hostname"
     assert lines[3].startswith("│ ")
+
+
+def test_findmnt_draws_the_mount_tree_and_df_filters_by_type() -> None:
+    c = twin()
+    out, _ = run(c, "findmnt")
+    lines = out.splitlines()
+    assert lines[0].split() == ["TARGET", "SOURCE", "FSTYPE", "OPTIONS"]
+    assert lines[1].startswith("/ ") and lines[2].startswith("├─/proc ")
+    assert any(x.startswith("│ └─/dev/shm ") for x in lines)
+    assert run(c, "findmnt /var")[0] == (
+        "TARGET SOURCE    FSTYPE OPTIONS\n/var   /dev/sda1 ext4   rw,relatime,discard,"
+        "errors=remount-ro\n")
+    out, _ = run(c, "df -hx overlay -x tmpfs -x shm")
+    assert [x.split()[-1] for x in out.splitlines()[1:]] == ["/var"]
+    assert run(c, "df -t nfs") == ("df: no file systems processed\n", 1)
