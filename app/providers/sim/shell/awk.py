@@ -26,8 +26,8 @@ from app.providers.sim.shell.awk_parse import (
     unescape,
 )
 from app.providers.sim.shell.builtins import decode, encode, executor, read_path, write_file
+from app.providers.sim.shell.posix_regex import RegexError, compile_posix
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.shell.sed import RegexError, compile_posix
 from app.providers.sim.vfs import VFSError, normpath
 
 MAX_STEPS = 1_000_000

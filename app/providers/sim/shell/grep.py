@@ -12,8 +12,8 @@ from app.providers.sim.shell.builtins import (
     getopt,
     read_text,
 )
+from app.providers.sim.shell.posix_regex import RegexError, compile_posix
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.shell.sed import RegexError, compile_posix
 from app.providers.sim.vfs import VFSError, normpath
 
 # --- grep ------------------------------------------------------------------------------------
