@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from app.providers.sim.shell.session import ShellSession
 
 BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
-LOCAL_BIN = {"crictl", "etcdctl", "helm", "k9s"}
+LOCAL_BIN = {"crictl", "ctr", "etcdctl", "helm", "k9s"}  # kind: containerd's tools too
 DEV_EMPTY = {"/dev/null"}
 MAX_FILE = 8 << 20
 BASH_KEYWORDS = ["if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while",

@@ -34,3 +34,13 @@ def test_ctr_fails_to_dial_a_stopped_containerd() -> None:
     out, code = run(c, "ctr -n k8s.io c ls")
     assert code == 1
     assert out.startswith('ctr: failed to dial "/run/containerd/containerd.sock"')
+
+
+def test_node_commands_are_known_to_completion_and_which() -> None:
+    from app.providers.sim.terminal import SimTerminal
+
+    c = twin()
+    sh = SimTerminal(c, "kind-control-plane")
+    assert sh.complete("vmst", 4) == ("vmstat ", ["vmstat"])
+    assert "nslookup" in sh.complete("ns", 2)[1]
+    assert run(c, "which ctr ss")[0] == "/usr/local/bin/ctr\n/usr/bin/ss\n"
