@@ -206,7 +206,7 @@ def uname(inv: Invocation) -> Output:
 
 
 @command("wait", "jobs", "fg", "bg", "disown", "trap", "ulimit", "hash", "shopt", "complete",
-         "times", "enable", "getopts", "kill")
+         "times", "enable", "getopts")
 def noop(inv: Invocation) -> Output:
     if inv.argv[0] == "ulimit":
         return Output("unlimited\n")
@@ -214,9 +214,6 @@ def noop(inv: Invocation) -> Output:
         return Output("0m0.010s 0m0.004s\n0m0.120s 0m0.050s\n")
     if inv.argv[0] in ("fg", "bg"):
         return Output("", f"bash: {inv.argv[0]}: current: no such job\n", 1)
-    if inv.argv[0] == "kill" and not inv.args:
-        return Output("", "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec "
-                          "... or kill -l [sigspec]\n", 2)
     return Output()
 
 

@@ -26,6 +26,7 @@ from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of
 from app.providers.sim.shell.usage_texts import (
     FREE_USAGE,
+    KILL_LIST,
     PGREP_USAGE,
     PS_USAGE,
     UPTIME_USAGE,
@@ -390,6 +391,98 @@ def pidof(inv: Invocation) -> Output:
     if not found:
         return Output("", "", 1)
     return Output(" ".join(str(p.pid) for p in found) + "\n")
+
+
+# --- kill -----------------------------------------------------------------------------------
+
+SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
+           "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15,
+           "STKFLT": 16, "CHLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22}
+KILL_USAGE = ("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill "
+              "-l [sigspec]\n")
+FATAL = {1, 2, 3, 6, 9, 11, 15}  # signals the components do not survive (no handler keeps them)
+
+
+def _signal(spec: str) -> int | None:
+    name = spec.upper().removeprefix("SIG")
+    if name.isdigit():
+        return int(name) if 0 <= int(name) <= 64 else None
+    return SIGNALS.get(name)
+
+
+def _kill_unit(inv: Invocation, unit: str, sig: int) -> None:
+    """systemd's view of a unit whose main process died: kubelet and containerd have
+    Restart=always (RestartSec=1s), so a new process starts; running containers stay."""
+    node = node_of(inv)
+    cluster = cluster_of(inv)
+    t = cluster.t
+    name = next(k for k, v in SIGNALS.items() if v == sig) if sig in SIGNALS.values() else str(sig)
+    if sig == 15:
+        node.journal_line(t, unit, f"{unit}.service: Deactivated successfully.", pid=1)
+    else:
+        node.journal_line(t, unit, f"{unit}.service: Main process exited, code=killed, "
+                                   f"status={sig}/{name}", pid=1)
+        node.journal_line(t, unit, f"{unit}.service: Failed with result 'signal'.", pid=1)
+    node.journal_line(t, unit, f"{unit}.service: Scheduled restart job, restart counter is at 1.",
+                      pid=1)
+    node.services[unit]["active"] = False
+    cluster.service_action(node, unit, "start")
+
+
+@command("kill")
+def kill(inv: Invocation) -> Output:
+    """bash's `kill` against the node's processes: a container's main process ends its
+    container (137 for KILL, 0 for TERM: the components shut down cleanly), and the kubelet
+    restarts it as it would any exit; killing the kubelet or containerd restarts the unit."""
+    args = list(inv.args)
+    if not args:
+        return Output("", KILL_USAGE, 2)
+    sig = 15
+    if args[0] == "-l":
+        if len(args) > 1:
+            n = _signal(args[1])
+            name = next((k for k, v in SIGNALS.items() if v == n), None)
+            if name is None:
+                return Output("", f"bash: kill: {args[1]}: invalid signal specification\n", 1)
+            return Output(f"{n}\n" if not args[1].isdigit() else f"{name}\n")
+        return Output(KILL_LIST)
+    if args[0] in ("-s", "-n"):
+        if len(args) < 2:
+            return Output("", f"bash: kill: {args[0]}: option requires an argument\n"
+                              f"{KILL_USAGE}", 2)
+        spec, args = args[1], args[2:]
+    elif args[0].startswith("-") and args[0] != "--":
+        spec, args = args[0][1:], args[1:]
+    else:
+        spec = "TERM"
+    if args and args[0] == "--":
+        args = args[1:]
+    found = _signal(spec)
+    if found is None:
+        return Output("", f"bash: kill: {spec}: invalid signal specification\n", 1)
+    sig = found
+    node = node_of(inv)
+    cluster = cluster_of(inv)
+    procs = {p.pid: p for p in processes(node)}
+    err, status = "", 0
+    for a in args:
+        if not a.lstrip("-").isdigit():
+            err += f"bash: kill: {a}: arguments must be process or job IDs\n"
+            status = 1
+            continue
+        p = procs.get(int(a))
+        if p is None:
+            err += f"bash: kill: ({a}) - No such process\n"
+            status = 1
+            continue
+        if sig not in FATAL:
+            continue  # HUP/USR1/STOP…: the twin's components carry on
+        if p.container is not None:
+            code, reason = (0, "Completed") if sig == 15 else (128 + sig, "Error")
+            p.container.stop(cluster.t, code, reason)
+        elif p.comm in ("kubelet", "containerd"):
+            _kill_unit(inv, p.comm, sig)
+    return Output("", err, status)
 
 
 # --- uptime / top ---------------------------------------------------------------------------

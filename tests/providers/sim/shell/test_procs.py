@@ -146,3 +146,31 @@ def test_uptime_and_registered_commands_are_known() -> None:
     for line in ("ps aux", "top -b -n1", "free -m", "vmstat", "pgrep kubelet", "pidof etcd"):
         run(c, line)
     assert c.unknown_commands == []
+
+
+def test_kill_ends_a_container_and_the_kubelet_restarts_it() -> None:
+    c = twin()
+    pid = run(c, "pgrep -x etcd")[0].strip()
+    assert run(c, f"kill -9 {pid}") == ("", 0)
+    out, _ = run(c, "crictl ps -a --name etcd")
+    assert re.search(r" Running +etcd +1 ", out) and re.search(r" Exited +etcd +0 ", out)
+    assert run(c, "pgrep -x etcd")[0].strip() != pid
+    assert run(c, f"kill {pid}") == (f"bash: kill: ({pid}) - No such process\n", 1)
+
+
+def test_killing_the_kubelet_lets_systemd_restart_it() -> None:
+    c = twin()
+    assert run(c, "kill -s KILL 231") == ("", 0)
+    assert run(c, "pidof kubelet")[0].strip() not in ("", "231")
+    journal, _ = run(c, "journalctl -u kubelet --no-pager")
+    assert "kubelet.service: Main process exited, code=killed, status=9/KILL" in journal
+    assert "kubelet.service: Scheduled restart job, restart counter is at 1." in journal
+
+
+def test_kill_usage_and_signal_list() -> None:
+    c = twin()
+    assert run(c, "kill")[1] == 2
+    assert run(c, "kill -FOO 1") == ("bash: kill: FOO: invalid signal specification\n", 1)
+    assert run(c, "kill abc") == ("bash: kill: abc: arguments must be process or job IDs\n", 1)
+    assert run(c, "kill -l 9") == ("KILL\n", 0)
+    assert run(c, "kill -l")[0].startswith(" 1) SIGHUP\t 2) SIGINT\t")
