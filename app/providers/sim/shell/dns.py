@@ -280,7 +280,16 @@ def nslookup(inv: Invocation) -> Output:
                                                     "-retry=", "-debug", "-nodebug")):
             return Output(f"*** Invalid option: {a[1:]}\n", "", 1)
     if not positional:
-        return Output("", "nslookup: interactive mode is not available in this terminal\n", 1)
+        # Interactive mode reads queries from stdin, prompting `> ` for each.
+        out = ""
+        for query_line in inv.stdin.splitlines():
+            words = query_line.split()
+            if not words:
+                out += "> "
+                continue
+            sub = nslookup(Invocation(["nslookup", *words], "", inv.session, inv.env))
+            out += "> " + sub.stdout + sub.stderr
+        return Output(out + "> ")
     name = positional[0]
     srv = positional[1] if len(positional) > 1 else default_server(inv)
     try:

@@ -176,7 +176,7 @@ def ip(inv: Invocation) -> Output:
     dev = None
     if "dev" in rest and rest.index("dev") + 1 < len(rest):
         dev = rest[rest.index("dev") + 1]
-    elif rest and rest[0] in ("show", "list", "ls") and len(rest) > 1:
+    elif rest and rest[0] in ("show", "list", "ls", "sh", "s", "l", "lst") and len(rest) > 1:
         dev = rest[1]
     verb = rest[0] if rest else "show"
     if _match(obj, "address") or obj == "a":
@@ -306,13 +306,14 @@ def _unix_rows(node: SimNode, show_p: bool) -> list[list[str]]:
     return rows
 
 
-def render_ss(rows: list[list[str]], netid: bool, header: bool = True) -> str:
+def render_ss(rows: list[list[str]], netid: bool, header: bool = True,
+              state: bool = True) -> str:
     """ss's compact table (`render_calc_width` when stdout is not a terminal): each column as
     wide as its longest cell plus its left delimiter; addresses right-aligned against `:`."""
     head = ["Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:",
             "Port", "Process"]
     table = ([head] if header else []) + rows
-    cols = list(range(9)) if netid else list(range(1, 9))
+    cols = [c for c in (range(9) if netid else range(1, 9)) if state or c != 1]
     ldelim = {0: "", 1: " ", 2: " ", 3: " ", 4: " ", 5: "", 6: " ", 7: "", 8: ""}
     widths = {}
     for i, c in enumerate(cols):
@@ -327,6 +328,67 @@ def render_ss(rows: list[list[str]], netid: bool, header: bool = True) -> str:
             line += delim + (r[c].rjust(room) if c in (4, 6) else r[c].ljust(room))
         out.append(line)
     return "".join(x + "\n" for x in out)
+
+
+SS_STATES = {"established": {"ESTAB"}, "listening": {"LISTEN", "UNCONN"},
+             "connected": {"ESTAB"}, "all": {"ESTAB", "LISTEN", "UNCONN"}}
+
+
+def _ss_filter(words: list[str]):  # noqa: ANN202 - a predicate on Socket, or the error Output
+    """The FILTER forms people type: `state <s>`, `sport|dport <op> :<port>` (op `=`, `==`,
+    `eq`, `!=`, `ne`, `>`, `gt`, `<`, `lt`, `>=`, `ge`, `<=`, `le`), joined by `and`/`or`."""
+    tests: list[tuple[str, object]] = []
+    words = [w for w in " ".join(words).replace("(", " ").replace(")", " ").split()]
+    i = 0
+    ops = {"=": "eq", "==": "eq", "eq": "eq", "!=": "ne", "ne": "ne", ">": "gt", "gt": "gt",
+           "<": "lt", "lt": "lt", ">=": "ge", "ge": "ge", "<=": "le", "le": "le"}
+    states: set[str] = set()
+    joiner = "and"
+    while i < len(words):
+        w = words[i]
+        if w in ("and", "or", "&&", "||"):
+            joiner = "or" if w in ("or", "||") else "and"
+        elif w == "state" and i + 1 < len(words):
+            states |= SS_STATES.get(words[i + 1], {words[i + 1].upper()})
+            i += 1
+        elif w in ("sport", "dport", "src", "dst") and i + 1 < len(words):
+            op, value = "eq", words[i + 1]
+            if value in ops and i + 2 < len(words):
+                op, value = ops[value], words[i + 2]
+                i += 1
+            i += 1
+            port = value.rsplit(":", 1)[-1]
+            if w in ("sport", "dport") and not port.isdigit():
+                return Output("", f"Error: an inet prefix is expected rather than \"{value}\".\n"
+                                  "ss: bad filter expression\n", 255)
+            tests.append((w, (op, int(port) if port.isdigit() else value.rsplit(":", 1)[0])))
+        else:
+            return Output("", "ss: bad filter expression\n", 255)
+        i += 1
+
+    def cmp(op: str, a: int, b: int) -> bool:
+        return {"eq": a == b, "ne": a != b, "gt": a > b, "lt": a < b, "ge": a >= b,
+                "le": a <= b}[op]
+
+    def one(s: Socket, kind: str, arg: tuple[str, object]) -> bool:
+        op, value = arg
+        if kind == "sport":
+            return cmp(op, s.lport, int(value))  # type: ignore[arg-type]
+        if kind == "dport":
+            return isinstance(s.pport, int) and cmp(op, s.pport, int(value))  # type: ignore
+        addr = s.local if kind == "src" else s.peer
+        return (addr.strip("[]") == value) == (op != "ne")
+
+    def pred(s: Socket) -> bool:
+        if states and s.state not in states:
+            return False
+        if not tests:
+            return True
+        results = [one(s, k, a) for k, a in tests]
+        return any(results) if joiner == "or" else all(results)
+
+    pred.single_state = len(states) == 1 or states == SS_STATES["listening"]  # type: ignore
+    return pred
 
 
 @command("ss")
@@ -344,7 +406,10 @@ def ss(inv: Invocation) -> Output:
                     return Output("", f"ss: invalid option -- '{ch}'\n{SS_USAGE}", 255)
                 flags.add(ch)
         else:
-            break  # a FILTER expression: the twin lists everything (pipe through grep)
+            break
+    filt = _ss_filter([a for a in inv.args if not a.startswith("-")])
+    if isinstance(filt, Output):
+        return filt
     node = node_of(inv)
     protos = {p for p, f in (("tcp", "t"), ("udp", "u"), ("unix", "x")) if f in flags}
     if not protos:
@@ -359,13 +424,17 @@ def ss(inv: Invocation) -> Output:
             continue
         if "4" in flags and s.v6 or "6" in flags and not s.v6:
             continue
+        if not filt(s):
+            continue
         rows.append([s.proto, s.state, "0", str(s.send_q), f"{s.local}:", str(s.lport),
                      f"{s.peer if s.state != 'LISTEN' or s.local != '*' else '*'}:",
                      str(s.pport), _users(s) if "p" in flags else ""])
     if "unix" in protos and (listening or every):
         rows.extend(_unix_rows(node, "p" in flags))
     netid = len(protos) > 1 or "unix" in protos  # ss hides Netid for a single table
-    return Output(render_ss(rows, netid, "H" not in flags))
+    # ss hides the State column when the filter leaves a single TCP state
+    one_state = bool(getattr(filt, "single_state", False))
+    return Output(render_ss(rows, netid, "H" not in flags, state=not one_state))
 
 
 # --- netstat ----------------------------------------------------------------------------------

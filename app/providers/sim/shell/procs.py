@@ -222,7 +222,11 @@ def ps(inv: Invocation) -> Output:
             if not eq:
                 value, i = nxt or "", i + 1
             if key == "format":
-                cols.extend(_parse_format(value))
+                try:
+                    cols.extend(_parse_format(value))
+                except KeyError as err:
+                    return Output("", f"error: unknown user-defined format specifier "
+                                      f"\"{err.args[0]}\"\n{PS_USAGE}", 1)
             elif key == "pid":
                 pids |= {int(x) for x in value.replace(",", " ").split() if x.isdigit()}
             elif key == "user":

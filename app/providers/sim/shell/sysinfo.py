@@ -195,7 +195,24 @@ def render_free(m: Memory, unit: str = "k", si: bool = False, wide: bool = False
 @command("free")
 def free(inv: Invocation) -> Output:
     unit, wide, total, si = "k", False, False, False
-    for a in inv.args:
+    count = 1
+    args = list(inv.args)
+    while args:
+        a = args.pop(0)
+        if a in ("-s", "-c", "--seconds", "--count") or (a[:2] in ("-s", "-c") and
+                                                           a[2:].replace(".", "").isdigit()):
+            value = a[2:] if len(a) > 2 and not a.startswith("--") else (args.pop(0) if args
+                                                                         else "")
+            try:
+                number = float(value)
+            except ValueError:
+                what = "count" if a.startswith(("-c", "--count")) else "seconds"
+                return Output("", f"free: failed to parse {what} argument: '{value}'\n", 1)
+            if a in ("-c", "--count") or a.startswith("-c"):
+                count = max(1, min(int(number), 10))
+            elif count == 1:
+                count = 3  # `free -s N` repeats until Ctrl-C; over exec a few frames
+            continue
         long = {"--bytes": "b", "--kibi": "k", "--mebi": "m", "--gibi": "g", "--human": "h",
                 "--kilo": "k", "--mega": "m", "--giga": "g"}
         if a in long:
@@ -222,7 +239,8 @@ def free(inv: Invocation) -> Output:
                     return Output("", f"free: invalid option -- '{ch}'\n{FREE_USAGE}", 1)
         else:
             return Output("", f"free: extra operand '{a}'\n{FREE_USAGE}", 1)
-    return Output(render_free(memory(cluster_of(inv)), unit, si, wide, total))
+    frame = render_free(memory(cluster_of(inv)), unit, si, wide, total)
+    return Output(frame if count == 1 else "".join(frame + "\n" for _ in range(count)))
 
 
 VMSTAT_HEAD = ("procs -----------memory---------- ---swap-- -----io---- -system-- ------cpu-----\n"

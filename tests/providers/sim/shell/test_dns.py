@@ -54,3 +54,8 @@ def test_no_coredns_endpoint_is_refused() -> None:
     assert code == 1
     assert out.startswith(";; communications error to 10.96.0.10#53: connection refused\n")
     assert out.rstrip().endswith(";; no servers could be reached")
+
+
+def test_nslookup_without_arguments_reads_queries_from_stdin() -> None:
+    out, code = run(twin(), "echo kind-worker | nslookup")
+    assert code == 0 and out.startswith("> Server:\t\t127.0.0.11\n") and out.endswith("\n> ")

@@ -100,3 +100,15 @@ def test_ping_replies_and_an_unreachable_powered_off_node() -> None:
     assert "From 172.18.0.2 icmp_seq=1 Destination Host Unreachable" in out
     assert "3 packets transmitted, 0 received, +3 errors, 100% packet loss" in out
     assert run(c, "ping -c1 nosuchhost") == ("ping: nosuchhost: Name or service not known\n", 2)
+
+
+def test_ss_filters_and_single_state_hides_the_state_column() -> None:
+    c = twin()
+    out, _ = run(c, "ss -tlnp sport = :6443")
+    assert len(out.splitlines()) == 2 and "users:((\"kube-apiserver\"" in out
+    out, _ = run(c, "ss -tn state established '( dport = :6443 )'")
+    lines = out.splitlines()
+    assert lines[0].startswith("Recv-Q Send-Q ")  # as iproute2 prints for a single state
+    assert all(":6443 " in x or x.endswith(":6443") for x in lines[1:]) and len(lines) > 1
+    assert run(c, "ss -t bogus") == ("ss: bad filter expression\n", 255)
+    assert run(c, "ip a s eth0")[0].startswith("2: eth0@if")

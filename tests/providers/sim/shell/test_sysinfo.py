@@ -64,3 +64,9 @@ def test_uptime_and_registered_commands_are_known() -> None:
     for line in ("ps aux", "top -b -n1", "free -m", "vmstat", "pgrep kubelet", "pidof etcd"):
         run(c, line)
     assert c.unknown_commands == []
+
+
+def test_free_repeats_with_count() -> None:
+    out, _ = run(twin(), "free -m -c 2")
+    assert out.count("Mem:") == 2 and out.endswith("\n\n")
+    assert run(twin(), "free -c x") == ("free: failed to parse count argument: 'x'\n", 1)
