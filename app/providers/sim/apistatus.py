@@ -153,6 +153,8 @@ def pod_status(node: SimNode, pod: PodState, t: float, old: dict[str, Any]) -> d
 
 def _pod_ip(node: SimNode, pod: PodState) -> str:
     index = node.cluster.nodes.index(node)
+    # Pods created in the same instant (a Deployment's replicas) get distinct addresses.
     host = 2 + sum(1 for p in node.kubelet.pods.values()
-                   if not p.static and not p.spec.get("hostNetwork") and p.created < pod.created)
+                   if not p.static and not p.spec.get("hostNetwork")
+                   and (p.created, p.uid) < (pod.created, pod.uid))
     return f"10.244.{index}.{host}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import logging
 import random
-import re
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -19,105 +18,51 @@ from contextlib import contextmanager
 
 from app.providers.sim.shell import builtins as bi
 from app.providers.sim.shell import registry
+from app.providers.sim.shell.expansion import Expansion
+from app.providers.sim.shell.interp_base import (
+    MAX_COMMANDS,
+    MAX_FUNC_DEPTH,
+    MAX_LINE,
+    MAX_OUTPUT,
+    MAX_PRODUCED,
+    MAX_SUBST_DEPTH,
+    MAX_VALUE,
+    SPECIAL_BUILTINS,
+    STD,
+    TIME_BUDGET,
+    Abort,
+    ExpansionError,
+    Flow,
+    FuncReturn,
+    RedirectError,
+    Stdin,
+    Streams,
+    Target,
+)
 from app.providers.sim.shell.parser import (
-    ASSIGN_RE,
     AndOr,
-    Arith,
     Case,
     Command,
     For,
     FuncDef,
     Group,
     If,
-    Lit,
     Loop,
-    Param,
     ParseError,
     Pipeline,
     Redirect,
     Script,
     Simple,
-    Subst,
     parse,
-    parse_dquoted,
-    parse_word,
     tokenize,
 )
 from app.providers.sim.shell.registry import Invocation, Output
 from app.providers.sim.shell.session import ShellSession
+from app.providers.sim.shell.specials import SpecialBuiltins
+from app.providers.sim.shell.words import Lit, parse_dquoted
 from app.providers.sim.vfs import VFSError, normpath
 
 log = logging.getLogger(__name__)
-
-MAX_OUTPUT = 1 << 20
-MAX_COMMANDS = 10_000
-MAX_SUBST_DEPTH = 16
-MAX_FUNC_DEPTH = 40  # deep enough for scripts, shallow enough for Python's stack
-MAX_VALUE = 4 << 20
-MAX_PRODUCED = 64 << 20
-MAX_LINE = 256 << 10
-TIME_BUDGET = 3.0
-SPECIAL_BUILTINS = ["read", "source", ".", "eval", "exec", "return", "break", "continue",
-                    "local", "shift", "set", "declare", "typeset", "let", "command", "builtin"]
-
-
-class Abort(Exception):
-    """Stops the whole line; `message` goes to stderr."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.message, self.status = message, status
-
-
-class Flow(Exception):
-    def __init__(self, kind: str, count: int) -> None:
-        super().__init__(kind)
-        self.kind, self.count = kind, count
-
-
-class FuncReturn(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class ExpansionError(Exception):
-    pass
-
-
-class RedirectError(Exception):
-    pass
-
-
-class Stdin:
-    """A command's standard input; `read` consumes it line by line, other commands see the rest."""
-
-    def __init__(self, data: str = "") -> None:
-        self.data, self.pos = data, 0
-
-    def rest(self) -> str:
-        return self.data[self.pos:]
-
-    def readline(self) -> str | None:
-        if self.pos >= len(self.data):
-            return None
-        end = self.data.find("\n", self.pos)
-        end = len(self.data) if end < 0 else end + 1
-        line, self.pos = self.data[self.pos:end], end
-        return line
-
-
-class Streams:
-    """Where output goes; `tty` tells commands like ls whether a terminal will show it."""
-
-    def __init__(self, tty: bool = False) -> None:
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self.tty = tty
-
-
-Target = tuple[str, str]  # ("out" | "err" | "null" | "file", path)
-STD: dict[int, Target] = {1: ("out", ""), 2: ("err", "")}
 
 
 def run_line(session: ShellSession, line: str) -> Output:
@@ -169,7 +114,7 @@ def _clean(text: str) -> str:
         return text.encode("utf-8", "replace").decode("utf-8", "replace")
 
 
-class Executor:
+class Executor(Expansion, SpecialBuiltins):
     def __init__(self, session: ShellSession) -> None:
         self.session = session
         self.io = Streams(tty=True)
@@ -587,342 +532,3 @@ class Executor:
                 (self.io.out if kind == "out" else self.io.err).append(text)
 
     # --- expansion -------------------------------------------------------------------------
-
-    def expand_words(self, words: list[str], cond: bool = False) -> list[str]:
-        out: list[str] = []
-        for raw in words:
-            for word in ([raw] if cond else bi.brace_expand(raw)):
-                out.extend(self.expand_fields(word, split=not cond, glob=not cond))
-        if sum(len(a) for a in out) > MAX_VALUE:
-            raise Abort(f"bash: {out[0] if out else ''}: Argument list too long\n", 126)
-        return out
-
-    def expand_one(self, raw: str, redirect: bool = False) -> str:
-        if redirect:
-            fields = self.expand_fields(raw, split=True, glob=True)
-            if len(fields) != 1:
-                raise ExpansionError(f"{raw}: ambiguous redirect")
-            return fields[0]
-        return "".join(self.expand_fields(raw, split=False, glob=False)) or ""
-
-    def expand_assign(self, word: str) -> tuple[str, str]:
-        m = ASSIGN_RE.match(word)
-        assert m is not None
-        value = word[m.end():]
-        if value.startswith("~"):
-            value = "/root" + value[1:] if value == "~" or value.startswith("~/") else value
-        expanded = "".join(self.expand_fields(value, split=False, glob=False))
-        if m.group(2):
-            expanded = (self.getvar(m.group(1)) or "") + expanded
-        return m.group(1), expanded
-
-    def expand_fields(self, raw: str, split: bool = True, glob: bool = True) -> list[str]:
-        fields: list[list[tuple[str, bool]]] = []
-        cur: list[tuple[str, bool]] | None = None
-
-        def add(text: str, quoted: bool) -> None:
-            nonlocal cur
-            if cur is None:
-                cur = []
-                fields.append(cur)
-            cur.append((text, quoted))
-
-        try:
-            parts = parse_word(raw)
-        except ParseError as exc:
-            raise ExpansionError(exc.message) from None
-        ifs = self.getvar("IFS")
-        ifs = " \t\n" if ifs is None else ifs
-        for idx, part in enumerate(parts):
-            if isinstance(part, Lit):
-                text = part.text
-                if idx == 0 and not part.quoted and text.startswith("~"):
-                    head, sep, tail = text.partition("/")
-                    if head in ("~", "~root"):
-                        add(self.getvar("HOME") or "/root", True)
-                        text = sep + tail
-                add(text, part.quoted)
-                continue
-            values = self.expand_part(part)
-            if part.quoted or not split:
-                if isinstance(part, Param) and part.name == "@" and not values and cur == [
-                        ("", True)]:
-                    fields.pop()
-                    cur = None
-                for k, value in enumerate(values):
-                    if k:
-                        cur = None
-                    add(value, True)
-                continue
-            text = " ".join(values)
-            pieces = _ifs_split(text, ifs)
-            if not pieces:
-                if text:
-                    cur = None
-                continue
-            if pieces[0] == "" and len(pieces) > 1:
-                cur = None
-                pieces = pieces[1:]
-            trail = len(pieces) > 1 and pieces[-1] == ""
-            if trail:
-                pieces = pieces[:-1]
-            for k, piece in enumerate(pieces):
-                if k:
-                    cur = None
-                add(piece, False)
-            if trail:
-                cur = None
-        result: list[str] = []
-        for f in fields:
-            literal = "".join(t for t, _ in f)
-            if glob and any(not q and any(c in t for c in "*?[") for t, q in f):
-                pattern = "".join(t if not q else _glob_escape(t) for t, q in f)
-                result.extend(self.glob(pattern) or [literal])
-            else:
-                result.append(literal)
-        return result
-
-    def glob(self, pattern: str) -> list[str]:
-        pattern = pattern.replace("[^", "[!")
-        vfs, cwd = self.session.vfs, self.session.cwd
-        try:
-            if pattern.endswith("/"):
-                return [m + "/" for m in vfs.glob(pattern.rstrip("/"), cwd) if vfs.is_dir(m, cwd)]
-            return vfs.glob(pattern, cwd)
-        except (VFSError, re.error, ValueError):
-            return []
-
-    def expand_part(self, part: Param | Subst | Arith) -> list[str]:
-        if isinstance(part, Subst):
-            return [self.command_subst(part.script)]
-        if isinstance(part, Arith):
-            expr = self.expand_one(part.expr)
-            try:
-                return [str(bi.arith(expr, self.getvar, self.setvar))]
-            except bi.ArithError as exc:
-                raise ExpansionError(str(exc)) from None
-        if part.name in ("@", "*") and not part.op and not part.length:
-            if part.quoted and part.name == "*":
-                return [" ".join(self.positional)]
-            return list(self.positional)
-        return [self.param(part)]
-
-    def param(self, part: Param) -> str:
-        if part.op == "!bad":
-            raise ExpansionError(f"${{{part.arg}}}: bad substitution")
-        value = self.getvar(part.name)
-        if part.length:
-            return str(len(value or ""))
-        op, arg = part.op, part.arg
-        missing = value is None or (op.startswith(":") and value == "")
-        if op in (":-", "-"):
-            return self.expand_one(arg) if missing else value or ""
-        if op in (":=", "="):
-            if missing:
-                value = self.expand_one(arg)
-                self.setvar(part.name, value)
-            return value or ""
-        if op in (":+", "+"):
-            return "" if missing else self.expand_one(arg)
-        if op in (":?", "?"):
-            if missing:
-                message = self.expand_one(arg) or "parameter null or not set"
-                raise ExpansionError(f"{part.name}: {message}")
-            return value or ""
-        return bi.param_op(value or "", op, self.expand_one(arg),
-                           lambda e: bi.arith(e, self.getvar, self.setvar))
-
-    def command_subst(self, text: str) -> str:
-        out = self.run_text(text)
-        self.io.err.append(out.stderr)
-        self.subst_status = out.exit_code
-        value = out.stdout.rstrip("\n")
-        if len(value) > MAX_VALUE:
-            raise Abort(f"bash: xmalloc: cannot allocate {len(value)} bytes\n")
-        return value
-
-    # --- builtins that need the executor ---------------------------------------------------
-
-    def b_read(self, argv: list[str], stdin: Stdin) -> int:
-        names = [a for a in argv[1:] if not a.startswith("-")]
-        raw = any(a.startswith("-") and "r" in a for a in argv[1:])
-        for flag in ("-p", "-t", "-d", "-n", "-u"):
-            if flag in argv[1:]:
-                i = argv.index(flag)
-                if i + 1 < len(argv) and argv[i + 1] in names:
-                    names.remove(argv[i + 1])
-        line = stdin.readline()
-        if line is None:
-            return 1
-        line = line.rstrip("\n")
-        if not raw:
-            line = re.sub(r"\\(.)", r"\1", line)
-        names = names or ["REPLY"]
-        ifs = self.getvar("IFS")
-        ifs = " \t\n" if ifs is None else ifs
-        if names == ["REPLY"]:
-            self.setvar("REPLY", line)
-            return 0
-        pieces = _ifs_split(line, ifs, limit=len(names))
-        pieces = [p for p in pieces if p != ""] if ifs.strip(" \t\n") == "" else pieces
-        for i, name in enumerate(names):
-            self.setvar(name, pieces[i] if i < len(pieces) else "")
-        return 0
-
-    def b_source(self, argv: list[str], stdin: Stdin) -> int:
-        if len(argv) < 2:
-            self.io.err.append(f"bash: {argv[0]}: filename argument required\n")
-            return 2
-        try:
-            text = bi.decode(self.session.vfs.read(argv[1], self.session.cwd))
-        except VFSError as exc:
-            self.io.err.append(f"bash: {argv[1]}: {exc}\n")
-            return 1
-        return self._eval(text, stdin, argv[0])
-
-    def b_eval(self, argv: list[str], stdin: Stdin) -> int:
-        return self._eval(" ".join(argv[1:]), stdin, "eval")
-
-    def _eval(self, text: str, stdin: Stdin, who: str) -> int:
-        try:
-            script = parse(text)
-        except ParseError as exc:
-            self.io.err.append(f"bash: {who}: line 1: {exc.message}\n")
-            return 2
-        self.subst_depth += 1
-        try:
-            if self.subst_depth > MAX_SUBST_DEPTH:
-                raise Abort("bash: maximum nesting level exceeded\n")
-            return self.run_script(script, stdin)
-        finally:
-            self.subst_depth -= 1
-
-    def b_exec(self, argv: list[str], stdin: Stdin) -> int:
-        return self.invoke(argv[1:], stdin, {}) if len(argv) > 1 else 0
-
-    def b_command(self, argv: list[str], stdin: Stdin) -> int:
-        args = argv[1:]
-        if args and args[0] in ("-v", "-V"):
-            found = []
-            for name in args[1:]:
-                kind = bi.describe(self.session, name)
-                if kind and args[0] == "-V":
-                    found.append(kind[1])
-                elif kind:
-                    found.append(bi.command_path(self.session, name) or name)
-            self.io.out.append("".join(f"{line}\n" for line in found))
-            return 0 if len(found) == len(args) - 1 else 1
-        saved = self.session.functions
-        self.session.functions = {}
-        try:
-            return self.invoke(args, stdin, {}) if args else 0
-        finally:
-            self.session.functions = saved
-
-    b_builtin = b_command
-
-    def b_return(self, argv: list[str], stdin: Stdin) -> int:
-        if self.func_depth == 0:
-            self.io.err.append("bash: return: can only `return' from a function or sourced "
-                               "script\n")
-            return 1
-        raise FuncReturn(_int(argv[1], self.session.last_status) if len(argv) > 1
-                         else self.session.last_status)
-
-    def b_break(self, argv: list[str], stdin: Stdin) -> int:
-        if self.loop_depth == 0:
-            self.io.err.append(f"bash: {argv[0]}: only meaningful in a `for', `while', or "
-                               "`until' loop\n")
-            return 0
-        raise Flow(argv[0], max(1, _int(argv[1], 1)) if len(argv) > 1 else 1)
-
-    b_continue = b_break
-
-    def b_local(self, argv: list[str], stdin: Stdin) -> int:
-        if not self.locals:
-            self.io.err.append("bash: local: can only be used in a function\n")
-            return 1
-        for arg in argv[1:]:
-            name, eq, value = arg.partition("=")
-            if name.startswith("-"):
-                continue
-            self.locals[-1].setdefault(name, self.session.get_var(name))
-            self.setvar(name, value if eq else (self.session.get_var(name) or ""))
-        return 0
-
-    def b_declare(self, argv: list[str], stdin: Stdin) -> int:
-        export = any(a.startswith("-") and "x" in a for a in argv[1:])
-        for arg in argv[1:]:
-            if arg.startswith(("-", "+")):
-                continue
-            name, eq, value = arg.partition("=")
-            self.setvar(name, value if eq else (self.session.get_var(name) or ""), export)
-        return 0
-
-    b_typeset = b_declare
-
-    def b_let(self, argv: list[str], stdin: Stdin) -> int:
-        result = 0
-        for expr in argv[1:]:
-            try:
-                result = bi.arith(expr, self.getvar, self.setvar)
-            except bi.ArithError as exc:
-                self.io.err.append(f"bash: let: {exc}\n")
-                return 1
-        return int(result == 0)
-
-    def b_shift(self, argv: list[str], stdin: Stdin) -> int:
-        n = _int(argv[1], 1) if len(argv) > 1 else 1
-        if n > len(self.positional):
-            return 1
-        self.positional = self.positional[n:]
-        return 0
-
-    def b_set(self, argv: list[str], stdin: Stdin) -> int:
-        if len(argv) == 1:
-            merged = self.session.env | self.session.vars
-            self.io.out.append("".join(f"{k}={bi.shell_quote(v)}\n"
-                                       for k, v in sorted(merged.items())))
-        elif "--" in argv:
-            self.positional = argv[argv.index("--") + 1:]
-        return 0
-
-    def b_cond(self, argv: list[str], stdin: Stdin) -> int:
-        status, message = bi.test_eval(argv[1:-1], self.session, extended=True)
-        if message:
-            self.io.err.append(f"bash: {message}\n")
-        return status
-
-
-def _int(text: str, default: int) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return default
-
-
-def _glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
-
-
-def _ifs_split(text: str, ifs: str, limit: int = 0) -> list[str]:
-    """Bash field splitting: IFS whitespace runs collapse; other IFS characters delimit.
-
-    A leading or trailing "" marks a separator at that end (the caller joins or drops it).
-    """
-    if not ifs:
-        return [text] if text else []
-    white = "".join(c for c in " \t\n" if c in ifs)
-    other = "".join(c for c in dict.fromkeys(ifs) if c not in " \t\n")
-    w = f"[{re.escape(white)}]" if white else ""
-    o = f"[{re.escape(other)}]" if other else ""
-    sep = f"{w}*{o}{w}*|{w}+" if w and o else (f"{w}+" if w else o)
-    body = text.strip(white) if white else text
-    if not body:
-        return []
-    parts = re.split(sep, body, maxsplit=max(0, limit - 1))
-    if white and text[:1] in white:
-        parts.insert(0, "")
-    if white and text[-1:] in white and limit == 0:
-        parts.append("")
-    return parts
