@@ -74,8 +74,10 @@ def find_ca(cluster: Cluster, node: Node, cert_pem: bytes) -> tuple[bytes, bytes
 
 
 def restart_consumers(node: Node, path: str) -> None:
-    """Static pods that name the file restart when their manifest changes (the kubelet sees a
-    new pod); the kubelet's own files take effect when systemd restarts it."""
+    """The containers of static pods that name the file are stopped (`crictl stop`, as when
+    they crash or are killed) and the kubelet starts them again, now reading the expired file;
+    the kubelet's own files take effect when systemd restarts it. A real kubelet does not
+    restart a static pod whose manifest is rewritten unchanged, so this works on kind too."""
     if path.startswith(("/var/lib/kubelet/", "/etc/kubernetes/kubelet.conf")):
         node.service("kubelet", "restart")
         return
@@ -86,8 +88,7 @@ def restart_consumers(node: Node, path: str) -> None:
         except (OSError, ProviderError):
             continue
         if path.encode() in text:
-            node.write_file(manifest, text + b"\n", 0o600)
-            node.write_file(manifest, text, 0o600)
+            node.exec(f"crictl stop $(crictl ps -q --name '^{name}$')")
 
 
 @register("cert-expire", Params, "re-issue a node's certificate so that it has expired")

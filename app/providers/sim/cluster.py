@@ -74,10 +74,13 @@ class SimNode:
         self.cluster.settle()
 
     def exec(self, command: str, timeout: float = 30) -> ExecResult:
-        from app.providers.sim.terminal import SimTerminal
+        # Unlike the trainee's terminal, a fault's command runs at the twin's current time.
+        from app.providers.sim.shell.session import ShellSession
+        from app.providers.sim.terminal import TwinHost
 
-        result = SimTerminal(self.cluster, self.name).run(command)
-        return result
+        out = ShellSession(TwinHost(self.cluster), self.name).run(command)
+        self.cluster.settle()
+        return ExecResult(output=out.stdout + out.stderr, exit_code=out.exit_code)
 
     def service(self, name: str, action: str) -> None:
         self.cluster.service_action(self, name, action)

@@ -11,7 +11,7 @@ import json
 from app.providers.sim.clock import docker_human, rfc3339
 from app.providers.sim.runtime import Container, image_id
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.shell.twin import node_of, split_flags
+from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
 from app.providers.sim.tables import crictl_table
 
 VALUE_FLAGS = {"name", "pod", "p", "state", "s", "tail", "label", "namespace", "o", "output",
@@ -140,6 +140,24 @@ def _inspect(inv: Invocation, pos: list[str]) -> Output:
     return Output(stdout=json.dumps({"status": status, "info": info}, indent=2) + "\n")
 
 
+def _stop(inv: Invocation, pos: list[str]) -> Output:
+    """`crictl stop ID...`: containerd's StopContainer with crictl's default timeout of 0, i.e.
+    SIGKILL at once (exit 137); the kubelet then restarts the container as after any exit."""
+    if not pos:
+        return _fatal("ID cannot be empty")
+    out = ""
+    for ref in pos:
+        c = _find(inv, ref)
+        if c is None:
+            return Output(stdout=out, stderr=f'FATA[0000] stopping the container "{ref}": rpc '
+                          f'error: code = NotFound desc = an error occurred when try to find '
+                          f'container "{ref}": not found\n', exit_code=1)
+        if c.running():  # the process dies now; the kubelet's next sync sees the exit
+            c.exit_at, c.planned_exit_code, c.planned_reason = cluster_of(inv).t, 137, "Error"
+        out += f"{ref}\n"
+    return Output(stdout=out)
+
+
 def _images(inv: Invocation) -> Output:
     from app.providers.sim.images import listed_id, node_images
 
@@ -175,4 +193,6 @@ def crictl(inv: Invocation) -> Output:
         return _inspect(inv, rest)
     if verb in ("images", "img"):
         return _images(inv)
+    if verb == "stop":
+        return _stop(inv, rest)
     return Output(stderr=f"No help topic for '{verb}'\n", exit_code=3)
