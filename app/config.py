@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     commands_burst: int = Field(default=20, ge=1)
     answers_per_min: int = Field(default=10, ge=0)
     attempts_per_ip_per_min: int = Field(default=120, ge=0)
+    # Requests in progress at once (app/web/saturation.py); past it: 503 + Retry-After. 0: off.
+    max_concurrent_requests: int = Field(default=100, ge=0)
 
     @field_validator("secret_key")
     @classmethod

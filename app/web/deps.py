@@ -62,8 +62,7 @@ def get_attempt(attempt_id: str, request: Request, db: SessionDep,
     """The attempt named in the path, if the caller holds its token (Bearer or page cookie)."""
     attempt = service.get_attempt(db=db, attempt_id=attempt_id)
     service.authorize(attempt, token_from(request, attempt_id))
-    service.refresh(db=db, catalog=catalog, attempt=attempt)
-    db.commit()
+    service.expire_if_due(db=db, catalog=catalog, attempt=attempt)
     return attempt
 
 

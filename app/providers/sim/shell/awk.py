@@ -13,6 +13,7 @@ import re
 import time
 from typing import Any
 
+from app.providers.sim import entropy
 from app.providers.sim.shell.builtins import decode, encode, executor, read_path, write_file
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.sed import RegexError, compile_posix
@@ -679,6 +680,7 @@ class Awk:
         self.steps += 1
         if self.steps > MAX_STEPS or (self.steps % 256 == 0 and
                                       time.monotonic() > self.deadline):
+            entropy.note()  # stopped by the clock: not replayable
             raise AwkError("awk: run time error: program ran too long; stopped")
 
     # variables
