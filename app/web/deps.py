@@ -25,15 +25,18 @@ def get_db(request: Request) -> Iterator[Session]:
         yield db
 
 
-def get_settings(request: Request) -> Settings:
+# The getters below are `async def` only so that FastAPI calls them on the event loop: a plain
+# `def` dependency is sent to the thread pool, one hop (and GIL hand-over) per dependency per
+# request, which cost more than the lookups themselves.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
-def get_provider(request: Request) -> SimProvider:
+async def get_provider(request: Request) -> SimProvider:
     return request.app.state.provider
 
 

@@ -203,3 +203,39 @@ def test_a_failed_commit_leaves_the_cache_without_the_new_version(
     assert provider.peek(attempt.id) is None
     db.refresh(attempt)
     assert attempt.state_version == 1
+
+
+REBUILD = """
+import hashlib, json, sys
+from sqlmodel import Session
+from app.db import get_engine
+from app.providers.sim.provider import SimProvider
+from app.training import service
+with Session(get_engine(sys.argv[1])) as db:
+    attempt = service.get_attempt(db=db, attempt_id=sys.argv[2])
+    twin = service.load_cluster(SimProvider(), attempt).to_json()
+print(hashlib.sha256(json.dumps(twin, sort_keys=True).encode()).hexdigest())
+"""
+
+
+def test_another_process_with_other_hash_seeds_rebuilds_the_same_twin(
+        db: Session, catalog: Catalog, tmp_path: Path) -> None:
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    provider = SimProvider()
+    attempt = start(db, catalog, provider)
+    for _, line in SESSION:
+        run(db, catalog, provider, attempt, line)
+    assert attempt.snapshot_version == 1
+    live = hashlib.sha256(json.dumps(state(provider, attempt), sort_keys=True).encode())
+    url = str(db.get_bind().url)
+    for seed in ("1", "4242"):  # set and dict-of-str orders differ between these processes
+        out = subprocess.run([sys.executable, "-c", REBUILD, url, attempt.id], cwd=ROOT,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+                             capture_output=True, text=True).stdout.split()
+        assert out[-1] == live.hexdigest()
