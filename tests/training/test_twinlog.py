@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.catalog.loader import Catalog, load_catalog
 from app.db import get_engine, upgrade
-from app.providers.sim import replay
+from app.providers.sim import clock, replay
 from app.providers.sim.provider import SimProvider
 from app.training import service, twinlog
 from app.training.models import Attempt, TwinCommand
@@ -81,7 +81,7 @@ def test_a_rebuilt_twin_is_the_live_twin_after_a_mix_of_commands(
     live = SimProvider()
     attempt = start(db, catalog, live)
     host = FakeHostTime(service.load_cluster(live, attempt).clock.now() + 1)
-    monkeypatch.setattr(replay, "time", host)
+    monkeypatch.setattr(clock, "time", host)
     outputs = []
     for wait, line in SESSION:
         host.now += wait
@@ -103,7 +103,7 @@ def test_replaying_gives_the_outputs_the_trainee_saw(
     provider = SimProvider()
     attempt = start(db, catalog, provider)
     host = FakeHostTime(service.load_cluster(provider, attempt).clock.now() + 1)
-    monkeypatch.setattr(replay, "time", host)
+    monkeypatch.setattr(clock, "time", host)
     seen = []
     for wait, line in SESSION[:8]:
         host.now += wait

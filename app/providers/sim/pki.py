@@ -24,6 +24,7 @@ process, and no date lies in the caller's future.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -540,6 +541,13 @@ def _blocks(pem: bytes) -> list[re.Match[bytes]]:
 
 def load_cert(pem: bytes) -> x509.Certificate:
     """The first certificate in a PEM file (a bundle, or a kubelet cert+key PEM, is fine)."""
+    return _load_cert(bytes(pem))
+
+
+# Components check their certificates at every step of the twin: parsing and signature checks
+# are pure functions of the PEM bytes (certificates are immutable), so each is done once.
+@functools.lru_cache(maxsize=4096)
+def _load_cert(pem: bytes) -> x509.Certificate:
     for m in _blocks(pem):
         if m.group(1) == b"CERTIFICATE":
             return x509.load_pem_x509_certificate(m.group(0))
@@ -559,15 +567,20 @@ def is_valid_at(pem: bytes, when: datetime) -> bool:
 
 def verify_chain(cert_pem: bytes, ca_pem: bytes, at: datetime | None = None) -> bool:
     """True when `ca_pem` signed `cert_pem` and is a CA; also both valid at `at` when given."""
+    if not _issued_by_ca(bytes(cert_pem), bytes(ca_pem)):
+        return False
+    return at is None or (is_valid_at(cert_pem, at) and is_valid_at(ca_pem, at))
+
+
+@functools.lru_cache(maxsize=4096)
+def _issued_by_ca(cert_pem: bytes, ca_pem: bytes) -> bool:
     cert, ca = load_cert(cert_pem), load_cert(ca_pem)
     try:
         cert.verify_directly_issued_by(ca)
         constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
     except (ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
         return False
-    if not constraints.ca:
-        return False
-    return at is None or (is_valid_at(cert_pem, at) and is_valid_at(ca_pem, at))
+    return bool(constraints.ca)
 
 
 def _oneline(name: x509.Name) -> str:

@@ -9,7 +9,6 @@ on this to persist a command as a few hundred bytes instead of the whole twin).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -22,11 +21,12 @@ if TYPE_CHECKING:
 
 @contextmanager
 def pinned(cluster: SimCluster, host_time: float | None = None) -> Iterator[float]:
-    """Freeze the twin's clock at `host_time` (default: now, or where a test froze it) for the
+    """Freeze the twin's clock at `host_time` (default: the host time it reads now) for the
     block; yields that host time. Offsets a command adds (`advance`) are kept afterwards."""
     clock = cluster.clock
     frozen = clock.frozen_at
-    at = host_time if host_time is not None else (frozen if frozen is not None else time.time())
+    # The clock's own reading of the host time (it may be frozen, or its source replaced).
+    at = host_time if host_time is not None else clock.now() - clock.offset
     clock.frozen_at = at
     try:
         yield at

@@ -14,7 +14,7 @@ RANDOM_FUNCS = {"random", "randrange", "randint", "choice", "choices", "shuffle"
 # Reads of the host's clock that are not randomness: the twin's clock (pinned while a command
 # runs, at a host time that is recorded) and where time budgets start (a line, awk, sed or jq
 # program stopped by its budget calls entropy.note()).
-CLOCKS = {("clock.py", "now"), ("replay.py", "pinned"), ("shell/interpreter.py", "__init__"),
+CLOCKS = {("clock.py", "now"), ("shell/interpreter.py", "__init__"),
           ("shell/awk.py", "__init__"), ("shell/sed.py", "__init__"), ("shell/jq.py", "jq")}
 
 
