@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     kind_internal_kubeconfig: bool = False  # the app runs in a container on the kind network
     kind_workdir: Path = VAR_DIR / "kind"
     kind_create_timeout_s: float = Field(default=600.0, gt=0)
+    # Requests in progress at once (app/web/saturation.py); past it: 503 + Retry-After. 0: off.
+    max_concurrent_requests: int = Field(default=100, ge=0)
 
     @field_validator("secret_key")
     @classmethod

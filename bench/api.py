@@ -3,6 +3,9 @@ concurrent trainees, and memory per live attempt. Not a test: prints figures.
 
     .venv/bin/python bench/api.py      # BENCH_TRAINEES=50,300 BENCH_COMMANDS=5 BENCH_THINK_S=10
     BENCH_THINK_S=1 .venv/bin/python bench/api.py   # a trainee who types a command a second
+    BENCH_POSTGRES=1 .venv/bin/python bench/api.py  # on a throwaway PostgreSQL (tests/pg.py)
+    BENCH_SCENARIO=readiness-wrong-port .venv/bin/python bench/api.py  # a healthy control plane
+    BENCH_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/api.py  # on yours
 
 Each trainee has its own attempt and runs BENCH_COMMANDS commands from a realistic mix,
 pausing a random 0..2×BENCH_THINK_S seconds between them (default mean 10 s: reading the
@@ -21,18 +24,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from start import free_port  # noqa: E402
+from server import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTS = int(os.environ.get("BENCH_STARTS", "60"))
 TRAINEES = [int(n) for n in os.environ.get("BENCH_TRAINEES", "50,300").split(",")]
 COMMANDS = int(os.environ.get("BENCH_COMMANDS", "5"))
 THINK_S = float(os.environ.get("BENCH_THINK_S", "10"))
+# etcd-manifest-typo: the API server is down (what trainees see first); readiness-wrong-port:
+# the control plane is healthy, so every step of the twin also runs the API-side controllers.
+SCENARIO = os.environ.get("BENCH_SCENARIO", "etcd-manifest-typo")
 MIX = ["kubectl get nodes", "kubectl get pods -A", "crictl ps -a",
        "journalctl -u kubelet --no-pager | tail -20", "cat /etc/kubernetes/manifests/etcd.yaml",
        "ls -la /etc/kubernetes/pki", "crictl logs $(crictl ps -a --name etcd -q | head -1)",
@@ -67,7 +75,7 @@ def rss_mib(pid: int) -> float:
 
 async def start(client: httpx.AsyncClient) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    r = await client.post("/api/attempts", json={"scenario_id": "etcd-manifest-typo"})
+    r = await client.post("/api/attempts", json={"scenario_id": SCENARIO})
     took = time.perf_counter() - t0
     r.raise_for_status()
     return took, r.json()
@@ -119,11 +127,25 @@ async def main(url: str, pid: int) -> None:
               f"{grown / (live - 1) * 1024:6.0f} KiB per attempt (RSS {rss_mib(pid):.0f} MiB)")
 
 
+@contextmanager
+def database(tmp: str) -> Iterator[str]:
+    """BENCH_DATABASE_URL, else a throwaway PostgreSQL with BENCH_POSTGRES=1, else SQLite."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        yield os.environ["BENCH_DATABASE_URL"]
+    elif os.environ.get("BENCH_POSTGRES") == "1":
+        sys.path.insert(0, str(ROOT))
+        from tests.pg import pg_server
+
+        with pg_server() as pg:
+            yield pg.new_database()
+    else:
+        yield f"sqlite:///{tmp}/bench.db"
+
+
 if __name__ == "__main__":
     port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "KUBEDRILL_DATABASE_URL": os.environ.get(
-                   "BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.db"),
+    with tempfile.TemporaryDirectory() as tmp, database(tmp) as db_url:
+        env = {**os.environ, "KUBEDRILL_DATABASE_URL": db_url,
                "KUBEDRILL_SECRET_KEY": "bench", "KUBEDRILL_COMMANDS_PER_S": "0",
                "KUBEDRILL_ATTEMPTS_PER_IP_PER_MIN": "0", "KUBEDRILL_ANSWERS_PER_MIN": "0"}
         server_log = Path(tmp) / "server.log"
@@ -141,7 +163,8 @@ if __name__ == "__main__":
                     pass
                 time.sleep(0.1)
             print(f"one server process, {os.cpu_count()} CPUs, load average "
-                  f"{os.getloadavg()[0]:.1f}, database {env['KUBEDRILL_DATABASE_URL'][:30]}")
+                  f"{os.getloadavg()[0]:.1f}, database {env['KUBEDRILL_DATABASE_URL'][:30]}, "
+                  f"drill {SCENARIO}")
             asyncio.run(main(url, proc.pid))
         finally:
             proc.terminate()

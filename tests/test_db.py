@@ -51,3 +51,47 @@ def upgrade_down(url: str) -> None:
     with get_engine(url).begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "base")
+
+
+def test_an_attempt_saved_before_the_journal_carries_on_from_its_snapshot(
+        database_url: str) -> None:
+    """Revision 0005 (the command journal) on a database at 0003 with a live attempt: the
+    attempt's saved twin is its snapshot at its current version, and it loads as before."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import MetaData, Table
+    from sqlmodel import Session
+
+    from app.providers.sim.clock import Clock
+    from app.providers.sim.cluster import create_cluster
+    from app.providers.sim.provider import SimProvider
+    from app.training import service
+
+    upgrade(database_url, "0003")
+    engine = get_engine(database_url)
+    twin = create_cluster("kind", 1, 1, seed=3, clock=Clock(), age=300)
+    twin.node("control-plane").write_file("/root/before-0004", b"kept\n")
+    table = Table("attempt", MetaData(), autoload_with=engine)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    defaults = {int: 0, bool: False, float: 0.0, datetime: now}
+
+    def value(column):  # noqa: ANN001, ANN202 - a plain value of the column's type
+        try:
+            return defaults.get(column.type.python_type, "")
+        except NotImplementedError:
+            return ""
+
+    row = {c.name: value(c) for c in table.columns if not c.nullable}
+    row |= {"id": "pre0004", "scenario_id": "etcd-manifest-typo", "status": "active",
+            "deadline": now + timedelta(minutes=20), "state_version": 7, "score_breakdown": "{}",
+            "terminal_state": "{}", "cluster_state": json.dumps(twin.to_json())}
+    with engine.begin() as conn:
+        conn.execute(table.insert().values(**row))
+    upgrade(database_url)
+    with Session(engine) as db:
+        attempt = service.get_attempt(db=db, attempt_id="pre0004")
+        assert (attempt.snapshot_version, attempt.state_version) == (7, 7)
+        loaded = service.load_cluster(SimProvider(), attempt)
+        assert loaded.node("control-plane").read_file("/root/before-0004") == b"kept\n"
+    engine.dispose()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy.orm import deferred
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 
 def utcnow() -> datetime:
@@ -24,7 +27,14 @@ class ScenarioRecord(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow)
 
 
+# The twin's snapshot (~200 KB of JSON) is loaded only when a process has to rebuild the twin;
+# every other read of an attempt (auth, row locks, lists, leaderboards) leaves it out.
+_CLUSTER_STATE = Column("cluster_state", AutoString(), nullable=False, default="")
+
+
 class Attempt(SQLModel, table=True):
+    __mapper_args__ = {"properties": {"cluster_state": deferred(_CLUSTER_STATE)}}
+
     id: str = Field(primary_key=True)
     token_hash: str = Field(index=True)
     browser_id: str = Field(default="", index=True)
@@ -53,8 +63,11 @@ class Attempt(SQLModel, table=True):
     fixed: bool = False
     score: int = 0
     score_breakdown: str = "{}"  # JSON
-    cluster_state: str = ""  # the twin serialised, JSON
+    # The twin serialised (JSON) as of `snapshot_version`; the commands that took it from there
+    # to `state_version` are the attempt's TwinCommand rows (app/training/twinlog.py).
+    cluster_state: str = Field(default="", sa_column=_CLUSTER_STATE)
     state_version: int = 0
+    snapshot_version: int = 0
     terminal_state: str = "{}"  # the shell session (cwd, env, history), JSON
 
 
@@ -81,6 +94,21 @@ class CommandRecord(SQLModel, table=True):
     node: str = ""
     command: str
     exit_code: int = 0
+
+
+class TwinCommand(SQLModel, table=True):
+    """One command line as the twin ran it, enough to run it again and reach the same state:
+    the twin is deterministic given its state, the line, the shell session and the time."""
+
+    __table_args__ = (UniqueConstraint("attempt_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: str = Field(index=True, foreign_key="attempt.id")
+    version: int  # the twin's state_version this command produced
+    host_time: float  # the server's clock (time.time()) the twin's clock was pinned to
+    via: str  # which shell session: api | terminal
+    line: str
+    session: str  # the shell session before the line (ShellSession.to_json), JSON
 
 
 class AnswerRecord(SQLModel, table=True):

@@ -25,7 +25,7 @@ from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.terminal import SimTerminal, TwinHost
-from app.training import scoring
+from app.training import scoring, twinlog
 from app.training.grading import grade
 from app.training.kind_runtime import KindRuntime
 from app.training.models import (
@@ -129,7 +129,7 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario
                       started_at=started,
                       deadline=started + timedelta(seconds=time_limit_s or scenario.time_limit))
     attempt.cluster_state = provider.save(attempt_id, cluster, 1)
-    attempt.state_version = 1
+    attempt.state_version = attempt.snapshot_version = 1
     _record_scenario(db, scenario)
     db.add(attempt)
     db.commit()
@@ -243,6 +243,19 @@ def refresh(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
     return attempt
 
 
+def expire_if_due(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
+    """`refresh` for a request that has only read the attempt: nothing to do (and nothing to
+    commit) until the deadline has passed; then the attempt ends under its row lock, so two
+    processes (or the sweeper) finding it due at once end it once."""
+    if attempt.status != "active" or attempt.hold_since is not None \
+            or now() < aware(attempt.deadline):
+        return
+    with attempt_lock(attempt.id):
+        db.refresh(attempt, with_for_update=True)
+        refresh(db=db, catalog=catalog, attempt=attempt)
+        db.commit()
+
+
 def require_active(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
     refresh(db=db, catalog=catalog, attempt=attempt)
     if attempt.status == "provisioning":
@@ -257,14 +270,17 @@ def require_active(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
 
 
 def load_cluster(provider: SimProvider, attempt: Attempt) -> SimCluster:
-    return provider.load(attempt.id, attempt.cluster_state, attempt.state_version)
+    """The attempt's twin: from this process's cache, brought up to date from the journal of
+    commands other processes ran, or rebuilt from its snapshot (app/training/twinlog.py)."""
+    with attempt_lock(attempt.id):  # a catch-up replays commands on the cached twin
+        return twinlog.load(provider, attempt)
 
 
 def save_cluster(db: Session, provider: SimProvider, attempt: Attempt,
-                 cluster: SimCluster) -> None:
-    attempt.state_version += 1
-    attempt.cluster_state = provider.save(attempt.id, cluster, attempt.state_version)
-    db.add(attempt)
+                 cluster: SimCluster, recorded: twinlog.Recorded | None = None) -> None:
+    """Persist the twin's new version in `db`'s transaction: a small journal row for a command
+    `recorded` by `twinlog.recording`, else a snapshot of the whole twin."""
+    twinlog.save(db, provider, attempt, cluster, recorded)
 
 
 def _session(attempt: Attempt, cluster: SimCluster, which: str) -> ShellSession:
@@ -297,13 +313,15 @@ def run_command(*, db: Session, catalog: Catalog, provider: Provider, attempt: A
         terminal = SimTerminal(cluster, cluster.default_node().name,
                                _session(attempt, cluster, via))
         node = terminal.node
-        result = terminal.run(command)
+        with twinlog.recording(provider, attempt, cluster, terminal.session, via,
+                               command) as recorded:
+            result = terminal.run(command)
         _keep_session(attempt, via, terminal.session)
         if command.strip():
             db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
                                  node=node, command=command[:2000],
                                  exit_code=result.exit_code))
-        save_cluster(db, provider, attempt, cluster)
+        save_cluster(db, provider, attempt, cluster, recorded)
         db.commit()
         return result
 
@@ -488,8 +506,8 @@ def complete(*, provider: Provider, attempt: Attempt, line: str, cursor: int,
              via: str = "terminal") -> tuple[str | None, list[str]]:
     with attempt_lock(attempt.id):
         cluster = load_cluster(_sim(provider, attempt), attempt)
-        return SimTerminal(cluster, cluster.default_node().name,
-                           _session(attempt, cluster, via)).complete(line, cursor)
+        # Not SimTerminal.complete: it advances the twin, a change no journal would record.
+        return _session(attempt, cluster, via).complete(line, cursor)
 
 
 # --- hints, answers, verify, finish ------------------------------------------------------

@@ -25,15 +25,18 @@ def get_db(request: Request) -> Iterator[Session]:
         yield db
 
 
-def get_settings(request: Request) -> Settings:
+# The getters below are `async def` only so that FastAPI calls them on the event loop: a plain
+# `def` dependency is sent to the thread pool, one hop (and GIL hand-over) per dependency per
+# request, which cost more than the lookups themselves.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
-def get_provider(request: Request) -> Provider:
+async def get_provider(request: Request) -> Provider:
     return request.app.state.provider
 
 
@@ -62,8 +65,7 @@ def get_attempt(attempt_id: str, request: Request, db: SessionDep,
     """The attempt named in the path, if the caller holds its token (Bearer or page cookie)."""
     attempt = service.get_attempt(db=db, attempt_id=attempt_id)
     service.authorize(attempt, token_from(request, attempt_id))
-    service.refresh(db=db, catalog=catalog, attempt=attempt)
-    db.commit()
+    service.expire_if_due(db=db, catalog=catalog, attempt=attempt)
     return attempt
 
 

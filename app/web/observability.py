@@ -131,8 +131,12 @@ def new_metrics() -> Metrics:
     m.declare("kubedrill_provider_errors_total", "counter",
               "Commands that failed inside the provider (internal errors).")
     m.declare("kubedrill_http_requests_total", "counter", "HTTP responses by status class.")
-    m.declare("kubedrill_rate_limited_total", "counter", "Requests refused with 413 or 429.")
+    m.declare("kubedrill_rate_limited_total", "counter",
+              "Requests refused with 413, 429 or 503 (too many in progress).")
     return m
+
+
+BUSY = "kubedrill.busy"  # scope key: app/web/saturation.py refused this request with 503
 
 
 class RequestContext:
@@ -173,7 +177,7 @@ class RequestContext:
         method, path = scope.get("method", ""), scope.get("path", "")
         m = self.metrics
         m.inc("kubedrill_http_requests_total", status=f"{status // 100}xx")
-        if status in (413, 429):
+        if status in (413, 429) or scope.get(BUSY):  # refused: not a command, not an error
             m.inc("kubedrill_rate_limited_total", status=str(status))
         elif method == "POST" and EXEC_PATH.match(path):
             m.inc("kubedrill_commands_total", via="api")

@@ -45,8 +45,7 @@ def _page(request: Request, name: str, context: dict, status_code: int = 200) ->
 def _owned(request: Request, db: SessionDep, catalog: CatalogDep, attempt_id: str):  # noqa: ANN202
     attempt = service.get_attempt(db=db, attempt_id=attempt_id)
     service.authorize(attempt, token_from(request, attempt_id))
-    service.refresh(db=db, catalog=catalog, attempt=attempt)
-    db.commit()
+    service.expire_if_due(db=db, catalog=catalog, attempt=attempt)
     return attempt
 
 
@@ -203,8 +202,7 @@ def debrief_page(attempt_id: str, request: Request, db: SessionDep,
                  catalog: CatalogDep) -> Response:
     # Read-only and shareable by its link once the attempt has ended: nothing left to leak.
     attempt = service.get_attempt(db=db, attempt_id=attempt_id)
-    service.refresh(db=db, catalog=catalog, attempt=attempt)
-    db.commit()
+    service.expire_if_due(db=db, catalog=catalog, attempt=attempt)
     if attempt.status not in service.ENDED:
         if token_from(request, attempt_id):
             return RedirectResponse(f"/attempts/{attempt_id}", status_code=303)

@@ -79,8 +79,7 @@ async def _hello(ws: WebSocket, engine, attempt_id: str, ctx: dict) -> None:  # 
     def hello() -> dict:
         with Session(engine) as db:
             attempt = service.get_attempt(db=db, attempt_id=attempt_id)
-            service.refresh(db=db, catalog=ctx["catalog"], attempt=attempt)
-            db.commit()
+            service.expire_if_due(db=db, catalog=ctx["catalog"], attempt=attempt)
             if attempt.status != "active":
                 return {"type": "ended", "detail": f"This attempt has ended ({attempt.status})."}
             prompt, node = service.prompt(provider=ctx["provider"], attempt=attempt)

@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
-from app.providers.sim import kubeconfig
+from app.providers.sim import entropy, kubeconfig
 
 PKI = "/etc/kubernetes/pki"
 KUBELET_PKI = "/var/lib/kubelet/pki"
@@ -129,6 +129,7 @@ _cache: OrderedDict[tuple[object, ...], ClusterPKI] = OrderedDict()
 
 
 def _new_rsa() -> rsa.RSAPrivateKey:
+    entropy.note()
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -195,6 +196,7 @@ def _name(cn: str, orgs: Sequence[str] = ()) -> x509.Name:
 
 def _kubeadm_serial() -> int:
     # uniform in [1, MaxInt64) (cmd/kubeadm/app/util/pkiutil/pki_helpers.go NewSignedCert)
+    entropy.note()
     return secrets.randbelow(2**63 - 2) + 1
 
 
@@ -274,6 +276,7 @@ def _csr_signed_client(ca: _Issued, node: str, signed_at: datetime) -> _Issued:
     # The kubelet asks with a fresh P-256 key for digital signature + client auth
     # (client-go util/certificate/certificate_manager.go generateCSR,
     # DefaultKubeletClientGetUsages); the signer draws a 128-bit serial.
+    entropy.note()
     key = ec.generate_private_key(ec.SECP256R1())
     return _sign(_name(f"system:node:{node}", ["system:nodes"]), key, ca,
                  serial=secrets.randbelow(2**128 - 1) + 1,

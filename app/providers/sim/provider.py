@@ -1,8 +1,9 @@
 """The `sim` provider: twins kept live in memory, persisted as JSON by the training layer.
 
-A small LRU keeps recently used twins in memory; any other process (or this one after a
-restart) rebuilds a twin from its saved JSON, checked by a version number so two server
-processes never work on a stale copy.
+A small LRU keeps recently used twins in memory, each with the version of the attempt it
+matches; any other process (or this one after a restart) rebuilds a twin from its saved
+snapshot and the commands journaled since (app/training/twinlog.py), so two server processes
+never work on a stale copy.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ class SimProvider:
     def save(self, key: str, cluster: SimCluster, version: int) -> str:
         self._remember(key, version, cluster)
         return json.dumps(cluster.to_json(), separators=(",", ":"))
+
+    def peek(self, key: str) -> tuple[int, SimCluster] | None:
+        """(version, twin) held in memory for `key`, if any (app/training/twinlog.py)."""
+        with self._lock:
+            hit = self._live.get(key)
+            if hit is not None:
+                self._live.move_to_end(key)
+            return hit
+
+    def remember(self, key: str, version: int, cluster: SimCluster) -> None:
+        self._remember(key, version, cluster)
 
     def release(self, key: str) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import re
 import time
 from typing import Any
 
+from app.providers.sim import entropy
 from app.providers.sim.shell.awk_builtins import (
     AwkBuiltins,
     latin,
@@ -147,6 +148,7 @@ class Awk(AwkBuiltins):
         self.steps += 1
         if self.steps > MAX_STEPS or (self.steps % 256 == 0 and
                                       time.monotonic() > self.deadline):
+            entropy.note()  # stopped by the clock: not replayable
             raise AwkError("awk: run time error: program ran too long; stopped")
 
     # variables

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-import random
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from app.providers.sim import entropy
 from app.providers.sim.shell import builtins as bi
 from app.providers.sim.shell import registry
 from app.providers.sim.shell.expansion import Expansion
@@ -157,6 +157,7 @@ class Executor(Expansion, SpecialBuiltins):
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
+            entropy.note()  # where a line stops depends on the machine: not replayable
             raise Abort("bash: line took too long; stopped\n")
 
     def _capture(self, body: Callable[[], int]) -> Output:
@@ -196,7 +197,7 @@ class Executor(Expansion, SpecialBuiltins):
         special = {"?": lambda: str(self.session.last_status), "$": lambda: str(self.pid),
                    "#": lambda: str(len(self.positional)), "0": lambda: "bash", "-": lambda: "hB",
                    "@": lambda: " ".join(self.positional), "*": lambda: " ".join(self.positional),
-                   "RANDOM": lambda: str(random.randrange(32768)), "PWD": lambda: self.session.cwd,
+                   "RANDOM": lambda: str(entropy.randrange(32768)), "PWD": lambda: self.session.cwd,
                    "UID": lambda: "0", "EUID": lambda: "0", "LINENO": lambda: "1",
                    "BASH_VERSION": lambda: "5.2.15(1)-release", "PPID": lambda: "1"}
         if name in special:

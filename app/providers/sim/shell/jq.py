@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from app.providers.sim import entropy
 from app.providers.sim.shell.builtins import read_text
 from app.providers.sim.shell.jq_funcs import (
     SIMPLE,
@@ -49,6 +50,7 @@ class Jq:
     def tick(self) -> None:
         self.steps += 1
         if self.steps % 1024 == 0 and time.monotonic() > self.deadline:
+            entropy.note()  # stopped by the clock: not replayable
             raise JqError("jq: error: program ran too long")
 
     def run(self, value: Any) -> Iterator[Any]:

@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from app.providers.sim import entropy
 from app.providers.sim.shell.builtins import (
     decode,
     encode,
@@ -441,6 +442,7 @@ class Sed:
                     self.steps += 1
                     if self.steps > MAX_STEPS or len(ps) > MAX_SPACE or (
                             self.steps % TIME_CHECK == 0 and time.monotonic() > self.deadline):
+                        entropy.note()  # maybe stopped by the clock: not replayable
                         raise SedError("sed: couldn't re-allocate memory", 4)
                     c = self.cmds[pc]
                     self.at_last = last = idx >= len(lines)
