@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlmodel import Session, col, select
 
 from app.catalog.loader import Catalog
@@ -115,7 +116,7 @@ class KindRuntime:
         self._pool.submit(self._provision_logged, attempt_id)
 
     def cluster_for(self, attempt: Attempt) -> Cluster:
-        name = attempt.cluster_state
+        name = self._cluster_name(attempt)
         if not name:
             raise ProviderError("this attempt has no cluster yet")
         cluster = self._clusters.get(name)
@@ -123,6 +124,16 @@ class KindRuntime:
             cluster = self.provider.attach(name)
             self._clusters[name] = cluster
         return cluster
+
+    def _cluster_name(self, attempt: Attempt) -> str:
+        """The kind cluster's name lives in `cluster_state` (a deferred column: the twin's
+        JSON for sim attempts), so a detached attempt reads it from a session of its own."""
+        try:
+            return attempt.cluster_state
+        except DetachedInstanceError:
+            with Session(self.engine) as db:
+                fresh = db.get(Attempt, attempt.id)
+                return fresh.cluster_state if fresh is not None else ""
 
     def exec(self, attempt: Attempt, command: str, timeout: float = 30) -> tuple[str, ExecResult]:
         cluster = self.cluster_for(attempt)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import undefer
 from sqlmodel import Session, select
 
 from app.catalog.loader import Catalog, load_catalog
@@ -67,8 +68,9 @@ def start(engine: Any, catalog: Catalog, runtime: KindRuntime,
 
 
 def attempt(engine: Any, attempt_id: str) -> Attempt:
-    with Session(engine) as db:
-        return db.get(Attempt, attempt_id)  # type: ignore[return-value]
+    with Session(engine) as db:  # cluster_state is deferred: load it before detaching
+        return db.get(Attempt, attempt_id,  # type: ignore[return-value]
+                      options=[undefer(Attempt.cluster_state)])
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
