@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 import httpx
 import pytest
@@ -27,6 +28,13 @@ class Gate:
         await self.open.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
+
+
+def run_isolated(coro) -> None:  # noqa: ANN001
+    """asyncio.run in a thread of its own: Playwright's sync API (the browser tests, earlier in
+    the same session) leaves an event loop marked running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 async def _until(cond) -> None:  # noqa: ANN001
@@ -64,7 +72,7 @@ async def _saturate() -> None:
 
 
 def test_requests_past_the_cap_get_503_with_retry_after_and_are_not_commands() -> None:
-    asyncio.run(_saturate())
+    run_isolated(_saturate())
 
 
 async def _uncapped() -> None:
@@ -77,7 +85,7 @@ async def _uncapped() -> None:
 
 
 def test_a_cap_of_zero_turns_it_off() -> None:
-    asyncio.run(_uncapped())
+    run_isolated(_uncapped())
 
 
 @pytest.mark.parametrize("limit", [0, 7])
