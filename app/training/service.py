@@ -366,14 +366,22 @@ def rerun(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt
     """Run a streaming command's line again for its next beat (`tail -f`, `watch`...): the
     twin advances to now, but nothing is recorded and the shell session is left as it was.
     Only read-only lines stream, and advancing is deterministic, so nothing needs saving."""
-    provider = _sim(provider, attempt)
+    return _peek(db=db, catalog=catalog, provider=provider, attempt=attempt, command=command,
+                 via=via)[1].output
+
+
+def _peek(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
+          command: str, via: str) -> tuple[str, ExecResult]:
+    """(node, result) of a read-only line run for the server's own purposes: not recorded,
+    the shell session and the journal untouched."""
+    sim = _sim(provider, attempt)
     with attempt_lock(attempt.id):
         db.refresh(attempt)
         require_active(db=db, catalog=catalog, attempt=attempt)
-        cluster = load_cluster(provider, attempt)
+        cluster = load_cluster(sim, attempt)
         terminal = SimTerminal(cluster, cluster.default_node().name,
                                _session(attempt, cluster, via))
-        return terminal.run(command).output
+        return terminal.node, terminal.run(command)
 
 
 EDITOR_LIMIT = 1024 * 1024
@@ -443,18 +451,12 @@ def open_kubectl_edit(*, db: Session, catalog: Catalog, provider: Provider, atte
                       args: str, via: str = "terminal") -> tuple[str, str, str]:
     """`kubectl edit <args>`: (temp file name, node, the object as `kubectl get -o yaml`
     prints it under kubectl's header), for the editor pane."""
-    provider = _sim(provider, attempt)
-    with attempt_lock(attempt.id):
-        db.refresh(attempt)
-        require_active(db=db, catalog=catalog, attempt=attempt)
-        cluster = load_cluster(provider, attempt)
-        terminal = SimTerminal(cluster, cluster.default_node().name,
-                               _session(attempt, cluster, via))
-        result = terminal.run(f"kubectl get {args} -o yaml")
-        if result.exit_code != 0:
-            raise TrainingError(result.output.strip())
-        path = f"/tmp/kubectl-edit-{secrets.randbelow(9 * 10**9) + 10**9}.yaml"
-        return path, terminal.node, EDIT_HEADER + result.output
+    node, result = _peek(db=db, catalog=catalog, provider=provider, attempt=attempt,
+                         command=f"kubectl get {args} -o yaml", via=via)
+    if result.exit_code != 0:
+        raise TrainingError(result.output.strip())
+    path = f"/tmp/kubectl-edit-{secrets.randbelow(9 * 10**9) + 10**9}.yaml"
+    return path, node, EDIT_HEADER + result.output
 
 
 def save_kubectl_edit(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
