@@ -184,6 +184,30 @@ def secrets(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, 
          age(c, now)] for c in objs]
 
 
+def cronjobs(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printCronJob (kubectl 1.27+): TIMEZONE `<none>` unless set, ACTIVE counts running Jobs,
+    LAST SCHEDULE is an age; -o wide adds the job template's containers, images, selector."""
+    head = ["NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"]
+    if wide:
+        head += ["CONTAINERS", "IMAGES", "SELECTOR"]
+    rows = []
+    for c in objs:
+        spec, st = c.get("spec") or {}, c.get("status") or {}
+        last = st.get("lastScheduleTime")
+        row = [c["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>",
+               "True" if spec.get("suspend") else "False", str(len(st.get("active") or [])),
+               human_age(now - ts(last)) if last else "<none>", age(c, now)]
+        if wide:
+            job = (spec.get("jobTemplate") or {}).get("spec") or {}
+            cs = ((job.get("template") or {}).get("spec") or {}).get("containers") or []
+            labels = (job.get("selector") or {}).get("matchLabels") or {}
+            row += [",".join(x.get("name", "") for x in cs),
+                    ",".join(x.get("image", "") for x in cs),
+                    ",".join(f"{k}={v}" for k, v in labels.items()) or "<none>"]
+        rows.append(row)
+    return head, rows
+
+
 def generic(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
     return ["NAME", "AGE"], [[o["metadata"]["name"], age(o, now)] for o in objs]
 
@@ -239,4 +263,5 @@ PRINTERS: dict[str, Printer] = {
     "DaemonSet": daemonsets, "Service": services, "Namespace": namespaces,
     "ConfigMap": configmaps, "Secret": secrets,
     "Endpoints": endpoints, "EndpointSlice": endpointslices, "Event": events,
+    "CronJob": cronjobs,
 }
