@@ -214,7 +214,9 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
             if fmt in ("json", "yaml") or fmt.startswith("jsonpath"):
                 return _output([], fmt, False)
             where = f" in {ns} namespace" if ns else ""
-            raise KubectlError(f"No resources found{where}.", code=0)
+            # kubectl get.go: "in <ns> namespace." only when every resource is namespaced
+            raise KubectlError(f"No resources found{where}." if where else "No resources found",
+                               code=0)
     if kind == "Secret":
         from app.providers.sim.shell.kubectl_replace import check_readable
 

@@ -88,7 +88,8 @@ def _describe(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
         objs = chosen
     elif not objs:
         where = f" in {ns} namespace" if ns else ""
-        raise _k().KubectlError(f"No resources found{where}.", code=0)
+        raise _k().KubectlError(f"No resources found{where}." if where else "No resources found",
+                                code=0)
     return "\n\n".join(fn(store, o, cluster.t).rstrip("\n") for o in objs) + "\n"
 
 

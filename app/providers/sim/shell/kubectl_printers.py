@@ -208,6 +208,14 @@ def cronjobs(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row,
     return head, rows
 
 
+def leases(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printLease: the holder's identity (a node name for node leases, `<node>_<uuid>` for
+    leader election)."""
+    return ["NAME", "HOLDER", "AGE"], [
+        [o["metadata"]["name"], (o.get("spec") or {}).get("holderIdentity", ""), age(o, now)]
+        for o in objs]
+
+
 def generic(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
     return ["NAME", "AGE"], [[o["metadata"]["name"], age(o, now)] for o in objs]
 
@@ -263,5 +271,5 @@ PRINTERS: dict[str, Printer] = {
     "DaemonSet": daemonsets, "Service": services, "Namespace": namespaces,
     "ConfigMap": configmaps, "Secret": secrets,
     "Endpoints": endpoints, "EndpointSlice": endpointslices, "Event": events,
-    "CronJob": cronjobs,
+    "CronJob": cronjobs, "Lease": leases,
 }
