@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from app.catalog.loader import Catalog
 from app.catalog.schema import Scenario
 from app.providers.base import Cluster, ExecResult, ProviderError, RawTerminal
-from app.training.models import Attempt, ClusterRecord, CommandRecord
+from app.training.models import Attempt, ClusterRecord, utcnow
 from app.training.provisioning import break_cluster
 
 log = logging.getLogger("kubedrill.kind")
@@ -51,10 +51,6 @@ class ClusterMaker(Protocol):
     def clusters(self) -> list[str]: ...
     def delete(self, name: str) -> None: ...
     def healthy(self, name: str) -> bool: ...
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def topology_key(control_planes: int, workers: int) -> str:
@@ -137,7 +133,7 @@ class KindRuntime:
 
     def exec(self, attempt: Attempt, command: str, timeout: float = 30) -> tuple[str, ExecResult]:
         cluster = self.cluster_for(attempt)
-        node = _default_node(cluster)
+        node = cluster.default_node()
         return node.name, node.exec(command, timeout=timeout)
 
     def queue_position(self, db: Session, attempt: Attempt) -> int:
@@ -237,7 +233,7 @@ class KindRuntime:
         record.state = "assigned"
         record.attempt_id = attempt.id
         record.detail = "from the warm pool"
-        record.updated_at = now()
+        record.updated_at = utcnow()
         attempt.cluster_state = record.name
         db.add(record)
         db.add(attempt)
@@ -250,7 +246,7 @@ class KindRuntime:
                 return
             for k, v in fields.items():
                 setattr(record, k, v)
-            record.updated_at = now()
+            record.updated_at = utcnow()
             db.add(record)
             db.commit()
 
@@ -269,7 +265,7 @@ class KindRuntime:
             if attempt is None or attempt.status != "provisioning":
                 return
             limit = _aware(attempt.deadline) - _aware(attempt.started_at)
-            attempt.started_at = now()
+            attempt.started_at = utcnow()
             attempt.deadline = attempt.started_at + limit
             attempt.status = "active"
             attempt.progress = "ready"
@@ -283,7 +279,7 @@ class KindRuntime:
                 return
             if attempt.status == "provisioning":
                 attempt.status = "failed"
-                attempt.ended_at = now()
+                attempt.ended_at = utcnow()
                 attempt.progress = f"could not make the cluster: {err}"[:2000]
                 db.add(attempt)
             if attempt.cluster_state:
@@ -306,7 +302,7 @@ class KindRuntime:
                 attempt = db.get(Attempt, record.attempt_id) if record.attempt_id else None
                 if attempt is None or attempt.status in ENDED:
                     record.state = "deleting"
-                    record.updated_at = now()
+                    record.updated_at = utcnow()
                     db.add(record)
             db.commit()
         self._reap_soon()
@@ -345,7 +341,7 @@ class KindRuntime:
 
     def _retire(self, db: Session, record: ClusterRecord) -> None:
         record.state = "deleting"
-        record.updated_at = now()
+        record.updated_at = utcnow()
         db.add(record)
         db.commit()
         self._delete_soon(record.name)
@@ -435,7 +431,7 @@ class KindRuntime:
         attempt = db.get(Attempt, record.attempt_id)
         if attempt is not None and attempt.status == "active":
             attempt.status = "failed"
-            attempt.ended_at = now()
+            attempt.ended_at = utcnow()
             attempt.progress = why
             db.add(attempt)
 
@@ -452,26 +448,16 @@ def open_raw_terminal(state: Any, attempt: Attempt) -> RawTerminal:
     if not isinstance(runtime, KindRuntime):
         raise ProviderError("this server does not run the kind provider")
     cluster = runtime.cluster_for(attempt)
-    return cluster.open_terminal(_default_node(cluster).name)  # type: ignore[return-value]
+    return cluster.open_terminal(cluster.default_node().name)  # type: ignore[return-value]
 
 
 def record_command(db: Session, attempt: Attempt, node: str, command: str,
                    exit_code: int | None = None) -> None:
     """Keep a line typed in a real shell for the debrief and the facilitator's room."""
-    from app.training.service import elapsed_s
+    from app.training.service import note_command
 
-    if not command.strip():
-        return
-    db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
-                         node=node, command=command[:2000],
-                         exit_code=-1 if exit_code is None else exit_code))
+    note_command(db, attempt, node, command, -1 if exit_code is None else exit_code)
     db.commit()
-
-
-def _default_node(cluster: Any) -> Any:
-    if hasattr(cluster, "default_node"):
-        return cluster.default_node()
-    return cluster.node("control-plane")
 
 
 def _aware(dt: datetime) -> datetime:

@@ -297,6 +297,15 @@ def _keep_session(attempt: Attempt, which: str, session: ShellSession) -> None:
     attempt.terminal_state = json.dumps(states)
 
 
+def note_command(db: Session, attempt: Attempt, node: str, command: str,
+                 exit_code: int) -> None:
+    """Add a typed line to the attempt's timeline (the debrief, the facilitator's room) in
+    `db`'s transaction; blank lines are not kept."""
+    if command.strip():
+        db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
+                             node=node, command=command[:2000], exit_code=exit_code))
+
+
 def run_command(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
                 command: str, via: str = "api", max_length: int = 4096) -> ExecResult:
     """Run one command line; the twin's state and the command are saved before returning."""
@@ -317,10 +326,7 @@ def run_command(*, db: Session, catalog: Catalog, provider: Provider, attempt: A
                                command) as recorded:
             result = terminal.run(command)
         _keep_session(attempt, via, terminal.session)
-        if command.strip():
-            db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
-                                 node=node, command=command[:2000],
-                                 exit_code=result.exit_code))
+        note_command(db, attempt, node, command, result.exit_code)
         save_cluster(db, provider, attempt, cluster, recorded)
         db.commit()
         return result
@@ -353,11 +359,8 @@ def _run_on_kind(*, db: Session, catalog: Catalog, runtime: KindRuntime, attempt
             node, result = runtime.exec(attempt, command)
         except ProviderError as err:
             node, result = "", ExecResult(output=f"kubedrill: {err}\n", exit_code=125)
-        if command.strip():
-            db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
-                                 node=node, command=command[:2000],
-                                 exit_code=result.exit_code))
-            db.commit()
+        note_command(db, attempt, node, command, result.exit_code)
+        db.commit()
         return result
 
 
@@ -433,10 +436,8 @@ def save_from_editor(*, db: Session, catalog: Catalog, provider: Provider, attem
                 raise TrainingError(f"{path}: {err}") from None
             cluster.settle()
             message = f'"{path}" {len(content.splitlines())}L, {len(content.encode())}B written\n'
-        db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
-                             node=session.node, command=f"{editor} {path}"
-                             + ("" if content is not None else "  # not saved"),
-                             exit_code=0))
+        note_command(db, attempt, session.node, f"{editor} {path}"
+                     + ("" if content is not None else "  # not saved"), 0)
         save_cluster(db, provider, attempt, cluster)
         db.commit()
         return message
@@ -491,8 +492,7 @@ def save_kubectl_edit(*, db: Session, catalog: Catalog, provider: Provider, atte
                 message = (f"{result.output}A copy of your changes has been stored to "
                            f'"{path}"\nerror: Edit cancelled, no valid changes were saved.\n')
                 code = 1
-        db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
-                             node=terminal.node, command=command[:2000], exit_code=code))
+        note_command(db, attempt, terminal.node, command, code)
         save_cluster(db, provider, attempt, cluster)
         db.commit()
         return message, code

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from app.providers.sim import versions
 from app.providers.sim.components.base import Context, flag_values, klog
 from app.providers.sim.components.leader import Elector, leader_node, load_client
-from app.providers.sim.components.scheduler import IN_CLUSTER_ERROR, startup_error
+from app.providers.sim.components.scheduler import failed_at_start
 from app.providers.sim.runtime import Container
 
 if TYPE_CHECKING:
@@ -44,15 +44,7 @@ _STARTED = ("serviceaccount-token-controller", "endpointslice-controller",
 class KubeControllerManager:
     def launch(self, ctx: Context, c: Container) -> None:
         t = ctx.t
-        err = startup_error(ctx.node, c.command)
-        if err is not None:
-            if err == IN_CLUSTER_ERROR:
-                c.logs.append((t + 0.2, "stderr", klog(
-                    t + 0.2, "W", "client_config.go:667", "Neither --kubeconfig nor --master "
-                    "was specified.  Using the inClusterConfig.  This might not work.")))
-            c.logs.append((t + 0.3, "stderr", klog(t + 0.3, "E", "run.go:74",
-                                                   f'"command failed" err="{err}"')))
-            c.exit_at, c.planned_exit_code = t + 0.35, 1
+        if failed_at_start(ctx, c):
             return
         flags = flag_values(c.command)
         load_client(ctx.node, c, flags.get("kubeconfig", ""))

@@ -70,18 +70,27 @@ IN_CLUSTER_ERROR = "open /var/run/secrets/kubernetes.io/serviceaccount/token: no
                    "or directory"
 
 
+def failed_at_start(ctx: Context, c: Container) -> bool:
+    """Scheduler and controller-manager share the options code that builds their client: a
+    bad kubeconfig logs the same lines and exits 1 before anything else starts."""
+    err = startup_error(ctx.node, c.command)
+    if err is None:
+        return False
+    t = ctx.t
+    if err == IN_CLUSTER_ERROR:
+        c.logs.append((t + 0.2, "stderr", klog(
+            t + 0.2, "W", "client_config.go:667", "Neither --kubeconfig nor --master "
+            "was specified.  Using the inClusterConfig.  This might not work.")))
+    c.logs.append((t + 0.3, "stderr", klog(t + 0.3, "E", "run.go:74",
+                                           f'"command failed" err="{err}"')))
+    c.exit_at, c.planned_exit_code = t + 0.35, 1
+    return True
+
+
 class KubeScheduler:
     def launch(self, ctx: Context, c: Container) -> None:
         t = ctx.t
-        err = startup_error(ctx.node, c.command)
-        if err is not None:
-            if err == IN_CLUSTER_ERROR:
-                c.logs.append((t + 0.2, "stderr", klog(
-                    t + 0.2, "W", "client_config.go:667", "Neither --kubeconfig nor --master "
-                    "was specified.  Using the inClusterConfig.  This might not work.")))
-            c.logs.append((t + 0.3, "stderr", klog(t + 0.3, "E", "run.go:74",
-                                                   f'"command failed" err="{err}"')))
-            c.exit_at, c.planned_exit_code = t + 0.35, 1
+        if failed_at_start(ctx, c):
             return
         lines = [
             ("serving.go:386", "Generated self-signed cert in-memory"),
