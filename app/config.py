@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     commands_burst: int = Field(default=20, ge=1)
     answers_per_min: int = Field(default=10, ge=0)
     attempts_per_ip_per_min: int = Field(default=120, ge=0)
+    # kind's raw terminal: keystroke bytes per second per connection (pastes are bursts up to
+    # 64 KiB, the largest frame); 0 turns it off. Lines (Enter) count as commands too.
+    terminal_input_bytes_per_s: int = Field(default=4096, ge=0)
     # The kind provider (docs/kind.md).
     kind_bin: str = "kind"
     docker_bin: str = "docker"

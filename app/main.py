@@ -29,7 +29,7 @@ from app.web import api, pages, terminal_ws
 from app.web import events as events_web
 from app.web.limits import Limiter, LimitsMiddleware
 from app.web.observability import RequestContext, configure_logging, new_metrics
-from app.web.saturation import ConcurrencyCap
+from app.web.saturation import Capacity, ConcurrencyCap
 from app.web.security import SecurityHeaders
 from app.web.templating import templates
 
@@ -113,7 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = Limiter(settings)
     app.add_middleware(LimitsMiddleware, limiter=app.state.limiter,
                        max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ConcurrencyCap, limit=settings.max_concurrent_requests)
+    app.state.capacity = Capacity(settings.max_concurrent_requests)
+    app.add_middleware(ConcurrencyCap, limit=settings.max_concurrent_requests,
+                       capacity=app.state.capacity)
     app.add_middleware(SecurityHeaders)  # outside the limits, so their answers get headers
     app.state.metrics = new_metrics()
     app.add_middleware(RequestContext, metrics=app.state.metrics)  # outermost: sees it all

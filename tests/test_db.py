@@ -12,7 +12,8 @@ import app.events.models  # noqa: F401  (tables on the metadata)
 import app.training.models  # noqa: F401
 from app.db import get_engine, upgrade
 
-TABLES = {"attempt", "commandrecord", "answerrecord", "hintrecord", "scenariorecord"}
+TABLES = {"attempt", "commandrecord", "answerrecord", "hintrecord", "scenariorecord",
+          "twincommand", "twinsnapshot"}
 
 
 def tables(url: str) -> set[str]:
@@ -55,8 +56,9 @@ def upgrade_down(url: str) -> None:
 
 def test_an_attempt_saved_before_the_journal_carries_on_from_its_snapshot(
         database_url: str) -> None:
-    """Revision 0005 (the command journal) on a database at 0003 with a live attempt: the
-    attempt's saved twin is its snapshot at its current version, and it loads as before."""
+    """Revisions 0005 (the command journal) and 0006 (snapshots in their own table) on a
+    database at 0003 with a live attempt: the attempt's saved twin becomes its snapshot at its
+    current version, and it loads as before."""
     import json
     from datetime import UTC, datetime, timedelta
 
@@ -94,4 +96,5 @@ def test_an_attempt_saved_before_the_journal_carries_on_from_its_snapshot(
         assert (attempt.snapshot_version, attempt.state_version) == (7, 7)
         loaded = service.load_cluster(SimProvider(), attempt)
         assert loaded.node("control-plane").read_file("/root/before-0004") == b"kept\n"
+        assert attempt.cluster_state == "", "the snapshot left the attempt's row"
     engine.dispose()

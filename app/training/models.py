@@ -27,8 +27,8 @@ class ScenarioRecord(SQLModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow)
 
 
-# The twin's snapshot (~200 KB of JSON) is loaded only when a process has to rebuild the twin;
-# every other read of an attempt (auth, row locks, lists, leaderboards) leaves it out.
+# kind: the name of the attempt's cluster (sim attempts keep their twin in TwinSnapshot).
+# Deferred: columns a row read does not need stay out of it.
 _CLUSTER_STATE = Column("cluster_state", AutoString(), nullable=False, default="")
 
 
@@ -63,9 +63,9 @@ class Attempt(SQLModel, table=True):
     fixed: bool = False
     score: int = 0
     score_breakdown: str = "{}"  # JSON
-    # The twin serialised (JSON) as of `snapshot_version`; the commands that took it from there
-    # to `state_version` are the attempt's TwinCommand rows (app/training/twinlog.py).
     cluster_state: str = Field(default="", sa_column=_CLUSTER_STATE)
+    # sim: the twin as of `snapshot_version` is the attempt's TwinSnapshot row; the commands
+    # that took it from there to `state_version` are its TwinCommand rows (training/twinlog.py).
     state_version: int = 0
     snapshot_version: int = 0
     terminal_state: str = "{}"  # the shell session (cwd, env, history), JSON
@@ -94,6 +94,17 @@ class CommandRecord(SQLModel, table=True):
     node: str = ""
     command: str
     exit_code: int = 0
+
+
+class TwinSnapshot(SQLModel, table=True):
+    """A sim attempt's whole twin (~200 KB of JSON), rewritten every few commands.
+
+    A row of its own, not a column of `attempt`: SQLite rewrites a whole row on every UPDATE,
+    and the attempt's row is updated by every command (its versions, its shell session)."""
+
+    attempt_id: str = Field(primary_key=True, foreign_key="attempt.id")
+    version: int
+    state: str
 
 
 class TwinCommand(SQLModel, table=True):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from app.catalog.loader import Catalog, ScenarioError
@@ -35,6 +36,7 @@ from app.training.models import (
     CommandRecord,
     HintRecord,
     ScenarioRecord,
+    utcnow,
 )
 from app.training.provisioning import break_cluster
 
@@ -128,10 +130,10 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario
                       team=team.strip()[:80], event_code=event_code, provider=provider.name,
                       started_at=started,
                       deadline=started + timedelta(seconds=time_limit_s or scenario.time_limit))
-    attempt.cluster_state = provider.save(attempt_id, cluster, 1)
-    attempt.state_version = attempt.snapshot_version = 1
+    attempt.state_version = 1
     _record_scenario(db, scenario)
     db.add(attempt)
+    twinlog.write_snapshot(db, attempt, provider.save(attempt_id, cluster, 1), 1)
     db.commit()
     db.refresh(attempt)
     return Started(attempt, token)
@@ -302,8 +304,11 @@ def note_command(db: Session, attempt: Attempt, node: str, command: str,
     """Add a typed line to the attempt's timeline (the debrief, the facilitator's room) in
     `db`'s transaction; blank lines are not kept."""
     if command.strip():
-        db.add(CommandRecord(attempt_id=attempt.id, elapsed_s=round(elapsed_s(attempt), 2),
-                             node=node, command=command[:2000], exit_code=exit_code))
+        # A Core INSERT: nothing reads the record back in this session, and the ORM's unit of
+        # work costs more than the statement (one is written for every command).
+        db.connection().execute(insert(CommandRecord), {
+            "attempt_id": attempt.id, "at": utcnow(), "elapsed_s": round(elapsed_s(attempt), 2),
+            "node": node, "command": command[:2000], "exit_code": exit_code})
 
 
 def run_command(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,

@@ -4,7 +4,7 @@ Rewriting the whole twin (~200 KB of JSON) into the attempt's row after every co
 more CPU than the command itself. The twin is deterministic (app/providers/sim/replay.py), so
 a command is persisted as a `TwinCommand` row instead: the line, the shell session it ran in
 and the host time the twin's clock was pinned to, committed before the answer as before (a
-`kill -9` loses nothing). The snapshot in `attempt.cluster_state` is rewritten when
+`kill -9` loses nothing). The snapshot (the attempt's `TwinSnapshot` row) is rewritten when
 
 - `SNAPSHOT_EVERY` commands have accumulated since the last one (bounds the replay),
 - the command drew randomness (a new key, a serial, `$RANDOM`: app/providers/sim/entropy.py),
@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, insert
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
@@ -33,7 +33,7 @@ from app.providers.sim import entropy, replay
 from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
-from app.training.models import Attempt, TwinCommand
+from app.training.models import Attempt, TwinCommand, TwinSnapshot
 
 SNAPSHOT_EVERY = 25
 
@@ -95,7 +95,7 @@ def _load(provider: SimProvider, attempt: Attempt) -> SimCluster:
         version, cluster = hit
     else:
         version = attempt.snapshot_version
-        cluster = SimCluster.from_json(json.loads(attempt.cluster_state))
+        cluster = SimCluster.from_json(json.loads(_snapshot(attempt)))
     if version < head:
         db = object_session(attempt)
         if db is None:
@@ -123,16 +123,41 @@ def save(db: Session, provider: SimProvider, attempt: Attempt, cluster: SimClust
     provider.release(attempt.id)
     if recorded is None or recorded.random \
             or version - attempt.snapshot_version >= SNAPSHOT_EVERY:
-        attempt.cluster_state = json.dumps(cluster.to_json(), separators=(",", ":"))
-        attempt.snapshot_version = version
+        write_snapshot(db, attempt, json.dumps(cluster.to_json(), separators=(",", ":")),
+                       version)
         db.execute(delete(TwinCommand).where(TwinCommand.attempt_id == attempt.id,
                                              TwinCommand.version <= version))
     else:
-        db.add(TwinCommand(attempt_id=attempt.id, version=version, host_time=recorded.host_time,
-                           via=recorded.via, line=recorded.line,
-                           session=json.dumps(recorded.session, separators=(",", ":"))))
+        # Core: one per command, never read back in this session.
+        db.connection().execute(insert(TwinCommand), {
+            "attempt_id": attempt.id, "version": version, "host_time": recorded.host_time,
+            "via": recorded.via, "line": recorded.line,
+            "session": json.dumps(recorded.session, separators=(",", ":"))})
     db.add(attempt)
     after_commit(db, lambda: provider.remember(attempt.id, version, cluster))
+
+
+def write_snapshot(db: Session, attempt: Attempt, state: str, version: int) -> None:
+    """The twin as of `version`, in the attempt's TwinSnapshot row (added or replaced)."""
+    row = db.get(TwinSnapshot, attempt.id)
+    if row is None:
+        row = TwinSnapshot(attempt_id=attempt.id, version=version, state=state)
+    else:
+        row.version, row.state = version, state
+    db.add(row)
+    attempt.snapshot_version = version
+
+
+def _snapshot(attempt: Attempt) -> str:
+    db = object_session(attempt)
+    if db is None:
+        raise JournalGap(f"attempt {attempt.id} is detached: cannot read its snapshot")
+    row = db.get(TwinSnapshot, attempt.id)
+    if row is None:
+        raise JournalGap(f"attempt {attempt.id} has no saved twin")
+    if row.version != attempt.snapshot_version:
+        db.refresh(row)  # another process took a newer snapshot since this session read it
+    return row.state
 
 
 # --- after commit ---------------------------------------------------------------------------

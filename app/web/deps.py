@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,7 +20,10 @@ FACILITATOR_PREFIX = "kd_facilitator_"
 BROWSER_COOKIE = "kd_browser"
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session for the request. `async` so that FastAPI does not hop to the thread pool to
+    open it and again to close it: opening does no I/O (the connection is taken on first use,
+    in the route's thread) and closing hands the connection back to the pool."""
     with Session(get_engine(request.app.state.settings.database_url)) as db:
         yield db
 

@@ -46,14 +46,16 @@ class Bucket:
         if self.tokens < 0:
             self.tokens = self.capacity
 
-    def take(self, now: float) -> float:
-        """Take a token; return 0 when allowed, else the seconds until one is available."""
+    def take(self, now: float, n: float = 1.0) -> float:
+        """Take `n` tokens; return 0 when allowed, else the seconds until they are there (a
+        request for more than `capacity` tokens waits as if for exactly `capacity`)."""
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
+        n = min(n, self.capacity)
+        if self.tokens >= n:
+            self.tokens -= n
             return 0.0
-        return (1 - self.tokens) / self.rate
+        return (n - self.tokens) / self.rate
 
 
 class Limiter:
@@ -99,6 +101,7 @@ MESSAGES = {
     "start": "too many attempts started from your address: try again in {s}s",
     "command": "too many commands: slow down and try again in {s}s",
     "answer": "too many answers: try again in {s}s",
+    "input": "typing too fast: that input was not sent, try again in {s}s",
 }
 
 _ID = r"(?P<id>[A-Za-z0-9_-]{1,64})"

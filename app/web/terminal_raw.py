@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -255,11 +256,15 @@ def _escape_sequence(data: str, i: int) -> str | None:
 async def bridge(ws: WebSocket, terminal: RawTerminal, *, record: Callable[[str], None],
                  check_ended: Callable[[], Awaitable[str | None]],
                  status_every_s: float = STATUS_EVERY_S, read_timeout_s: float = READ_TIMEOUT_S,
-                 max_line: int = MAX_LINE) -> None:
+                 max_line: int = MAX_LINE,
+                 admit: Callable[[str], dict | None] | None = None) -> None:
     """Pump a RawTerminal to an accepted WebSocket and back until one side ends.
 
     `record(line)` is called (in a worker thread) for every line LineAssembler completes.
     `check_ended()` returns None while the attempt is on, else the detail for `ended`.
+    `admit(data)` may refuse keystrokes before they reach the shell (rate limits): it returns
+    the error frame to send instead, and the input is dropped whole, so the line the trainee
+    sees and the line kept for the debrief stay the same.
     The terminal is closed when this returns, whoever ended it.
     """
     loop = asyncio.get_running_loop()
@@ -348,6 +353,10 @@ async def bridge(ws: WebSocket, terminal: RawTerminal, *, record: Callable[[str]
         kind = msg.get("type")
         if kind == "input" and isinstance(msg.get("data"), str):
             data = msg["data"]
+            refusal = admit(data) if admit is not None else None
+            if refusal is not None:
+                await send(refusal)
+                return
             await run_in_threadpool(terminal.write, data.encode("utf-8", "replace"))
             for line in lines.feed(data):
                 await run_in_threadpool(_record_safely, record, line)
@@ -407,7 +416,8 @@ def _record_safely(record: Callable[[str], None], line: str) -> None:
 
 # ----- wiring to the app --------------------------------------------------------------------
 
-async def serve(ws: WebSocket, engine, attempt_id: str, state) -> None:  # noqa: ANN001
+async def serve(ws: WebSocket, engine, attempt_id: str, state,  # noqa: ANN001
+                limit_key: str = "") -> None:
     """Raw mode for an accepted WebSocket of a kind attempt (called by terminal_ws.py).
 
     The shell comes from app.training.kind_runtime (the training layer owns provisioning and
@@ -468,4 +478,34 @@ async def serve(ws: WebSocket, engine, attempt_id: str, state) -> None:  # noqa:
     await ws.send_json({"type": "hello", "mode": "raw", "node": terminal.node, "prompt": "",
                         "banner": BANNER.format(node=terminal.node)})
     await bridge(ws, terminal, record=record, check_ended=check_ended,
-                 status_every_s=STATUS_EVERY_S, max_line=settings.max_command_length)
+                 status_every_s=STATUS_EVERY_S, max_line=settings.max_command_length,
+                 admit=input_limits(settings, state.limiter, limit_key))
+
+
+def input_limits(settings, limiter, limit_key: str  # noqa: ANN001 - Settings, Limiter
+                 ) -> Callable[[str], dict | None]:
+    """Keystrokes of one connection under `terminal_input_bytes_per_s` (a burst of one full
+    frame allowed), and every Enter under the attempt's command limit, like the line terminal
+    and the exec API: a refused frame gets the same 429-style error with `retry_after`."""
+    from app.web.limits import MESSAGES, Bucket, whole_seconds
+
+    rate = settings.terminal_input_bytes_per_s
+    typing = Bucket(rate, MAX_FRAME) if rate > 0 else None
+
+    def refuse(name: str, wait: float) -> dict:
+        seconds = whole_seconds(wait)
+        return {"type": "error", "retry_after": seconds,
+                "detail": MESSAGES[name].format(s=seconds)}
+
+    def admit(data: str) -> dict | None:
+        if typing is not None:
+            wait = typing.take(time.monotonic(), len(data.encode("utf-8", "replace")))
+            if wait:
+                return refuse("input", wait)
+        if "\r" in data or "\n" in data:
+            wait = limiter.retry_after("command", limit_key)
+            if wait:
+                return refuse("command", wait)
+        return None
+
+    return admit

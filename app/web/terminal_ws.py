@@ -45,7 +45,8 @@ async def terminal(websocket: WebSocket, attempt_id: str) -> None:
     await websocket.accept()
     if provider == "kind":  # a real shell on a kind node, keystroke by keystroke
         from app.web import terminal_raw
-        await terminal_raw.serve(websocket, engine, attempt_id, app.state)
+        await terminal_raw.serve(websocket, engine, attempt_id, app.state,
+                                 attempt_key(attempt_id, token))
         return
     ctx = {"catalog": app.state.catalog, "provider": app.state.provider,
            "settings": app.state.settings, "limiter": app.state.limiter,
@@ -244,6 +245,13 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
                 return out
 
         metrics = ws.app.state.metrics
+        capacity = ws.app.state.capacity
+        if not capacity.try_enter():  # the same cap as the API's requests in progress
+            metrics.inc("kubedrill_rate_limited_total", status="503")
+            await ws.send_json({"type": "error", "retry_after": capacity.retry_after_s,
+                                "detail": capacity.busy_message})
+            await ws.send_json({"type": "done", "exit_code": 1})  # no prompt: keep the shown one
+            return True
         started = time.perf_counter()
         try:
             frames = await run_in_threadpool(run)
@@ -252,6 +260,8 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
             log.exception("terminal command failed: %r", command[:200])
             frames = [{"type": "error", "detail": "internal error running that command"},
                       {"type": "done", "exit_code": 1, "prompt": "# "}]
+        finally:
+            capacity.leave()
         metrics.inc("kubedrill_commands_total", via="terminal")
         metrics.observe("kubedrill_command_duration_seconds", time.perf_counter() - started,
                         via="terminal")

@@ -14,7 +14,7 @@ from app.db import get_engine, upgrade
 from app.providers.sim import clock, replay
 from app.providers.sim.provider import SimProvider
 from app.training import service, twinlog
-from app.training.models import Attempt, TwinCommand
+from app.training.models import Attempt, TwinCommand, TwinSnapshot
 from tests.conftest import SCENARIOS
 
 POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: probe\n  namespace: default\nspec:\n"
@@ -109,7 +109,7 @@ def test_replaying_gives_the_outputs_the_trainee_saw(
         host.now += wait
         seen.append(run(db, catalog, provider, attempt, line))
     twin = service.load_cluster(SimProvider(), attempt).__class__.from_json(
-        json.loads(attempt.cluster_state))
+        json.loads(db.get(TwinSnapshot, attempt.id).state))
     rows = db.exec(select(TwinCommand).where(TwinCommand.attempt_id == attempt.id)
                    .order_by(TwinCommand.version)).all()
     again = [replay.run_again(twin, r.line, json.loads(r.session), r.host_time).output

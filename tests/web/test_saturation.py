@@ -95,3 +95,31 @@ def test_the_cap_comes_from_the_settings(limit: int, tmp_path) -> None:  # noqa:
                               max_concurrent_requests=limit))
     caps = [m for m in app.user_middleware if m.cls is ConcurrencyCap]
     assert [m.kwargs["limit"] for m in caps] == [limit]
+
+
+def test_terminal_commands_take_a_place_under_the_same_cap(tmp_path) -> None:  # noqa: ANN001
+    """A command typed in the terminal counts like an API request: with every place taken
+    (here, by requests still in progress) it is refused at once with the busy message and
+    the shell stays usable; once a place frees up the same line runs."""
+    from fastapi.testclient import TestClient
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'cap.db'}",
+                              scenarios_dir=SCENARIOS, secret_key="k",
+                              max_concurrent_requests=3))
+    with TestClient(app) as client:
+        a = client.post("/api/attempts", json={"scenario_id": "etcd-manifest-typo"}).json()
+        url = f"/api/attempts/{a['id']}/terminal?token={a['token']}"
+        with client.websocket_connect(url) as ws:
+            assert ws.receive_json()["type"] == "hello"
+            app.state.capacity.active = 3  # three requests in progress elsewhere
+            ws.send_json({"type": "exec", "command": "echo hi"})
+            refused = [ws.receive_json(), ws.receive_json()]
+            assert refused[0]["type"] == "error" and "busy" in refused[0]["detail"]
+            assert refused[0]["retry_after"] == 1 and refused[1]["type"] == "done"
+            app.state.capacity.active = 0
+            ws.send_json({"type": "exec", "command": "echo hi"})
+            frames = []
+            while (frame := ws.receive_json())["type"] != "done":
+                frames.append(frame)
+            assert {"type": "output", "data": "hi\n"} in frames
+            assert app.state.capacity.active == 0, "the place is given back"

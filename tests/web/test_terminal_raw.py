@@ -24,6 +24,7 @@ import app.training
 from app.db import get_engine
 from app.training.models import Attempt
 from app.web import terminal_raw
+from tests.conftest import SCENARIOS
 from app.web.terminal_raw import LineAssembler
 
 # ----- line assembly ------------------------------------------------------------------------
@@ -166,6 +167,7 @@ class Harness:
         self.terminal = FakeRawTerminal()
         self.recorded: list[str] = []
         self.ended: str | None = None
+        self.admit = None
 
     def app(self) -> Starlette:
         async def endpoint(ws: WebSocket) -> None:
@@ -176,7 +178,7 @@ class Harness:
 
             await terminal_raw.bridge(ws, self.terminal, record=self.recorded.append,
                                       check_ended=check_ended, status_every_s=0.05,
-                                      read_timeout_s=0.02)
+                                      read_timeout_s=0.02, admit=self.admit)
 
         return Starlette(routes=[WebSocketRoute("/t", endpoint)])
 
@@ -430,3 +432,40 @@ def test_a_real_shell_s_lines_reach_the_debrief_timeline(settings) -> None:  # n
         ("kind-control-plane", "crictl ps -a"),
         ("kind-control-plane", "journalctl -u kubelet | tail")]
     wait_for(shells[0].closed.is_set)
+
+
+def limits(**overrides: float) -> tuple:
+    from app.config import Settings
+    from app.web.limits import Limiter
+
+    settings = Settings(database_url="sqlite://", scenarios_dir=SCENARIOS, secret_key="k",
+                        **overrides)
+    return settings, Limiter(settings)
+
+
+def test_keystrokes_past_the_input_rate_are_dropped_whole_with_a_retry_after(
+        harness: Harness) -> None:
+    settings, limiter = limits(terminal_input_bytes_per_s=10)
+    harness.admit = terminal_raw.input_limits(settings, limiter, "a:1")
+    paste = "x" * (terminal_raw.MAX_FRAME - 100)
+    with TestClient(harness.app()) as client, client.websocket_connect("/t") as ws:
+        ws.send_json({"type": "input", "data": paste})  # one full frame: the burst allows it
+        ws.send_json({"type": "input", "data": "y" * 500})  # past the 100 bytes left
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and "typing too fast" in frame["detail"]
+        assert frame["retry_after"] >= 1
+        wait_for(lambda: len(harness.terminal.written) == len(paste))
+    assert b"y" not in harness.terminal.written, "the refused input never reached the shell"
+
+
+def test_enter_counts_against_the_attempts_command_limit(harness: Harness) -> None:
+    settings, limiter = limits(commands_per_s=0.01, commands_burst=2)
+    harness.admit = terminal_raw.input_limits(settings, limiter, "a:1")
+    with TestClient(harness.app()) as client, client.websocket_connect("/t") as ws:
+        for line in ("ls\r", "id\r", "df\r"):
+            ws.send_json({"type": "input", "data": line})
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and "too many commands" in frame["detail"]
+        ws.send_json({"type": "input", "data": "d"})  # plain keys still go through
+        wait_for(lambda: bytes(harness.terminal.written) == b"ls\rid\rd")
+    assert harness.recorded == ["ls", "id"]

@@ -71,6 +71,10 @@ def selector_matches(selector: str, labels: dict[str, str]) -> bool:
 class Store:
     def __init__(self, seed: int = 0) -> None:
         self.objects: dict[tuple[str, str, str], Obj] = {}
+        # Per kind, the objects sorted as `list` returns them: the controllers list pods,
+        # endpoints and events many times in every step of the twin. Rebuilt lazily after a
+        # create or delete of that kind (or an update that swaps the object).
+        self._sorted: dict[str, list[tuple[tuple[str, str, str], Obj]]] = {}
         self.revision = 1000
         self._rng_seed = seed
         self._uid_counter = 0
@@ -99,6 +103,7 @@ class Store:
         meta["resourceVersion"] = str(self.revision)
         meta.setdefault("creationTimestamp", rfc3339(t))
         self.objects[key] = obj
+        self._sorted.pop(kind, None)
         return obj
 
     def _allocate_cluster_ip(self, svc: Obj) -> None:
@@ -138,13 +143,17 @@ class Store:
             return None
 
     def list(self, kind: str, namespace: str | None = None, selector: str = "") -> list[Obj]:
-        out = [o for (k, ns, _), o in self.objects.items()
-               if k == kind and (namespace is None or ns == namespace)]
+        """Objects of a kind sorted by namespace and name, as the apiserver lists them."""
+        everything = self._sorted.get(kind)
+        if everything is None:
+            everything = self._sorted[kind] = sorted(
+                ((key, o) for key, o in self.objects.items() if key[0] == kind),
+                key=lambda item: (item[0][1], item[0][2]))
+        out = [o for (_, ns, _), o in everything if namespace is None or ns == namespace]
         if selector:
             out = [o for o in out if selector_matches(selector,
                                                       o["metadata"].get("labels") or {})]
-        return sorted(out, key=lambda o: (o["metadata"].get("namespace", ""),
-                                          o["metadata"]["name"]))
+        return out
 
     def update(self, obj: Obj) -> Obj:
         meta = obj["metadata"]
@@ -154,6 +163,8 @@ class Store:
             raise NotFoundError(meta["name"])
         self.revision += 1
         meta["resourceVersion"] = str(self.revision)
+        if self.objects[key] is not obj:
+            self._sorted.pop(key[0], None)
         self.objects[key] = obj
         return obj
 
@@ -163,6 +174,7 @@ class Store:
             obj = self.objects.pop((kind, ns, name))
         except KeyError:
             raise NotFoundError(name) from None
+        self._sorted.pop(kind, None)
         self.revision += 1
         return obj
 

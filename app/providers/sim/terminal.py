@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.providers.base import ExecResult
+from app.providers.sim import changes
 from app.providers.sim.shell import commands  # noqa: F401  (registers every command family)
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.vfs import VFS
@@ -54,8 +55,10 @@ class SimTerminal:
     def run(self, line: str) -> ExecResult:
         self.cluster.sync()
         before = len(self.session.unknown_commands)
+        state = changes.fingerprint(self.cluster)
         out = self.session.run(line)
-        self.cluster.settle()
+        if changes.fingerprint(self.cluster) != state:
+            self.cluster.settle()
         self.cluster.unknown_commands.extend(self.session.unknown_commands[before:])
         text = out.stdout + out.stderr
         return ExecResult(output=text, exit_code=out.exit_code)

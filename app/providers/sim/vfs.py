@@ -103,6 +103,14 @@ class VFS:
         # None marks a deletion that hides a template entry.
         self._own: dict[str, Inode | None] = own if own is not None else {}
         self.now: float = 0.0  # set by the twin's clock before writes so mtimes follow it
+        # Bumped by every change, so the twin can tell a read-only command line from one that
+        # wrote (only a write makes the kubelets react at once). Not persisted: only a
+        # difference within one process matters.
+        self.changes = 0
+        # resolve() is called thousands of times per step (the kubelet reads manifests, certs
+        # and configs); its answers hold until a change (a new or removed symlink).
+        self._resolved: dict[tuple[str, str, bool], str] = {}
+        self._resolved_at = 0
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -113,6 +121,16 @@ class VFS:
 
     def resolve(self, path: str, cwd: str = "/", follow: bool = True) -> str:
         """Absolute path, symlinks resolved in the directories (and the last part if follow)."""
+        if self._resolved_at != self.changes or len(self._resolved) > 4096:
+            self._resolved.clear()
+            self._resolved_at = self.changes
+        key = (path, cwd, follow)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(path, cwd, follow)
+        return found
+
+    def _resolve(self, path: str, cwd: str, follow: bool) -> str:
         path = normpath(path, cwd)
         parts = [p for p in path.split("/") if p]
         current = "/"
@@ -268,6 +286,7 @@ class VFS:
         else:
             node = Inode(FILE, data=data, mode=0o644 if mode is None else mode, mtime=self.now)
         self._own[real] = node
+        self.changes += 1
 
     def write_text(self, path: str, text: str, mode: int | None = None) -> None:
         self.write(path, text.encode(), mode)
@@ -286,6 +305,7 @@ class VFS:
             self.mkdir(parent, parents=True, mode=mode)
         self._parent_must_be_dir(real, path)
         self._own[real] = Inode(DIR, mode=mode, mtime=self.now)
+        self.changes += 1
 
     def symlink(self, target: str, path: str, cwd: str = "/") -> None:
         real = normpath(path, cwd)
@@ -293,6 +313,7 @@ class VFS:
             raise FileExists(path)
         self._parent_must_be_dir(real, path)
         self._own[real] = Inode(LINK, target=target, mode=0o777, mtime=self.now)
+        self.changes += 1
 
     def remove(self, path: str, cwd: str = "/", recursive: bool = False) -> None:
         real = self.resolve(path, cwd, follow=False)
@@ -308,6 +329,7 @@ class VFS:
         self._delete(real)
 
     def _delete(self, real: str) -> None:
+        self.changes += 1
         if real in self._template:
             self._own[real] = None
         else:
@@ -327,6 +349,7 @@ class VFS:
             moved = self._get(p)
             if moved is not None:
                 self._own[real_dst + p[len(real_src):]] = moved
+                self.changes += 1
         for p in reversed(moves):
             self._delete(p)
 
@@ -334,11 +357,13 @@ class VFS:
         real = self.resolve(path, cwd)
         node = self.stat(real)
         self._own[real] = replace(node, mode=mode, mtime=node.mtime)
+        self.changes += 1
 
     def chown(self, path: str, uid: int, gid: int, cwd: str = "/") -> None:
         real = self.resolve(path, cwd)
         node = self.stat(real)
         self._own[real] = replace(node, uid=uid, gid=gid)
+        self.changes += 1
 
     def touch(self, path: str, cwd: str = "/") -> None:
         real = self.resolve(path, cwd)
@@ -347,6 +372,7 @@ class VFS:
             self.write(real, b"")
         else:
             self._own[real] = replace(node, mtime=self.now)
+            self.changes += 1
 
     # --- persistence -----------------------------------------------------------------------
 

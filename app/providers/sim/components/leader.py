@@ -232,14 +232,15 @@ class Elector:
         RetryPeriod with jitter 1.2); the lines are written up to now when the twin steps."""
         get = request_error(c, err, "Get", self.path)
         at = max(st["logged"] + RETRY_PERIOD, ctx.t - 300.0, st["start"] + 0.003)
-        added = False
+        # Sorting the whole log after every step cost more than the rest of the component:
+        # only lines written before the last one already there need it.
+        added = bool(c.logs) and at < c.logs[-1][0]
         while at <= ctx.t:
             _log(c, at, "E", "leaderelection.go:436",
                  f"error retrieving resource lock {self.desc}: {get}")
             st["logged"] = at
             jitter = int(make_id(c.id, round(at, 3))[:4], 16) / 65536 * 1.2 * RETRY_PERIOD
             at += RETRY_PERIOD + jitter
-            added = True
         if added:
             c.logs.sort(key=lambda x: x[0])
 
