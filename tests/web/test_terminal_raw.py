@@ -24,8 +24,8 @@ import app.training
 from app.db import get_engine
 from app.training.models import Attempt
 from app.web import terminal_raw
-from tests.conftest import SCENARIOS
 from app.web.terminal_raw import LineAssembler
+from tests.conftest import SCENARIOS
 
 # ----- line assembly ------------------------------------------------------------------------
 
