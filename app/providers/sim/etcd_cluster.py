@@ -247,9 +247,27 @@ def delete_key(cluster: SimCluster, key: str) -> bool:
     return False
 
 
-def db_size(cluster: SimCluster) -> int:
-    """Bytes of the bbolt file: grows with every revision until a compaction and defrag."""
+def db_size(cluster: SimCluster, live: int | None = None) -> int:
+    """Bytes of the bbolt file: grows with every revision until a compaction and defrag.
+    `live` is `live_bytes(cluster)` when the caller keeps it up to date itself."""
     st = state(cluster)
-    live = sum(len(v) for v in keyspace(cluster).values()) * 3 + sum(st.get("sizes", {}).values())
+    live = live_bytes(cluster) if live is None else live
     history = (cluster.store.revision - st.get("defragged", 0)) * 700
     return 4096 * ((live + history + st.get("garbage", 0) + 1_200_000) // 4096)
+
+
+def live_bytes(cluster: SimCluster) -> int:
+    """The live keys' share of the file (encoding every object: costly, see added_bytes)."""
+    st = state(cluster)
+    return sum(len(v) for v in keyspace(cluster).values()) * 3 + sum(st.get("sizes", {}).values())
+
+
+def added_bytes(cluster: SimCluster, obj: dict[str, Any], size: int = 0) -> int:
+    """How much `live_bytes` grew when `obj` was just created (with `size` noted for it): the
+    same sum as recomputing it, for one object instead of all of them."""
+    from app.providers.sim import encryption
+
+    key = key_of(obj)
+    if key in state(cluster)["kv"]:
+        return size  # a key written with etcdctl shadows the object's own value
+    return len(encryption.at_rest(cluster, obj, encode(obj), key)) * 3 + size

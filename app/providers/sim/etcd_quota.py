@@ -57,6 +57,7 @@ def flood(cluster: SimCluster, c: Container, t: float) -> None:
     """Run the writers up to `t`, raising NOSPACE when the file would outgrow the quota."""
     st = ec.state(cluster)
     last: dict[str, float] = st.setdefault("flood_last", {})
+    live: int | None = None  # ec.live_bytes, kept up to date as ConfigMaps are added
     for cj in cluster.store.list("CronJob"):
         spec = _writer(cj)
         meta = cj["metadata"]
@@ -77,7 +78,11 @@ def flood(cluster: SimCluster, c: Container, t: float) -> None:
                     "labels": {"app": meta["name"]}},
                     "data": {"report": f"<{size} bytes of base64>"}}, run)
                 st.setdefault("sizes", {})[ec.key_of(obj)] = size
-                if ec.db_size(cluster) > quota(c):
+                if live is None:
+                    live = ec.live_bytes(cluster)
+                else:
+                    live += ec.added_bytes(cluster, obj, size)
+                if ec.db_size(cluster, live) > quota(c):
                     raise_nospace(cluster, c, run)
             run += period
         last[key] = t

@@ -57,3 +57,18 @@ def test_disarming_with_the_writer_still_running_brings_the_alarm_back() -> None
     etcdctl(c, "alarm disarm")
     c.advance(120)
     assert ec.state(c)["alarms"] != []
+
+
+def test_the_running_total_of_live_bytes_is_the_full_sum() -> None:
+    """flood() keeps the live bytes up to date one ConfigMap at a time instead of encoding
+    every object after each one: the two must agree to the byte."""
+    c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=NOW))
+    c.apply(REPORTS)
+    live = ec.live_bytes(c)
+    for i in range(5):
+        obj = c.store.create({"kind": "ConfigMap", "metadata": {
+            "name": f"r{i}", "namespace": "reporting"}, "data": {"report": "x" * 100}}, NOW)
+        ec.state(c).setdefault("sizes", {})[ec.key_of(obj)] = 4096
+        live += ec.added_bytes(c, obj, 4096)
+        assert live == ec.live_bytes(c)
+        assert ec.db_size(c, live) == ec.db_size(c)
