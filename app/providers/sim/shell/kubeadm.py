@@ -271,11 +271,10 @@ def kubeconfig_user(inv: Invocation, args: list[str]) -> Output:
     if ca_crt is None or ca_key is None:
         return Output("", f"error: couldn't load the certificate file {PKI}/ca.crt: open "
                           f"{PKI}/ca.crt: no such file or directory\n", 1)
-    from cryptography.hazmat.primitives import serialization
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     ca = pki._Issued(pki.load_cert(ca_crt),  # noqa: SLF001 - the PKI module's own signer
-                     serialization.load_pem_private_key(ca_key, password=None))
+                     pki.load_private_key(ca_key))
     start = datetime.fromtimestamp(int(cluster_of(inv).t), UTC)
     leaf = pki._kubeadm_leaf(ca, name, pki._new_rsa(),  # noqa: SLF001
                              start, [ExtendedKeyUsageOID.CLIENT_AUTH], orgs)
