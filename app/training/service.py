@@ -11,6 +11,7 @@ import hmac
 import json
 import secrets
 import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -174,10 +175,21 @@ def attempt_scenario(catalog: Catalog, attempt: Attempt) -> Scenario:
         return catalog.get(attempt.scenario_id)
 
 
+# Per database engine, the scenario ids this process knows are recorded: rows are never
+# deleted, so each is looked up (and its digest hashed) once per process, not at every start.
+_RECORDED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
 def _record_scenario(db: Session, scenario: Scenario) -> None:
-    digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+    known = _RECORDED.setdefault(db.get_bind(), set())
+    if scenario.id in known:
+        return
     if db.get(ScenarioRecord, scenario.id) is None:
+        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
         db.add(ScenarioRecord(id=scenario.id, title=scenario.title, digest=digest))
+        twinlog.after_commit(db, lambda: known.add(scenario.id))
+    else:
+        known.add(scenario.id)
 
 
 # --- access ------------------------------------------------------------------------------
