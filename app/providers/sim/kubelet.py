@@ -133,6 +133,11 @@ class Kubelet:
         for uid, pod in desired.items():
             if uid not in self.pods:
                 self._create_pod(pod, t)
+            elif pod.sandbox_id not in self.node.runtime.sandboxes:
+                # Removed under it (`crictl rmp -f`): "No sandbox for pod can be found. Need to
+                # start a new one" (kuberuntime_manager podSandboxChanged), attempt 0.
+                pod.sandbox_id = make_id("sandbox", uid, t)
+                self._create_pod(pod, t)
             for spec in pod.containers():
                 self._sync_container(cluster, pod, spec, t)
 
@@ -167,7 +172,10 @@ class Kubelet:
         key = f"{pod.uid}/{name}"
         if latest is not None and not self._may_restart(pod, key, latest, t):
             return
-        self._start(pod, spec, (latest.attempt + 1) if latest else 0, ctx)
+        # Without a container to count from, the kubelet counts the log files left in the pod's
+        # log directory (kuberuntime_container calcRestartCountByLogDir).
+        attempt = (latest.attempt + 1) if latest else rt.restarts_from_logs(pod.uid, name)
+        self._start(pod, spec, attempt, ctx)
 
     def _may_restart(self, pod: PodState, key: str, latest: Container, t: float) -> bool:
         """kuberuntime_manager doBackOff: the first failure restarts at once, later ones wait

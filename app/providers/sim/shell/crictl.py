@@ -15,7 +15,7 @@ from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
 from app.providers.sim.tables import crictl_table
 
 VALUE_FLAGS = {"name", "pod", "p", "state", "s", "tail", "label", "namespace", "o", "output",
-               "image"}
+               "image", "id", "template", "seconds"}
 
 STATE = {"running": "Running", "exited": "Exited", "created": "Created"}
 
@@ -195,4 +195,8 @@ def crictl(inv: Invocation) -> Output:
         return _images(inv)
     if verb == "stop":
         return _stop(inv, rest)
+    if verb in ("rm", "rmp", "inspectp", "stats", "statsp"):  # crictl_more.py
+        from app.providers.sim.shell import crictl_more
+
+        return getattr(crictl_more, verb)(inv, flags, rest)
     return Output(stderr=f"No help topic for '{verb}'\n", exit_code=3)

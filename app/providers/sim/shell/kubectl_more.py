@@ -525,13 +525,14 @@ def _drain(inv: Invocation, flags: dict[str, str], pos: list[str]) -> Output:
                       f'be drained:\n {name}\ncannot delete DaemonSet-managed Pods (use '
                       f"--ignore-daemonsets to ignore): {names(ds)}\n", exit_code=1)
     err = f"Warning: ignoring DaemonSet-managed Pods: {names(ds)}\n" if ds else ""
+    rest = ""  # after the warning, as kubectl drain writes them
     for p in evict:
-        out += f"evicting pod {p['metadata']['namespace']}/{p['metadata']['name']}\n"
+        rest += f"evicting pod {p['metadata']['namespace']}/{p['metadata']['name']}\n"
     for p in evict:
         cluster.store.delete("Pod", p["metadata"]["name"], p["metadata"]["namespace"])
-        out += f"pod/{p['metadata']['name']} evicted\n"
+        rest += f"pod/{p['metadata']['name']} evicted\n"
     cluster.settle()
-    return Output(stdout=out + f"node/{name} drained\n", stderr=err)
+    return Output.ordered([(1, out), (2, err), (1, rest + f"node/{name} drained\n")])
 
 
 def _config(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:

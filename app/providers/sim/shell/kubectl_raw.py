@@ -229,13 +229,13 @@ def componentstatuses(inv: Invocation, flags: dict[str, str], names: list[str]) 
                                                   "kind": "List",
                                                   "metadata": {"resourceVersion": ""}}
         if fmt == "json":
-            return Output(stdout=json.dumps(doc, indent=4) + "\n", stderr=CS_WARNING)
+            return Output.ordered([(2, CS_WARNING), (1, json.dumps(doc, indent=4) + "\n")])
         import yaml
 
-        return Output(stdout=yaml.safe_dump(doc, default_flow_style=False),
-                      stderr=CS_WARNING)
+        return Output.ordered([(2, CS_WARNING),
+                               (1, yaml.safe_dump(doc, default_flow_style=False))])
     table = kubectl_table([["NAME", "STATUS", "MESSAGE", "ERROR"], *rows])
-    return Output(stdout=table, stderr=CS_WARNING)
+    return Output.ordered([(2, CS_WARNING), (1, table)])  # the warning arrives first
 
 
 # --- explain ---------------------------------------------------------------------------------
