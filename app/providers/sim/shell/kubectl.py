@@ -353,11 +353,13 @@ def kubectl(inv: Invocation) -> Output:
     verb, rest = pos[0], pos[1:]
     if verb == "get" and ("raw" in flags or rest[:1] in (["cs"], ["componentstatuses"],
                                                           ["componentstatus"])) or \
-            verb == "explain":  # raw GETs, component statuses, explain: kubectl_raw.py
+            verb == "explain":  # raw GETs, component statuses (kubectl_raw.py), explain
         from app.providers.sim.shell import kubectl_raw
 
-        if verb == "explain":
-            return kubectl_raw.explain(inv, rest)
+        if verb == "explain":  # the v1.33 schemas: kubectl_explain.py
+            from app.providers.sim.shell import kubectl_explain
+
+            return kubectl_explain.explain(inv)
         if "raw" in flags:
             return kubectl_raw.get_raw(inv, flags["raw"])
         return kubectl_raw.componentstatuses(inv, flags, rest[1:])

@@ -132,12 +132,6 @@ def test_explain_secret_lists_its_data_fields(cluster: SimCluster) -> None:
                       "type"]
 
 
-def test_explain_without_a_table_says_so_instead_of_inventing(cluster: SimCluster) -> None:
-    out = run(cluster, "kubectl explain ep")
-    assert out.exit_code == 1
-    assert out.output.startswith("error: kubectl explain ep is not simulated")
-
-
 def test_raw_single_check_path() -> None:
     c = broken("etcd-quorum-lost")
     out = run(c, "kubectl get --raw /readyz/ping")
