@@ -121,8 +121,15 @@ def curl(inv: Invocation) -> Output:
                             "was reached"),
             "resolve": (6, f"Could not resolve host: {host}"),
         }[err]
+        trace = ""
+        if "v" in flags or "verbose" in flags:  # curl 7.88 -v, as curl_node.py prints it
+            trace = f"* Could not resolve host: {host}\n" if err == "resolve" else \
+                f"*   Trying {host}:{port}...\n" + (
+                    f"* connect to {host} port {port} failed: Connection refused\n"
+                    if err == "refused" else "") + f"* {msg}\n"
+            trace += "* Closing connection 0\n"
         # tool_operate.c post_per_transfer: the error message, then the --write-out text.
-        return Output.ordered([(2, f"curl: ({code}) {msg}\n" if show_err else ""),
+        return Output.ordered([(2, trace + (f"curl: ({code}) {msg}\n" if show_err else "")),
                                (1, _write_out(fmt, None))], code)
     assert status is not None
     out = ""
