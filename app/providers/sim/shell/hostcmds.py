@@ -97,8 +97,7 @@ def passthrough(inv: Invocation) -> Output:
                     "a command is required")
     if inv.argv[0] == "nohup":
         out = executor(inv).call(args, inv.stdin)
-        out.stderr = "nohup: ignoring input\n" + out.stderr
-        return out
+        return Output.ordered([(2, "nohup: ignoring input\n"), *out.chunks()], out.exit_code)
     return executor(inv).call(args, inv.stdin)
 
 

@@ -36,9 +36,15 @@ class Output:
     writes: list[tuple[int, str]] | None = None
 
     def chunks(self) -> list[tuple[int, str]]:
-        if self.writes is not None:
+        if self.writes is not None and self._writes_match():
             return self.writes
+        # No order recorded, or stdout/stderr were changed after it was: stdout, then stderr.
         return [(fd, text) for fd, text in ((1, self.stdout), (2, self.stderr)) if text]
+
+    def _writes_match(self) -> bool:
+        writes = self.writes or []
+        return "".join(t for fd, t in writes if fd == 1) == self.stdout and \
+            "".join(t for fd, t in writes if fd == 2) == self.stderr
 
     @property
     def merged(self) -> str:

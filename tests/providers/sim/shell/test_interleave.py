@@ -73,3 +73,18 @@ def test_output_ordered_keeps_streams_and_order() -> None:
     assert (out.stdout, out.stderr, out.exit_code) == ("o\n", "e1\ne2\n", 3)
     assert out.merged == "e1\no\ne2\n"
     assert Output("o\n", "e\n").merged == "o\ne\n"
+
+
+def test_xargs_and_find_exec_keep_the_order(cluster: SimCluster) -> None:
+    assert sh(cluster, "printf '/nope\\n/etc/hostname\\n' | xargs -n1 ls") == \
+        ERR + "/etc/hostname\n"
+    sh(cluster, "mkdir -p /tmp/fx && touch /tmp/fx/a /tmp/fx/b")
+    out = sh(cluster, "find /tmp/fx -type f -exec ls {} /nope \\;")
+    assert out == ("/tmp/fx/a\n" + ERR + "/tmp/fx/b\n" + ERR) or \
+        out == (ERR + "/tmp/fx/a\n" + ERR + "/tmp/fx/b\n")
+
+
+def test_a_changed_output_falls_back_to_stdout_then_stderr() -> None:
+    out = Output.ordered([(2, "e\n"), (1, "o\n")])
+    out.stdout += "more\n"
+    assert out.merged == "o\nmore\ne\n"
