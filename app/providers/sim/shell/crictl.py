@@ -137,7 +137,10 @@ def _inspect(inv: Invocation, pos: list[str]) -> Output:
     }
     info = {"config": {"args": c.command}, "pid": 0 if not c.running() else 1000 + c.attempt,
             "sandboxID": c.sandbox_id}
-    return Output(stdout=json.dumps({"status": status, "info": info}, indent=2) + "\n")
+    from app.providers.sim.shell.crictl_more import go_json
+
+    # util.go outputStatusData re-marshals status and info as Go maps: every key sorted.
+    return Output(stdout=go_json({"status": status, "info": info}, indent=2) + "\n")
 
 
 def _stop(inv: Invocation, pos: list[str]) -> Output:
