@@ -133,11 +133,14 @@ class Kubelet:
         for uid, pod in desired.items():
             if uid not in self.pods:
                 self._create_pod(pod, t)
-            elif pod.sandbox_id not in self.node.runtime.sandboxes:
-                # Removed under it (`crictl rmp -f`): "No sandbox for pod can be found. Need to
-                # start a new one" (kuberuntime_manager podSandboxChanged), attempt 0.
+            elif (old := self.node.runtime.sandboxes.get(pod.sandbox_id)) is None or \
+                    old.state != "ready":
+                # Removed (`crictl rmp -f`) or stopped (`crictl stopp`) under it: kuberuntime_
+                # manager podSandboxChanged starts a new one, attempt 0 or the old one's + 1.
                 pod.sandbox_id = make_id("sandbox", uid, t)
                 self._create_pod(pod, t)
+                if old is not None:
+                    self.node.runtime.sandboxes[pod.sandbox_id].attempt = old.attempt + 1
             for spec in pod.containers():
                 self._sync_container(cluster, pod, spec, t)
 

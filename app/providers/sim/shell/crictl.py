@@ -198,7 +198,7 @@ def crictl(inv: Invocation) -> Output:
         return _images(inv)
     if verb == "stop":
         return _stop(inv, rest)
-    if verb in ("rm", "rmp", "inspectp", "stats", "statsp"):  # crictl_more.py
+    if verb in ("rm", "rmp", "stopp", "inspectp", "stats", "statsp"):  # crictl_more.py
         from app.providers.sim.shell import crictl_more
 
         return getattr(crictl_more, verb)(inv, flags, rest)

@@ -112,10 +112,7 @@ def rmp(inv: Invocation, flags: dict[str, str], ids: list[str]) -> Output:
             if not force:
                 errors.append(f'pod sandbox "{ref}" is running, please stop it first')
                 continue
-            for c in rt.containers.values():
-                if c.sandbox_id == sb.id and c.running():
-                    c.stop(node.cluster.t, 137, "Error")
-            sb.state = "notready"
+            _stop_sandbox(node.cluster.t, rt, sb)
             out += f"Stopped sandbox {ref}\n"
         for c in [c for c in rt.containers.values() if c.sandbox_id == sb.id]:
             rt.keep_log(c.pod_uid, c.name, c.attempt)
@@ -123,6 +120,33 @@ def rmp(inv: Invocation, flags: dict[str, str], ids: list[str]) -> Output:
         del rt.sandboxes[sb.id]
         out += f"Removed sandbox {ref}\n"
     return _fatal(_aggregate(errors), out) if errors else Output(stdout=out)
+
+
+def _stop_sandbox(t: float, rt: Any, sb: Sandbox) -> None:
+    """containerd StopPodSandbox: its containers are killed (timeout 0: SIGKILL, 137), the
+    sandbox is NotReady; the kubelet then starts the pod in a new sandbox."""
+    for c in rt.containers.values():
+        if c.sandbox_id == sb.id and c.running():
+            c.stop(t, 137, "Error")
+    sb.state = "notready"
+
+
+def stopp(inv: Invocation, flags: dict[str, str], ids: list[str]) -> Output:
+    """`crictl stopp POD-ID...` (sandbox.go): `Stopped sandbox ID` for each, the first error
+    ends the command."""
+    if not ids:
+        return Output(stdout="NAME:\n   crictl stopp - Stop one or more running pods\n\nUSAGE:\n"
+                             "   crictl stopp [command options] POD-ID [POD-ID...]\n")
+    node = node_of(inv)
+    out = ""
+    for ref in ids:
+        sb = _by_prefix(node.runtime.sandboxes, ref)
+        if sb is None:
+            return _fatal(f'stopping the pod sandbox "{ref}": rpc error: code = NotFound desc = '
+                          f'an error occurred when try to find sandbox "{ref}": not found', out)
+        _stop_sandbox(node.cluster.t, node.runtime, sb)
+        out += f"Stopped sandbox {ref}\n"
+    return Output(stdout=out)
 
 
 def _help(verb: str) -> str:

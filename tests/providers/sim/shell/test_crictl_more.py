@@ -244,3 +244,21 @@ def test_rm_rmp_and_stats_replay_to_the_same_twin(cluster: SimCluster) -> None:
     assert first == second
     assert json.dumps(again.to_json(), sort_keys=True) == \
         json.dumps(cluster.to_json(), sort_keys=True)
+
+
+def test_stopp_makes_the_kubelet_start_the_pod_in_a_new_sandbox(cluster: SimCluster) -> None:
+    pod = ids(cluster, "crictl pods -q --name kube-scheduler")[0]
+    old = ids(cluster, "crictl ps -q --name kube-scheduler")[0]
+    assert sh(cluster, f"crictl stopp {pod[:13]}") == (f"Stopped sandbox {pod[:13]}\n", 0)
+    cluster.advance(1)
+    rows = sh(cluster, "crictl pods --name kube-scheduler")[0].splitlines()[1:]
+    # podSandboxChanged: a NotReady sandbox is replaced by a new one with attempt + 1; the old
+    # one stays listed until the kubelet's garbage collection.
+    assert [(r.split()[0], r.split()[4], r.split()[-2]) for r in rows] == [
+        (rows[0].split()[0], "Ready", "1"), (pod[:13], "NotReady", "0")]
+    running = ids(cluster, "crictl ps -q --name kube-scheduler")
+    assert len(running) == 1 and running != [old]
+    assert '"attempt": 1' in sh(cluster, f"crictl inspect {running[0]}")[0]
+    assert sh(cluster, "crictl stopp nope") == (
+        'FATA[0000] stopping the pod sandbox "nope": rpc error: code = NotFound desc = an error '
+        'occurred when try to find sandbox "nope": not found\n', 1)
