@@ -177,6 +177,10 @@ def _images(inv: Invocation) -> Output:
 @command("crictl")
 def crictl(inv: Invocation) -> Output:
     flags, pos = split_flags(inv.args, VALUE_FLAGS)
+    if not pos and ("version" in flags or "v" in flags):
+        from app.providers.sim import versions
+
+        return Output(stdout=f"crictl version {versions.CRICTL}\n")  # urfave/cli --version
     if not pos:
         return Output(stdout="NAME:\n   crictl - client for CRI\n\nUSAGE:\n   crictl [global "
                              "options] command [command options]\n")
@@ -198,7 +202,7 @@ def crictl(inv: Invocation) -> Output:
         return _images(inv)
     if verb == "stop":
         return _stop(inv, rest)
-    if verb in ("rm", "rmp", "stopp", "inspectp", "stats", "statsp"):  # crictl_more.py
+    if verb in ("rm", "rmp", "stopp", "inspectp", "stats", "statsp", "version"):  # crictl_more
         from app.providers.sim.shell import crictl_more
 
         return getattr(crictl_more, verb)(inv, flags, rest)

@@ -149,6 +149,18 @@ def stopp(inv: Invocation, flags: dict[str, str], ids: list[str]) -> Output:
     return Output(stdout=out)
 
 
+def version(inv: Invocation, flags: dict[str, str], pos: list[str]) -> Output:
+    """`crictl version` (version.go: fmt.Println("Version: ", ...) gives two spaces) with
+    containerd's CRI VersionResponse."""
+    from app.providers.sim import versions
+
+    if pos:
+        return Output(stdout="NAME:\n   crictl version - Display runtime version information\n"
+                             "\nUSAGE:\n   crictl version [command options]\n")
+    return Output(stdout=f"Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  "
+                         f"v{versions.CONTAINERD}\nRuntimeApiVersion:  v1\n")
+
+
 def _help(verb: str) -> str:
     usage = {"rm": ("rm - Remove one or more containers",
                     "crictl rm [command options] CONTAINER-ID [CONTAINER-ID...]",

@@ -262,3 +262,11 @@ def test_stopp_makes_the_kubelet_start_the_pod_in_a_new_sandbox(cluster: SimClus
     assert sh(cluster, "crictl stopp nope") == (
         'FATA[0000] stopping the pod sandbox "nope": rpc error: code = NotFound desc = an error '
         'occurred when try to find sandbox "nope": not found\n', 1)
+
+
+def test_version_is_containerds_cri_answer(cluster: SimCluster) -> None:
+    # Same layout as containerd's docs/cri/crictl.md sample; containerd 2.1.1 in kind v0.29.
+    assert sh(cluster, "crictl version") == (
+        "Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v2.1.1\n"
+        "RuntimeApiVersion:  v1\n", 0)
+    assert sh(cluster, "crictl --version") == ("crictl version v1.33.0\n", 0)
