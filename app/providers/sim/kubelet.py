@@ -155,6 +155,10 @@ class Kubelet:
         for c in rt.containers_of(pod.uid):
             del rt.containers[c.id]
         rt.sandboxes.pop(pod.sandbox_id, None)
+        for sid in [s.id for s in rt.sandboxes.values() if s.uid == pod.uid]:
+            del rt.sandboxes[sid]  # NotReady ones it had replaced (crictl stopp)
+        for key in [k for k in rt.kept_logs if k.startswith(pod.uid + "/")]:
+            del rt.kept_logs[key]  # the pod's log directory goes with it
         for key in [k for k in self.backoff if k.startswith(pod.uid + "/")]:
             del self.backoff[key]
 

@@ -270,3 +270,14 @@ def test_version_is_containerds_cri_answer(cluster: SimCluster) -> None:
         "Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v2.1.1\n"
         "RuntimeApiVersion:  v1\n", 0)
     assert sh(cluster, "crictl --version") == ("crictl version v1.33.0\n", 0)
+
+
+def test_moving_the_manifest_away_removes_every_sandbox_of_the_pod(cluster: SimCluster) -> None:
+    pod = ids(cluster, "crictl pods -q --name kube-scheduler")[0]
+    sh(cluster, f"crictl stopp {pod}")
+    cluster.advance(1)
+    assert len(ids(cluster, "crictl pods -q --name kube-scheduler")) == 2
+    sh(cluster, "mv /etc/kubernetes/manifests/kube-scheduler.yaml /root/")
+    cluster.advance(1)
+    assert ids(cluster, "crictl pods -q --name kube-scheduler") == []
+    assert ids(cluster, "crictl ps -a -q --name kube-scheduler") == []
