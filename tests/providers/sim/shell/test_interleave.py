@@ -88,3 +88,18 @@ def test_a_changed_output_falls_back_to_stdout_then_stderr() -> None:
     out = Output.ordered([(2, "e\n"), (1, "o\n")])
     out.stdout += "more\n"
     assert out.merged == "o\nmore\ne\n"
+
+
+def test_force_delete_warns_before_it_deletes() -> None:
+    # kubectl v1.33 delete.go: WarningPrinter in Validate, then `force deleted` per object
+    # (public transcripts: stored code index ids 7793573580, 27359899876).
+    c = create_cluster("kind", 1, 0, seed=3, clock=Clock(frozen_at=1764118800.0), age=300)
+    out = sh(c, "kubectl -n kube-system delete pod -l k8s-app=kube-dns --force --grace-period=0")
+    lines = out.splitlines()
+    assert lines[0] == ("Warning: Immediate deletion does not wait for confirmation that the "
+                        "running resource has been terminated. The resource may continue to run "
+                        "on the cluster indefinitely.")
+    assert len(lines) == 3 and all(x.endswith('" force deleted') for x in lines[1:])
+    out = sh(c, "kubectl -n kube-system delete pod nope --force")
+    assert out.splitlines()[1] == 'Error from server (NotFound): pods "nope" not found'
+    assert sh(c, "kubectl -n kube-system delete pod nope --grace-period=0").startswith("Error")
