@@ -13,19 +13,19 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from app.providers.sim.shell.registry import Invocation, Output
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "explain-v1.33.json.gz"
+DATA = ("data", "explain-v1.33.json.gz")  # package data of app.providers.sim
 Schema = dict[str, Any]
 
 
 @functools.lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    with gzip.open(DATA, "rb") as fh:
-        return json.loads(fh.read())
+    raw = resources.files("app.providers.sim").joinpath(*DATA).read_bytes()
+    return json.loads(gzip.decompress(raw))
 
 
 def resource_for(word: str) -> dict[str, Any] | None:
