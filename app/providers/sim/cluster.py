@@ -80,7 +80,7 @@ class SimNode:
 
         out = ShellSession(TwinHost(self.cluster), self.name).run(command)
         self.cluster.settle()
-        return ExecResult(output=out.stdout + out.stderr, exit_code=out.exit_code)
+        return ExecResult(output=out.merged, exit_code=out.exit_code)
 
     def service(self, name: str, action: str) -> None:
         self.cluster.service_action(self, name, action)

@@ -133,6 +133,14 @@ class Kubelet:
         for uid, pod in desired.items():
             if uid not in self.pods:
                 self._create_pod(pod, t)
+            elif (old := self.node.runtime.sandboxes.get(pod.sandbox_id)) is None or \
+                    old.state != "ready":
+                # Removed (`crictl rmp -f`) or stopped (`crictl stopp`) under it: kuberuntime_
+                # manager podSandboxChanged starts a new one, attempt 0 or the old one's + 1.
+                pod.sandbox_id = make_id("sandbox", uid, t)
+                self._create_pod(pod, t)
+                if old is not None:
+                    self.node.runtime.sandboxes[pod.sandbox_id].attempt = old.attempt + 1
             for spec in pod.containers():
                 self._sync_container(cluster, pod, spec, t)
 
@@ -147,6 +155,10 @@ class Kubelet:
         for c in rt.containers_of(pod.uid):
             del rt.containers[c.id]
         rt.sandboxes.pop(pod.sandbox_id, None)
+        for sid in [s.id for s in rt.sandboxes.values() if s.uid == pod.uid]:
+            del rt.sandboxes[sid]  # NotReady ones it had replaced (crictl stopp)
+        for key in [k for k in rt.kept_logs if k.startswith(pod.uid + "/")]:
+            del rt.kept_logs[key]  # the pod's log directory goes with it
         for key in [k for k in self.backoff if k.startswith(pod.uid + "/")]:
             del self.backoff[key]
 
@@ -167,7 +179,10 @@ class Kubelet:
         key = f"{pod.uid}/{name}"
         if latest is not None and not self._may_restart(pod, key, latest, t):
             return
-        self._start(pod, spec, (latest.attempt + 1) if latest else 0, ctx)
+        # Without a container to count from, the kubelet counts the log files left in the pod's
+        # log directory (kuberuntime_container calcRestartCountByLogDir).
+        attempt = (latest.attempt + 1) if latest else rt.restarts_from_logs(pod.uid, name)
+        self._start(pod, spec, attempt, ctx)
 
     def _may_restart(self, pod: PodState, key: str, latest: Container, t: float) -> bool:
         """kuberuntime_manager doBackOff: the first failure restarts at once, later ones wait

@@ -89,6 +89,17 @@ class Runtime:
     sandboxes: dict[str, Sandbox] = field(default_factory=dict)
     containers: dict[str, Container] = field(default_factory=dict)
     active: bool = True  # containerd.service
+    # "<pod uid>/<container>" -> highest attempt whose log file /var/log/pods/.../<N>.log is still
+    # there after its container record went (`crictl rmp`, `crictl rm -k`).
+    kept_logs: dict[str, int] = field(default_factory=dict)
+
+    def keep_log(self, pod_uid: str, name: str, attempt: int) -> None:
+        key = f"{pod_uid}/{name}"
+        self.kept_logs[key] = max(attempt, self.kept_logs.get(key, -1))
+
+    def restarts_from_logs(self, pod_uid: str, name: str) -> int:
+        """The restart count the kubelet derives from the log files: the highest + 1, else 0."""
+        return self.kept_logs.get(f"{pod_uid}/{name}", -1) + 1
 
     def containers_of(self, pod_uid: str, name: str | None = None) -> list[Container]:
         found = [c for c in self.containers.values()
@@ -106,11 +117,11 @@ class Runtime:
     def to_json(self) -> dict[str, Any]:
         return {"sandboxes": [s.to_json() for s in self.sandboxes.values()],
                 "containers": [c.to_json() for c in self.containers.values()],
-                "active": self.active}
+                "active": self.active, **({"kept_logs": self.kept_logs} if self.kept_logs else {})}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Runtime:
-        rt = cls(active=raw.get("active", True))
+        rt = cls(active=raw.get("active", True), kept_logs=dict(raw.get("kept_logs", {})))
         for s in raw["sandboxes"]:
             rt.sandboxes[s["id"]] = Sandbox(**s)
         for c in raw["containers"]:

@@ -60,7 +60,7 @@ class SimTerminal:
         if changes.fingerprint(self.cluster) != state:
             self.cluster.settle()
         self.cluster.unknown_commands.extend(self.session.unknown_commands[before:])
-        text = out.stdout + out.stderr
+        text = out.merged  # as a terminal shows it: in the order the writes happened
         return ExecResult(output=text, exit_code=out.exit_code)
 
     def complete(self, line: str, cursor: int) -> tuple[str | None, list[str]]:

@@ -15,7 +15,7 @@ from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
 from app.providers.sim.tables import crictl_table
 
 VALUE_FLAGS = {"name", "pod", "p", "state", "s", "tail", "label", "namespace", "o", "output",
-               "image"}
+               "image", "id", "template", "seconds"}
 
 STATE = {"running": "Running", "exited": "Exited", "created": "Created"}
 
@@ -137,7 +137,10 @@ def _inspect(inv: Invocation, pos: list[str]) -> Output:
     }
     info = {"config": {"args": c.command}, "pid": 0 if not c.running() else 1000 + c.attempt,
             "sandboxID": c.sandbox_id}
-    return Output(stdout=json.dumps({"status": status, "info": info}, indent=2) + "\n")
+    from app.providers.sim.shell.crictl_more import go_json
+
+    # util.go outputStatusData re-marshals status and info as Go maps: every key sorted.
+    return Output(stdout=go_json({"status": status, "info": info}, indent=2) + "\n")
 
 
 def _stop(inv: Invocation, pos: list[str]) -> Output:
@@ -174,6 +177,10 @@ def _images(inv: Invocation) -> Output:
 @command("crictl")
 def crictl(inv: Invocation) -> Output:
     flags, pos = split_flags(inv.args, VALUE_FLAGS)
+    if not pos and ("version" in flags or "v" in flags):
+        from app.providers.sim import versions
+
+        return Output(stdout=f"crictl version {versions.CRICTL}\n")  # urfave/cli --version
     if not pos:
         return Output(stdout="NAME:\n   crictl - client for CRI\n\nUSAGE:\n   crictl [global "
                              "options] command [command options]\n")
@@ -195,4 +202,8 @@ def crictl(inv: Invocation) -> Output:
         return _images(inv)
     if verb == "stop":
         return _stop(inv, rest)
+    if verb in ("rm", "rmp", "stopp", "inspectp", "stats", "statsp", "version"):  # crictl_more
+        from app.providers.sim.shell import crictl_more
+
+        return getattr(crictl_more, verb)(inv, flags, rest)
     return Output(stderr=f"No help topic for '{verb}'\n", exit_code=3)

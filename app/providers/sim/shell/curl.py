@@ -121,17 +121,24 @@ def curl(inv: Invocation) -> Output:
                             "was reached"),
             "resolve": (6, f"Could not resolve host: {host}"),
         }[err]
-        return Output(stdout=_write_out(fmt, None),
-                      stderr=f"curl: ({code}) {msg}\n" if show_err else "", exit_code=code)
+        trace = ""
+        if "v" in flags or "verbose" in flags:  # curl 7.88 -v, as curl_node.py prints it
+            trace = f"* Could not resolve host: {host}\n" if err == "resolve" else \
+                f"*   Trying {host}:{port}...\n" + (
+                    f"* connect to {host} port {port} failed: Connection refused\n"
+                    if err == "refused" else "") + f"* {msg}\n"
+            trace += "* Closing connection 0\n"
+        # tool_operate.c post_per_transfer: the error message, then the --write-out text.
+        return Output.ordered([(2, trace + (f"curl: ({code}) {msg}\n" if show_err else "")),
+                               (1, _write_out(fmt, None))], code)
     assert status is not None
     out = ""
     if "i" in flags or "include" in flags or "I" in flags or "head" in flags:
         out += (f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nContent-Type: application/json"
                 f"\r\nContent-Length: {len(body)}\r\n\r\n")
     if status >= 400 and ("f" in flags or "fail" in flags):
-        return Output(stdout=_write_out(fmt, status),
-                      stderr=f"curl: (22) The requested URL returned error: {status}\n"
-                      if show_err else "", exit_code=22)
+        return Output.ordered([(2, f"curl: (22) The requested URL returned error: {status}\n"
+                                if show_err else ""), (1, _write_out(fmt, status))], 22)
     if not ("I" in flags or "head" in flags):
         out += body
     if flags.get("o") or flags.get("output"):

@@ -586,7 +586,8 @@ def handle(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
         text = f"curl: ({err.code}) {err.message}\n" + (MORE if err.more else "")
         err_out = ("\n".join(trace) + "\n" if verbose else "") + (text if show_err else "")
         code = "000"
-        return Output(stdout=_write_out(fmt, code), stderr=err_out, exit_code=err.code)
+        # tool_operate.c post_per_transfer: the error message, then the --write-out text.
+        return Output.ordered([(2, err_out), (1, _write_out(fmt, code))], err.code)
     return _respond(flags, parts, port, resp, trace if verbose else [], fmt, show_err,
                     cluster.t)
 
@@ -620,9 +621,9 @@ def _respond(flags: dict[str, str], parts: SplitResult, port: int, resp: Respons
         stderr += "".join(f"< {line}\n" for line in [*headers, ""])
     code = f"{resp.status:03d}"
     if resp.status >= 400 and ("f" in flags or "fail" in flags):
-        return Output(stdout=_write_out(fmt, code), stderr=stderr + (
+        return Output.ordered([(2, stderr + (
             f"curl: (22) The requested URL returned error: {resp.status}\n" if show_err
-            else ""), exit_code=22)
+            else "")), (1, _write_out(fmt, code))], 22)
     out = ""
     head_only = "I" in flags or "head" in flags
     if "i" in flags or "include" in flags or head_only:
@@ -631,7 +632,7 @@ def _respond(flags: dict[str, str], parts: SplitResult, port: int, resp: Respons
         out += resp.body
     if flags.get("o") or flags.get("output"):
         out = ""
-    if trace:
-        stderr_tail = f"* Connection #0 to host {parts.hostname} left intact\n"
-        return Output(stdout=out + _write_out(fmt, code), stderr=stderr + stderr_tail)
-    return Output(stdout=out + _write_out(fmt, code), stderr=stderr)
+    # In write order: the trace and headers (stderr), the body, libcurl's "left intact" when
+    # the transfer is done, then the --write-out text.
+    tail = f"* Connection #0 to host {parts.hostname} left intact\n" if trace else ""
+    return Output.ordered([(2, stderr), (1, out), (2, tail), (1, _write_out(fmt, code))])

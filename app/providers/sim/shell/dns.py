@@ -12,6 +12,14 @@ down, the container stopped) the query times out. 9.18 prints `;; communications
 <server>#53: timed out` per try and `;; no servers could be reached` (9.16 and busybox printed
 `;; connection timed out; no servers could be reached`). dnsutils is not in the kind node
 image; the twin answers as if the SRE had installed it.
+
+Names outside the cluster and the Docker network (google.com, registry.k8s.io) need an upstream
+resolver, and the twin has none (an airgapped node): Docker's embedded DNS answers SERVFAIL
+when no external server answers (moby libnetwork `resolver.go`: `resp = new(dns.Msg).SetRcode(
+query, dns.RcodeServerFailure)`, so without the RA flag that its own answers carry), CoreDNS
+forwarding to it answers SERVFAIL too, and glibc turns SERVFAIL into EAI_AGAIN, "Temporary
+failure in name resolution" (ping, ssh; curl says `Could not resolve host`). `.local` names
+are left NXDOMAIN (special-use, RFC 6762, not forwarded to unicast DNS).
 """
 
 from __future__ import annotations
@@ -35,11 +43,12 @@ V6_PREFIX = "fc00:f853:ccd:e793::"
 
 @dataclass
 class Answer:
-    status: str  # NOERROR | NXDOMAIN | timeout | refused
+    status: str  # NOERROR | NXDOMAIN | SERVFAIL | timeout | refused
     records: list[tuple[str, int, str, str]] = field(default_factory=list)  # name, ttl, type, data
     authoritative: bool = False
     soa: str = ""
     edns: bool = False
+    recursion: bool = True  # the RA flag (a resolver's own answers; not its SERVFAIL)
 
 
 def default_server(inv: Invocation) -> str:
@@ -131,7 +140,20 @@ def _docker_answer(cluster: SimCluster, name: str, qtype: str, via_coredns: bool
             elif qtype == "AAAA":
                 ans.records.append((bare + ".", 600, "AAAA", V6_PREFIX + n.ip.rsplit(".", 1)[1]))
             return ans
+    if "." in bare and not bare.endswith(".local"):  # forwarded upstream: there is none
+        return Answer("SERVFAIL", edns=via_coredns, recursion=False)
     return Answer("NXDOMAIN", edns=via_coredns)
+
+
+def lookup_error(inv: Invocation, name: str) -> str:
+    """glibc's gai_strerror for a name the node cannot resolve, as ping and ssh print it."""
+    if getattr(inv.session.host, "cluster", None) is None:  # a shell without a twin behind
+        status = "SERVFAIL" if "." in name and not name.endswith(".local") else "NXDOMAIN"
+    else:
+        status = query(inv, default_server(inv), name).status
+    if status in ("SERVFAIL", "timeout", "refused"):
+        return "Temporary failure in name resolution"  # EAI_AGAIN
+    return "Name or service not known"  # EAI_NONAME
 
 
 def query(inv: Invocation, server: str, name: str, qtype: str = "A") -> Answer:
@@ -233,7 +255,7 @@ def dig(inv: Invocation) -> Output:
         return Output("".join(r[3] + "\n" for r in ans.records))
     fq = name.rstrip(".") + "."
     qid = int(make_id("dig", name, cluster_of(inv).t)[:4], 16)
-    flags = "qr aa rd" if ans.authoritative else "qr rd ra"
+    flags = "qr aa rd" if ans.authoritative else "qr rd ra" if ans.recursion else "qr rd"
     authority = [ans.soa] if ans.soa and not ans.records else []
     out = head if sections["cmd"] else ""
     if sections["comments"]:
@@ -241,7 +263,7 @@ def dig(inv: Invocation) -> Output:
                 f";; ->>HEADER<<- opcode: QUERY, status: {ans.status}, id: {qid}\n"
                 f";; flags: {flags}; QUERY: 1, ANSWER: {len(ans.records)}, AUTHORITY: "
                 f"{len(authority)}, ADDITIONAL: {1 if ans.edns else 0}\n")
-        if ans.authoritative:
+        if ans.authoritative or not ans.recursion:
             out += ";; WARNING: recursion requested but not available\n"
         out += "\n"
         if ans.edns:
@@ -309,6 +331,9 @@ def nslookup(inv: Invocation) -> Output:
     head = f"Server:\t\t{srv}\nAddress:\t{srv}#53\n\n"
     if a.status == "NXDOMAIN":
         return Output(head + f"** server can't find {name}: NXDOMAIN\n\n", "", 1)
+    if a.status == "SERVFAIL":  # one server: no "trying next server"
+        return Output(f";; Got SERVFAIL reply from {srv}\n" + head +
+                      f"** server can't find {name}: SERVFAIL\n\n", "", 1)
     aaaa = query(inv, srv, name, "AAAA")
     out = head + ("" if a.authoritative else "Non-authoritative answer:\n")
     for rec in a.records + aaaa.records:
@@ -333,8 +358,9 @@ def host(inv: Invocation) -> Output:
                       + ";; no servers could be reached\n", "", 1)
     head = (f"Using domain server:\nName: {srv}\nAddress: {srv}#53\nAliases: \n\n"
             if len(positional) > 1 else "")
-    if a.status == "NXDOMAIN":
-        return Output(head + f"Host {name} not found: 3(NXDOMAIN)\n", "", 1)
+    if a.status in ("NXDOMAIN", "SERVFAIL"):
+        code = 3 if a.status == "NXDOMAIN" else 2
+        return Output(head + f"Host {name} not found: {code}({a.status})\n", "", 1)
     aaaa = query(inv, srv, name, "AAAA")
     out = head + "".join(f"{r[0].rstrip('.')} has address {r[3]}\n" for r in a.records)
     out += "".join(f"{r[0].rstrip('.')} has IPv6 address {r[3]}\n" for r in aaaa.records)

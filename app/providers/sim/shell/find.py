@@ -23,6 +23,7 @@ from app.providers.sim.shell.files import (
     mode_string,
     nlink,
 )
+from app.providers.sim.shell.interp_base import Streams
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.vfs import DIR, FILE, LINK, Inode, VFSError, normpath
 
@@ -53,8 +54,10 @@ class _Find:
     def __init__(self, inv: Invocation, tokens: list[str]) -> None:
         self.inv, self.toks, self.i = inv, tokens, 0
         self.vfs, self.now = inv.session.vfs, inv.session.host.now()
-        self.out: list[str] = []
-        self.err: list[str] = []
+        streams = Streams()  # stdout and stderr in write order (-exec output, errors)
+        self.seq = streams.seq
+        self.out: list[str] = streams.out
+        self.err: list[str] = streams.err
         self.maxdepth, self.mindepth = 1 << 30, 0
         self.batches: dict[int, tuple[list[str], list[str]]] = {}
         self.pruned = self.quit = self.depth_first = False
@@ -224,8 +227,8 @@ class _Find:
         def run(v: _Visit) -> bool:
             name = "./" + posixpath.basename(v.shown) if tok == "-execdir" else v.shown
             out = executor(self.inv).call([a.replace("{}", name) for a in argv])
-            self.out.append(out.stdout)
-            self.err.append(out.stderr)
+            for fd, text in out.chunks():
+                (self.out if fd == 1 else self.err).append(text)
             return out.exit_code == 0
         return run
 
@@ -297,8 +300,8 @@ class _Find:
         for argv, paths in self.batches.values():
             if paths:
                 out = executor(self.inv).call([*argv, *paths])
-                self.out.append(out.stdout)
-                self.err.append(out.stderr)
+                for fd, text in out.chunks():
+                    (self.out if fd == 1 else self.err).append(text)
 
 
 @command("find")
@@ -327,7 +330,7 @@ def find(inv: Invocation) -> Output:
         finder.walk(start, normpath(start, cwd), node, 0, start)
     finder.finish()
     err = "".join(finder.err)
-    return Output("".join(finder.out), err, 1 if status or err else 0)
+    return Output.ordered(list(finder.seq), 1 if status or err else 0)
 
 
 @command("du")

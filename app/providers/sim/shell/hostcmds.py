@@ -37,8 +37,10 @@ def ssh(inv: Invocation) -> Output:
                           "           destination [command [argument ...]]\n", 255)
     host = rest[0].rsplit("@", 1)[-1]
     if host not in inv.session.host.node_names():
+        from app.providers.sim.shell.dns import lookup_error
+
         return Output("", f"ssh: Could not resolve hostname {host}: "
-                          "Name or service not known\n", 255)
+                          f"{lookup_error(inv, host)}\n", 255)
     if not getattr(inv.session.host, "node_up", lambda _n: True)(host):
         return Output("", f"ssh: connect to host {host} port 22: No route to host\n", 255)
     if len(rest) > 1:
@@ -95,8 +97,7 @@ def passthrough(inv: Invocation) -> Output:
                     "a command is required")
     if inv.argv[0] == "nohup":
         out = executor(inv).call(args, inv.stdin)
-        out.stderr = "nohup: ignoring input\n" + out.stderr
-        return out
+        return Output.ordered([(2, "nohup: ignoring input\n"), *out.chunks()], out.exit_code)
     return executor(inv).call(args, inv.stdin)
 
 

@@ -5,6 +5,7 @@ Split out of interpreter.py."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 MAX_OUTPUT = 1 << 20
 MAX_COMMANDS = 10_000
@@ -64,12 +65,30 @@ class Stdin:
         return line
 
 
+class _Channel(list[str]):
+    """One fd's writes; each one is also logged on its Streams' `seq`, so that what a terminal
+    shows (or `2>&1` sends on) follows the order the writes happened in, as with bash."""
+
+    def __init__(self, seq: list[tuple[int, str]], fd: int) -> None:
+        super().__init__()
+        self._seq, self._fd = seq, fd
+
+    def append(self, text: str) -> None:
+        super().append(text)
+        self._seq.append((self._fd, text))
+
+    def extend(self, texts: Iterable[str]) -> None:  # type: ignore[override]
+        for text in texts:
+            self.append(text)
+
+
 class Streams:
     """Where output goes; `tty` tells commands like ls whether a terminal will show it."""
 
     def __init__(self, tty: bool = False) -> None:
-        self.out: list[str] = []
-        self.err: list[str] = []
+        self.seq: list[tuple[int, str]] = []  # (fd, text) in write order
+        self.out: list[str] = _Channel(self.seq, 1)
+        self.err: list[str] = _Channel(self.seq, 2)
         self.tty = tty
 
 

@@ -96,15 +96,18 @@ def run_line(session: ShellSession, line: str) -> Output:
         status = 1
     finally:
         session.executor = previous
-    return _finish("".join(ex.io.out), "".join(ex.io.err), status)
+    return _finish("".join(ex.io.out), "".join(ex.io.err), status, ex.io.seq)
 
 
-def _finish(stdout: str, stderr: str, status: int) -> Output:
+def _finish(stdout: str, stderr: str, status: int,
+            seq: list[tuple[int, str]] | None = None) -> Output:
     if len(stdout) + len(stderr) > MAX_OUTPUT:
         stderr = stderr[:MAX_OUTPUT // 2]
         stdout = stdout[:MAX_OUTPUT - len(stderr)]
         stderr += "\nkubedrill: output truncated at 1 MiB\n"
-    return Output(_clean(stdout), _clean(stderr), status)
+        seq = None  # cut: stdout then stderr, as before
+    writes = None if seq is None else [(fd, _clean(text)) for fd, text in seq]
+    return Output(_clean(stdout), _clean(stderr), status, writes)
 
 
 def _clean(text: str) -> str:
@@ -171,7 +174,7 @@ class Executor(Expansion, SpecialBuiltins):
         finally:
             self.subst_depth -= 1
             self.io = parent
-        return Output("".join(cap.out), "".join(cap.err), status)
+        return Output("".join(cap.out), "".join(cap.err), status, list(cap.seq))
 
     # --- state -----------------------------------------------------------------------------
 
@@ -217,11 +220,9 @@ class Executor(Expansion, SpecialBuiltins):
         if self.produced > MAX_PRODUCED:
             raise Abort("bash: output limit reached; stopped\n")
         if len(out.stdout) > MAX_VALUE:
-            out.stdout = out.stdout[:MAX_VALUE]
-        if out.stdout:
-            self.io.out.append(out.stdout)
-        if out.stderr:
-            self.io.err.append(out.stderr)
+            out.stdout, out.writes = out.stdout[:MAX_VALUE], None
+        for fd, text in out.chunks():  # in the order the command wrote them
+            (self.io.out if fd == 1 else self.io.err).append(text)
 
     # --- structure -------------------------------------------------------------------------
 
@@ -519,17 +520,21 @@ class Executor(Expansion, SpecialBuiltins):
         return ("file", real)
 
     def _route(self, cap: Streams, fds: dict[int, Target]) -> None:
-        for fd, chunks in ((1, cap.out), (2, cap.err)):
+        """Send what the redirected command wrote on, write by write in its order (so `2>&1`
+        interleaves like bash); consecutive writes to one file are written at once."""
+        pending: dict[str, list[str]] = {}
+        for fd, text in cap.seq:
             kind, path = fds[fd]
-            text = "".join(chunks)
             if not text or kind == "null":
                 continue
             if kind == "file":
-                try:
-                    bi.write_file(self.session.vfs, path, bi.encode(text), append=True)
-                except VFSError as exc:
-                    self.io.err.append(f"bash: {path}: {exc}\n")
+                pending.setdefault(path, []).append(text)
             else:
                 (self.io.out if kind == "out" else self.io.err).append(text)
+        for path, chunks in pending.items():
+            try:
+                bi.write_file(self.session.vfs, path, bi.encode("".join(chunks)), append=True)
+            except VFSError as exc:
+                self.io.err.append(f"bash: {path}: {exc}\n")
 
     # --- expansion -------------------------------------------------------------------------

@@ -341,7 +341,7 @@ def _get_many(inv: Invocation, flags: dict[str, str], rest: list[str]) -> Output
         ns = "" if "A" in flags or "all-namespaces" in flags else f" in {_namespace(flags)} " \
                                                                   "namespace"
         return Output(stderr=warn + f"No resources found{ns}.\n")
-    return Output(stdout="\n".join(tables), stderr=warn)
+    return Output.ordered([(2, warn), (1, "\n".join(tables))])  # warnings come with the reply
 
 
 @command("kubectl", "k")
@@ -353,11 +353,13 @@ def kubectl(inv: Invocation) -> Output:
     verb, rest = pos[0], pos[1:]
     if verb == "get" and ("raw" in flags or rest[:1] in (["cs"], ["componentstatuses"],
                                                           ["componentstatus"])) or \
-            verb == "explain":  # raw GETs, component statuses, explain: kubectl_raw.py
+            verb == "explain":  # raw GETs, component statuses (kubectl_raw.py), explain
         from app.providers.sim.shell import kubectl_raw
 
-        if verb == "explain":
-            return kubectl_raw.explain(inv, rest)
+        if verb == "explain":  # the v1.33 schemas: kubectl_explain.py
+            from app.providers.sim.shell import kubectl_explain
+
+            return kubectl_explain.explain(inv)
         if "raw" in flags:
             return kubectl_raw.get_raw(inv, flags["raw"])
         return kubectl_raw.componentstatuses(inv, flags, rest[1:])
@@ -367,8 +369,8 @@ def kubectl(inv: Invocation) -> Output:
         if verb == "get":
             out = _get(inv, flags, rest)
             if rest and _kind(rest[0].split("/", 1)[0]) == "Endpoints":
-                return Output(stdout=out, stderr="Warning: v1 Endpoints is deprecated in "
-                              "v1.33+; use discovery.k8s.io/v1 EndpointSlice\n")
+                return Output.ordered([(2, "Warning: v1 Endpoints is deprecated in v1.33+; "
+                                           "use discovery.k8s.io/v1 EndpointSlice\n"), (1, out)])
             return Output(stdout=out)
         if verb == "logs":
             return Output(stdout=_logs(inv, flags, rest))

@@ -238,6 +238,33 @@ def _delete(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running "
+                 "resource has been terminated. The resource may continue to run on the cluster "
+                 "indefinitely.\n")
+
+
+def _delete_verb(inv: Invocation, flags: dict[str, str], pos: list[str]) -> Output:
+    """kubectl 1.33 delete.go: --force makes the grace period 0 (unless one is given); then the
+    warning printer writes its warning before anything is deleted, and each object is
+    `force deleted`."""
+    force = flags.get("force", "false") not in ("false", "False", "0")
+    grace = flags.get("grace-period", "-1")
+    try:
+        period = int(grace)
+    except ValueError:
+        period = -1
+    if force and period > 0:
+        raise _k().KubectlError("error: --force and --grace-period greater than 0 cannot be "
+                                "specified together")
+    if not (force and period <= 0):
+        return Output(stdout=_delete(inv, flags, pos))
+    try:
+        text = _delete(inv, flags, pos).replace('" deleted\n', '" force deleted\n')
+    except _k().KubectlError as err:  # the warning was printed already
+        return Output.ordered([(2, FORCE_WARNING), (2, f"{err}\n")], err.code)
+    return Output.ordered([(2, FORCE_WARNING), (1, text)])
+
+
 def strategic_merge(target: object, patch: object, key: str = "") -> object:
     """Strategic merge for the common cases: maps merge, null deletes, lists of named things
     (containers, env, ports, volumes) merge by their merge key, other lists are replaced."""
@@ -525,13 +552,14 @@ def _drain(inv: Invocation, flags: dict[str, str], pos: list[str]) -> Output:
                       f'be drained:\n {name}\ncannot delete DaemonSet-managed Pods (use '
                       f"--ignore-daemonsets to ignore): {names(ds)}\n", exit_code=1)
     err = f"Warning: ignoring DaemonSet-managed Pods: {names(ds)}\n" if ds else ""
+    rest = ""  # after the warning, as kubectl drain writes them
     for p in evict:
-        out += f"evicting pod {p['metadata']['namespace']}/{p['metadata']['name']}\n"
+        rest += f"evicting pod {p['metadata']['namespace']}/{p['metadata']['name']}\n"
     for p in evict:
         cluster.store.delete("Pod", p["metadata"]["name"], p["metadata"]["namespace"])
-        out += f"pod/{p['metadata']['name']} evicted\n"
+        rest += f"pod/{p['metadata']['name']} evicted\n"
     cluster.settle()
-    return Output(stdout=out + f"node/{name} drained\n", stderr=err)
+    return Output.ordered([(1, out), (2, err), (1, rest + f"node/{name} drained\n")])
 
 
 def _config(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
@@ -612,7 +640,7 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
     if verb in ("apply", "create"):
         return Output(stdout=_apply(inv, flags, verb == "create"))
     if verb == "delete":
-        return Output(stdout=_delete(inv, flags, pos))
+        return _delete_verb(inv, flags, pos)
     if verb == "replace":
         from app.providers.sim.shell.kubectl_replace import replace
 

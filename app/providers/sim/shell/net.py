@@ -594,7 +594,9 @@ def ping(inv: Invocation) -> Output:
         return Output("", "ping: usage error: Destination address required\n", 1)
     address, _ = resolve_host(inv, target)
     if address is None:
-        return Output("", f"ping: {target}: Name or service not known\n", 2)
+        from app.providers.sim.shell.dns import lookup_error
+
+        return Output("", f"ping: {target}: {lookup_error(inv, target)}\n", 2)
     n = count or 4  # without -c ping runs until Ctrl-C; over exec the twin sends four
     verdict, ttl = _reachable(inv, address)
     node = node_of(inv)

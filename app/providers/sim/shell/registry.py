@@ -26,9 +26,37 @@ class Invocation:
 
 @dataclass
 class Output:
+    """What a command wrote. `writes` keeps the order of the writes, (fd, text), when a command
+    interleaves its streams (curl -v: the `*`/`>`/`<` lines on stderr, then the body); without
+    it the terminal shows stdout, then stderr."""
+
     stdout: str = ""
     stderr: str = ""
     exit_code: int = 0
+    writes: list[tuple[int, str]] | None = None
+
+    def chunks(self) -> list[tuple[int, str]]:
+        if self.writes is not None and self._writes_match():
+            return self.writes
+        # No order recorded, or stdout/stderr were changed after it was: stdout, then stderr.
+        return [(fd, text) for fd, text in ((1, self.stdout), (2, self.stderr)) if text]
+
+    def _writes_match(self) -> bool:
+        writes = self.writes or []
+        return "".join(t for fd, t in writes if fd == 1) == self.stdout and \
+            "".join(t for fd, t in writes if fd == 2) == self.stderr
+
+    @property
+    def merged(self) -> str:
+        """Both streams as a terminal shows them: in the order they were written."""
+        return "".join(text for _, text in self.chunks())
+
+    @classmethod
+    def ordered(cls, writes: list[tuple[int, str]], exit_code: int = 0) -> Output:
+        """An Output built from its writes in order (fd 1 stdout, fd 2 stderr)."""
+        writes = [(fd, text) for fd, text in writes if text]
+        return cls("".join(t for fd, t in writes if fd == 1),
+                   "".join(t for fd, t in writes if fd == 2), exit_code, writes)
 
 
 CommandFn = Callable[[Invocation], Output]

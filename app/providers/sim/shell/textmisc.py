@@ -240,22 +240,23 @@ def xargs(inv: Invocation) -> Output:
         per = per or max(1, len(items))
         batches = [argv + items[i:i + per] for i in range(0, len(items), per)] or (
             [] if "r" in values else [list(argv)])
-    out, err, status = [], [], 0
+    writes: list[tuple[int, str]] = []  # in the order the commands wrote them
+    status = 0
     for batch in batches:
         if "t" in values:
-            err.append(" ".join(batch) + "\n")
+            writes.append((2, " ".join(batch) + "\n"))
         result = executor(inv).call(batch, "")
-        out.append(result.stdout)
         if result.exit_code == 127 and result.stderr.startswith("bash:"):
-            err.append(f"xargs: {batch[0]}: No such file or directory\n")
-            return Output("".join(out), "".join(err), 127)
-        err.append(result.stderr)
+            writes.append((1, result.stdout))
+            writes.append((2, f"xargs: {batch[0]}: No such file or directory\n"))
+            return Output.ordered(writes, 127)
+        writes.extend(result.chunks())
         if result.exit_code == 255:
-            err.append(f"xargs: {batch[0]}: exited with status 255; aborting\n")
-            return Output("".join(out), "".join(err), 124)
+            writes.append((2, f"xargs: {batch[0]}: exited with status 255; aborting\n"))
+            return Output.ordered(writes, 124)
         if result.exit_code:
             status = 123
-    return Output("".join(out), "".join(err), status)
+    return Output.ordered(writes, status)
 
 
 def _parse_date(text: str, now: float) -> float | None:

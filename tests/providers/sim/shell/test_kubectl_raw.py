@@ -92,9 +92,10 @@ def test_raw_refused_prints_only_the_last_line() -> None:
 
 def test_componentstatuses_healthy(cluster: SimCluster) -> None:
     out = run(cluster, "kubectl get cs")
-    assert out.output.startswith("NAME                 STATUS    MESSAGE   ERROR\n")
+    # The warning arrives with the reply, before the table (samples/kubectl-get-cs-*.txt).
+    assert out.output.startswith("Warning: v1 ComponentStatus is deprecated in v1.19+\n"
+                                 "NAME                 STATUS    MESSAGE   ERROR\n")
     assert "etcd-0               Healthy   ok" in out.output
-    assert "Warning: v1 ComponentStatus is deprecated in v1.19+\n" in out.output
 
 
 def test_componentstatuses_with_scheduler_down_match_real_output() -> None:
@@ -129,12 +130,6 @@ def test_explain_secret_lists_its_data_fields(cluster: SimCluster) -> None:
     fields = [line.split("\t")[0].strip() for line in out.splitlines() if "\t<" in line]
     assert fields == ["apiVersion", "data", "immutable", "kind", "metadata", "stringData",
                       "type"]
-
-
-def test_explain_without_a_table_says_so_instead_of_inventing(cluster: SimCluster) -> None:
-    out = run(cluster, "kubectl explain ep")
-    assert out.exit_code == 1
-    assert out.output.startswith("error: kubectl explain ep is not simulated")
 
 
 def test_raw_single_check_path() -> None:

@@ -61,8 +61,10 @@ def test_describe_pod_shows_the_probe_and_aggregated_events(cluster: SimCluster)
 
 def test_get_endpoints_warns_and_shows_an_empty_cell(cluster: SimCluster) -> None:
     out, _ = sh(cluster, "kubectl get endpoints web")
-    assert out.splitlines()[1].split() == ["web", "5m"]
-    assert "Warning: v1 Endpoints is deprecated in v1.33+" in out
+    # kubectl's warning handler prints the reply's Warning header before the table.
+    assert out.splitlines()[0] == ("Warning: v1 Endpoints is deprecated in v1.33+; use "
+                                   "discovery.k8s.io/v1 EndpointSlice")
+    assert out.splitlines()[2].split() == ["web", "5m"]
 
 
 def test_patching_the_probe_rolls_out_ready_pods(cluster: SimCluster) -> None:
