@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         except ProviderError as err:
             log.error("the kind provider cannot start: %s", err)
             raise  # uvicorn: "Application startup failed. Exiting." after our message
+    _freeze_what_lives_forever()
     task = asyncio.create_task(_sweeper(app))
     try:
         yield
@@ -80,6 +82,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+_frozen = False
+
+
+def _freeze_what_lives_forever() -> None:
+    """What the first app of a process loaded (modules, the catalog, templates, key pools)
+    lives as long as the process: moved out of the collector's sight, a full collection
+    (~0.5 s with 300 live twins) scans only the twins and requests, not these ~130k objects
+    again. Once per process: objects frozen later could hide cyclic garbage for good."""
+    global _frozen  # noqa: PLW0603 - one process, one freeze
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def kind_runtime(settings: Settings, catalog: Catalog) -> KindRuntime:
