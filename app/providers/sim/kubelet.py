@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from app.providers.sim import images, kubelet_tls, yamlcache
+from app.providers.sim.batchrun import plan_exit, restarts
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
 from app.providers.sim.runtime import Container, Sandbox, make_id
@@ -165,6 +166,8 @@ class Kubelet:
                 component_for(latest.command).reconcile(ctx, latest)
                 return
         key = f"{pod.uid}/{name}"
+        if latest is not None and not restarts(pod, latest):
+            return  # restartPolicy Never, or OnFailure after a clean exit (batchrun)
         if latest is not None and not self._may_restart(pod, key, latest, t):
             return
         self._start(pod, spec, (latest.attempt + 1) if latest else 0, ctx)
@@ -208,6 +211,7 @@ class Kubelet:
             from app.providers.sim.probing import on_start
 
             on_start(self.node, pod, spec, c, ctx.t)
+            plan_exit(pod, c, ctx.t)
 
     def _report_backoff(self, pod: PodState, name: str, delay: float, t: float) -> None:
         from app.providers.sim.probing import on_backoff
