@@ -601,6 +601,9 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
                              "<name> -o yaml > x.yaml`, edit x.yaml with sed and run `kubectl "
                              "apply -f x.yaml`.")
     k._connect(inv)  # every verb below needs the API first, and fails the same way without it
+    from app.providers.sim.shell.kubectl_nospace import check
+
+    check(inv, verb, flags, pos)  # etcd's NOSPACE alarm: every write fails
     if verb == "describe":
         return Output(stdout=_describe(inv, flags, pos))
     if verb == "events":
