@@ -19,7 +19,15 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import cronjobs, endpoints, events, jobs, nodelifecycle, scheduling
+from app.providers.sim import (
+    apiserver_identity,
+    cronjobs,
+    endpoints,
+    events,
+    jobs,
+    nodelifecycle,
+    scheduling,
+)
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.runtime import make_id
@@ -414,6 +422,7 @@ def after_status(cluster: SimCluster, t: float) -> None:
 
     nodelifecycle.finish_deletions(cluster, t)
     nodelifecycle.renew_node_leases(cluster, t)
+    apiserver_identity.renew(cluster, t)
     _statuses(cluster, t)
     # Pods that just became ready let a rollout move on within the same instant.
     if _workload_pass(cluster, t):
