@@ -8,7 +8,9 @@ real node (shared/ISSUE-NOTES.md, etcd-quorum-lost).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,30 @@ def go_duration(seconds: float) -> str:
     if s < 60:
         return f"{s}s"
     return f"{s // 60}m{s % 60}s"
+
+
+@functools.lru_cache(maxsize=512)
+def static_pod_uid(raw: bytes, path: str, node_name: str) -> str | None:
+    """pkg/kubelet/config/common.go applyDefaults: md5 over the decoded pod (the decoder fills
+    in the API defaults), then `host:<node>` and `file:<path>`. An edit that leaves the decoded
+    pod as it was (a comment, indentation, quoting, a default spelled out) keeps the UID, so
+    the kubelet changes nothing; renaming the file changes it. None when it does not parse."""
+    from app.providers.sim.controllers import default_pod_spec
+
+    try:
+        doc = yamlcache.peek(raw)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("spec"), dict):
+        return None
+    try:
+        decoded = {**doc, "spec": default_pod_spec(doc["spec"])}
+    except (AttributeError, TypeError, ValueError):
+        return None  # not a pod the decoder accepts: the caller reports it
+    h = hashlib.md5(json.dumps(decoded, sort_keys=True, default=str).encode())  # noqa: S324
+    h.update(f"host:{node_name}".encode())
+    h.update(f"file:{path}".encode())
+    return h.hexdigest()
 
 
 @dataclass
@@ -88,8 +114,9 @@ class Kubelet:
         return found
 
     def _parse_manifest(self, path: str, raw: bytes, t: float) -> PodState | None:
-        # The static pod's UID is the hash of its manifest, as kubelet's config.hash is.
-        digest = hashlib.md5(raw + self.node.name.encode()).hexdigest()  # noqa: S324
+        # The static pod's UID is the hash of the decoded pod, as kubelet's config.hash is.
+        digest = static_pod_uid(raw, path, self.node.name) or \
+            hashlib.md5(raw + self.node.name.encode()).hexdigest()  # noqa: S324
         if digest in self.pods:
             return self.pods[digest]
         try:
