@@ -24,7 +24,6 @@ from app.providers.sim import (
     cronjobs,
     endpoints,
     events,
-    jobs,
     nodelifecycle,
     scheduling,
 )
@@ -391,7 +390,7 @@ def _workload_pass(cluster: SimCluster, t: float) -> bool:
                 changed |= _sync_deployment(cluster, dep, t)
             for rs in store.list("ReplicaSet"):
                 changed |= _sync_replicaset(cluster, rs, t)
-            changed |= cronjobs.sync(cluster, t) | jobs.sync(cluster, t)
+            changed |= cronjobs.sync_all(cluster, t)
             any_change |= changed
             if not changed:
                 break

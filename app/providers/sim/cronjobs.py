@@ -23,11 +23,13 @@ next schedule time, as the controller's requeue-after does.
 from __future__ import annotations
 
 import copy
+import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.providers.sim import cronsched, events, jobs
-from app.providers.sim.clock import parse_rfc3339, rfc3339
+from app.providers.sim.clock import parse_rfc3339 as _parse
+from app.providers.sim.clock import rfc3339
 
 if TYPE_CHECKING:
     from app.providers.sim.cluster import SimCluster
@@ -37,6 +39,9 @@ COMPONENT = "cronjob-controller"
 SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 _DEFAULTS = (("concurrencyPolicy", "Allow"), ("suspend", False),
              ("successfulJobsHistoryLimit", 3), ("failedJobsHistoryLimit", 1))
+
+
+parse_rfc3339 = functools.lru_cache(maxsize=4096)(_parse)  # strptime is slow; stamps repeat
 
 
 def job_name(cj: Obj, scheduled: float) -> str:
@@ -132,9 +137,11 @@ def sync_cronjob(cluster: SimCluster, cj: Obj, children: list[Obj], t: float) ->
     """One syncCronJob; True when it wrote something."""
     store = cluster.store
     spec = cj.setdefault("spec", {})
-    before = repr(cj.get("status")), repr(spec)
+    before = repr(cj.get("status"))
+    defaulted = False
     for k, v in _DEFAULTS:
-        spec.setdefault(k, v)
+        if k not in spec:
+            spec[k], defaulted = v, True
     st = cj.setdefault("status", {})
     active = st.get("active") or []
     child_uids = {j["metadata"]["uid"] for j in children}
@@ -152,8 +159,8 @@ def sync_cronjob(cluster: SimCluster, cj: Obj, children: list[Obj], t: float) ->
                 _event(cluster, cj, t, "Normal", "SawCompletedJob",
                        f"Saw completed job: {j['metadata']['name']}, condition: {done}")
             end = (j.get("status") or {}).get("completionTime")
-            if done == "Complete" and end and (not st.get("lastSuccessfulTime") or parse_rfc3339(
-                    end) > parse_rfc3339(st["lastSuccessfulTime"])):
+            # Both are the apiserver's `...Z` RFC 3339 stamps: they sort as text.
+            if done == "Complete" and end and end > st.get("lastSuccessfulTime", ""):
                 st["lastSuccessfulTime"] = end
     for a in list(active):
         if a.get("uid") not in child_uids:
@@ -165,7 +172,7 @@ def sync_cronjob(cluster: SimCluster, cj: Obj, children: list[Obj], t: float) ->
     _cleanup(cluster, cj, children, t)
     if not st.get("active"):
         st.pop("active", None)
-    if (repr(cj.get("status")), repr(spec)) != before:
+    if defaulted or repr(cj.get("status")) != before:
         store.update(cj)
         return True
     return False
@@ -230,20 +237,33 @@ def _cleanup(cluster: SimCluster, cj: Obj, children: list[Obj], t: float) -> Non
         limit = spec.get(limit_key)
         if limit is None:
             continue
-        done = sorted((j for j in children if jobs.finished(j) == kind), key=_start_time)
-        for j in done[:max(0, len(done) - int(limit))]:
+        done = [j for j in children if jobs.finished(j) == kind]
+        if len(done) <= int(limit):
+            continue
+        for j in sorted(done, key=_start_time)[:len(done) - int(limit)]:
             if cluster.store.find("Job", j["metadata"]["name"], j["metadata"]["namespace"]):
                 _delete_job(cluster, cj, j, t)
 
 
-def sync(cluster: SimCluster, t: float) -> bool:
+def sync_all(cluster: SimCluster, t: float) -> bool:
+    """The CronJob controller, then the Job controller (one scan of the store when idle)."""
+    cjs, js, pods = jobs.scan(cluster.store)
+    changed = sync(cluster, t, cjs, js) if cjs or js else False
+    if changed:
+        _, js, pods = jobs.scan(cluster.store)
+    return jobs.sync(cluster, t, js, pods) or changed
+
+
+def sync(cluster: SimCluster, t: float, cronjobs: list[Obj] | None = None,
+         all_jobs: list[Obj] | None = None) -> bool:
     """Every CronJob once, and the garbage collector for Jobs whose CronJob is gone."""
     store = cluster.store
-    cronjobs = store.list("CronJob")
+    if cronjobs is None or all_jobs is None:
+        cronjobs, all_jobs, _ = jobs.scan(store)
     by_uid = {c["metadata"].get("uid"): c for c in cronjobs}
     children: dict[str, list[Obj]] = {}
     changed = False
-    for j in store.list("Job"):
+    for j in all_jobs:
         for ref in j["metadata"].get("ownerReferences") or []:
             if ref.get("kind") == "CronJob" and ref.get("controller"):
                 if ref.get("uid") in by_uid:
@@ -260,7 +280,8 @@ def sync(cluster: SimCluster, t: float) -> bool:
 def next_wake(cluster: SimCluster, t: float) -> float | None:
     """The earliest instant after `t` at which a CronJob fires or a Job's deadline runs out."""
     times = []
-    for cj in cluster.store.list("CronJob"):
+    cjs, js, _ = jobs.scan(cluster.store)
+    for cj in cjs:
         spec = cj.get("spec") or {}
         if spec.get("suspend") or "uid" not in cj["metadata"]:
             continue
@@ -271,7 +292,7 @@ def next_wake(cluster: SimCluster, t: float) -> float | None:
             continue
         if nxt is not None:
             times.append(nxt)
-    for job in cluster.store.list("Job"):
+    for job in js:
         d = jobs.deadline_of(job)
         if d is not None:
             times.append(d)
@@ -284,14 +305,14 @@ def wake(cluster: SimCluster, t: float) -> None:
     kube-controller-manager's `wake_at`, shared with the node lifecycle controller)."""
     from app.providers.sim.components.leader import leader_node
 
+    nxt = next_wake(cluster, t)
+    if nxt is None:
+        return
     node = leader_node(cluster, "kube-controller-manager", t)
     if node is None:
         return
     leader = node.running_container("kube-controller-manager")
     if leader is None:
-        return
-    nxt = next_wake(cluster, t)
-    if nxt is None:
         return
     current = leader.notes.get("wake_at")
     if current is None or current <= t or nxt < current:

@@ -196,7 +196,8 @@ def sync_job(cluster: SimCluster, job: Obj, pods: list[Obj], t: float) -> bool:
     parallelism = int(spec.get("parallelism", 1))
     limit = int(spec.get("backoffLimit", DEFAULT_BACKOFF_LIMIT))
     deadline = spec.get("activeDeadlineSeconds")
-    started = parse_rfc3339(status["startTime"]) if status.get("startTime") else None
+    started = parse_rfc3339(status["startTime"]) if status.get("startTime") and \
+        deadline is not None else None
     done = (succeeded >= int(completions) if completions is not None
             else succeeded > 0 and not active)
     if done:
@@ -243,14 +244,30 @@ def deadline_of(job: Obj) -> float | None:
     return parse_rfc3339(start) + float(ads)
 
 
-def sync(cluster: SimCluster, t: float) -> bool:
+def scan(store: Any) -> tuple[list[Obj], list[Obj], list[Obj]]:
+    """(CronJobs, Jobs, Pods) in one pass over the store, the small lists in `kubectl get`
+    order: the batch controllers run several times per step, most often with nothing to do."""
+    found: dict[str, list[tuple[tuple[str, str], Obj]]] = {"CronJob": [], "Job": [], "Pod": []}
+    for (kind, ns, name), obj in store.objects.items():
+        bucket = found.get(kind)
+        if bucket is not None:
+            bucket.append(((ns, name), obj))
+    cronjobs, jobs = (sorted(found[k], key=lambda x: x[0]) for k in ("CronJob", "Job"))
+    return [o for _, o in cronjobs], [o for _, o in jobs], [o for _, o in found["Pod"]]
+
+
+def sync(cluster: SimCluster, t: float, jobs: list[Obj] | None = None,
+         pods: list[Obj] | None = None) -> bool:
     """Every Job once, and the garbage collector for pods whose Job is gone."""
     store = cluster.store
-    jobs = store.list("Job")
+    if jobs is None or pods is None:
+        _, jobs, pods = scan(store)
+    if not jobs and not any(NAME_LABEL in (p["metadata"].get("labels") or {}) for p in pods):
+        return False
     by_uid = {j["metadata"].get("uid"): j for j in jobs}
     owned: dict[str, list[Obj]] = {}
     orphans = []
-    for p in store.list("Pod"):
+    for p in pods:
         for ref in p["metadata"].get("ownerReferences") or []:
             if ref.get("kind") == "Job" and ref.get("controller"):
                 if ref.get("uid") in by_uid:
