@@ -238,3 +238,24 @@ def test_an_idle_cronjob_asks_to_be_woken_at_its_next_time(cluster: SimCluster) 
     assert cronjobs.next_wake(cluster, cluster.t) == 1764122400.0  # 02:00
     cm = cluster.node("control-plane").running_container("kube-controller-manager")
     assert cm is not None and cm.notes["wake_at"] <= 1764122400.0
+
+
+def test_describe_cronjob_and_job_follow_describe_go(cluster: SimCluster) -> None:
+    cluster.apply(cronjob())
+    cluster.advance(113)  # 01:02:10
+    term = SimTerminal(cluster, "kind-control-plane")
+    cj = term.run("kubectl describe cronjob backup").output.splitlines()
+    assert [line.split(":")[0] for line in cj[:13]] == [
+        "Name", "Namespace", "Labels", "Annotations", "Schedule", "Concurrency Policy",
+        "Suspend", "Successful Job History Limit", "Failed Job History Limit",
+        "Starting Deadline Seconds", "Selector", "Parallelism", "Completions"]
+    assert "Last Schedule Time:  Wed, 26 Nov 2025 01:02:00 +0000" in cj
+    assert "Active Jobs:         <none>" in cj
+    name = f"backup-{1764118920 // 60}"
+    job = term.run(f"kubectl describe job {name}").output
+    for line in ("Controlled By:    CronJob/backup", "Completions:      1",
+                 "Completion Mode:  NonIndexed", "Suspend:          false",
+                 "Backoff Limit:    6", "Duration:         7s",
+                 "Pods Statuses:    0 Active (0 Ready) / 1 Succeeded / 0 Failed"):
+        assert line in job.splitlines()
+    assert "Normal  Completed         3s    job-controller  Job completed" in job
