@@ -259,3 +259,23 @@ def test_describe_cronjob_and_job_follow_describe_go(cluster: SimCluster) -> Non
                  "Pods Statuses:    0 Active (0 Ready) / 1 Succeeded / 0 Failed"):
         assert line in job.splitlines()
     assert "Normal  Completed         3s    job-controller  Job completed" in job
+
+
+def test_a_restored_twin_runs_the_same_jobs_as_the_original(cluster: SimCluster) -> None:
+    import json as _json
+
+    from app.providers.sim.cluster import SimCluster as _Sim
+
+    cluster.apply(cronjob("* * * * *", command='[sh, -c, "sleep 70"]'))
+    cluster.advance(100)
+    copy = _Sim.from_json(_json.loads(_json.dumps(cluster.to_json())))
+    for twin in (cluster, copy):
+        twin.clock.advance(200)
+        twin.sync()
+
+    def batch(c: SimCluster) -> list[tuple[str, str, str]]:
+        return [(o["kind"], o["metadata"]["name"], _json.dumps(o.get("status"), sort_keys=True))
+                for kind in ("Job", "Pod") for o in c.store.list(kind, "default")]
+
+    assert batch(copy) == batch(cluster)
+    assert len(batch(cluster)) >= 6
