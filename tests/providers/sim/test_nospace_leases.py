@@ -75,3 +75,17 @@ def test_after_the_maintenance_the_components_lead_again() -> None:
     assert leader_node(c, "kube-controller-manager", c.t) is not None
     assert sh(c, "kubectl label ns default team=x") == ("namespace/default labeled\n", 0)
     assert c.store.list("Job", "reporting") == []  # the garbage collector followed the delete
+
+
+def test_node_heartbeats_and_events_are_writes_too(full: SimCluster) -> None:
+    from app.providers.sim import events
+    from app.providers.sim.components.leader import parse_micro_time
+
+    lease = full.store.get("Lease", "kind-control-plane", "kube-node-lease")
+    renewed = parse_micro_time(lease["spec"]["renewTime"])
+    before = len(full.store.list("Event"))
+    full.advance(30)
+    lease = full.store.get("Lease", "kind-control-plane", "kube-node-lease")
+    assert parse_micro_time(lease["spec"]["renewTime"]) == renewed
+    events.record(full, full.t, events.involved(lease), "Normal", "Test", "x", "test")
+    assert len(full.store.list("Event")) == before
