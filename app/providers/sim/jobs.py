@@ -20,6 +20,9 @@
   deadline`): `FailureTarget` then `Failed`, a Warning event, its active pods deleted.
 - The garbage collector's part: pods whose Job is gone are deleted.
 
+- `suspend: true` deletes the active pods and sets `Suspended` (JobSuspended / `Job
+  suspended`); resuming sets it False (JobResumed / `Job resumed`) and resets startTime.
+
 Not modelled: Indexed completion mode, pod failure policies, success policies, the
 exponential back-off between recreations of failed pods, `ttlSecondsAfterFinished`.
 """
@@ -171,6 +174,30 @@ def _finish(cluster: SimCluster, job: Obj, status: Obj, kind: str, reason: str, 
         events.record(cluster, t, events.involved(job), "Warning", reason, message, COMPONENT)
 
 
+def _suspension(cluster: SimCluster, job: Obj, status: Obj, active: list[Obj], t: float
+                ) -> None:
+    """spec.suspend: the active pods are deleted and condition Suspended=True (JobSuspended,
+    `Job suspended`); resuming sets it False (JobResumed, `Job resumed`) and restarts the
+    clock of startTime (and so of activeDeadlineSeconds)."""
+    conds = status.setdefault("conditions", [])
+    cond = next((c for c in conds if c.get("type") == "Suspended"), None)
+    if job["spec"].get("suspend"):
+        _delete_pods(cluster, job, active, t)
+        if cond is None or cond.get("status") != "True":
+            new = {**_condition("Suspended", "JobSuspended", "Job suspended", t)}
+            conds[:] = [c for c in conds if c is not cond] + [new]
+            events.record(cluster, t, events.involved(job), "Normal", "Suspended",
+                          "Job suspended", COMPONENT)
+    elif cond is not None and cond.get("status") == "True":
+        cond.update(status="False", reason="JobResumed", message="Job resumed",
+                    lastProbeTime=rfc3339(t), lastTransitionTime=rfc3339(t))
+        status["startTime"] = rfc3339(t)
+        events.record(cluster, t, events.involved(job), "Normal", "Resumed", "Job resumed",
+                      COMPONENT)
+    if not conds:
+        del status["conditions"]
+
+
 def sync_job(cluster: SimCluster, job: Obj, pods: list[Obj], t: float) -> bool:
     """One reconcile of one Job with the pods it owns; True when it wrote something."""
     store = cluster.store
@@ -188,8 +215,9 @@ def sync_job(cluster: SimCluster, job: Obj, pods: list[Obj], t: float) -> bool:
     failed = sum(1 for p in pods if _phase(p) == "Failed")
     if spec.get("template", {}).get("spec", {}).get("restartPolicy") == "OnFailure":
         failed += sum(_restarts(p) for p in active)
+    _suspension(cluster, job, status, active, t)
     if spec.get("suspend"):
-        status.setdefault("conditions", [])
+        active = []
     elif not status.get("startTime"):
         status["startTime"] = rfc3339(t)
     completions = spec.get("completions")

@@ -279,3 +279,29 @@ def test_a_restored_twin_runs_the_same_jobs_as_the_original(cluster: SimCluster)
 
     assert batch(copy) == batch(cluster)
     assert len(batch(cluster)) >= 6
+
+
+def test_suspending_a_job_deletes_its_pods_and_resuming_starts_them_again(
+        cluster: SimCluster) -> None:
+    cluster.apply(cronjob(command='[sh, -c, "sleep 300"]'))
+    cluster.advance(105)  # 01:02:02, the job's pod runs
+    job = cluster.store.list("Job", "default")[0]
+    job["spec"]["suspend"] = True
+    cluster.store.update(job)
+    cluster.advance(2)
+    job = cluster.store.list("Job", "default")[0]
+    assert [(c["type"], c["status"], c["reason"]) for c in job["status"]["conditions"]] == [
+        ("Suspended", "True", "JobSuspended")]
+    assert names(cluster, "Pod") == []
+    term = SimTerminal(cluster, "kind-control-plane")
+    assert term.run("kubectl get jobs").output.splitlines()[1].split()[1] == "Suspended"
+    job["spec"]["suspend"] = False
+    cluster.store.update(job)
+    cluster.advance(2)
+    job = cluster.store.list("Job", "default")[0]
+    assert job["status"]["conditions"][0]["reason"] == "JobResumed"
+    assert job["status"]["startTime"] == rfc3339(cluster.t)
+    assert len(names(cluster, "Pod")) == 1
+    assert [r for r in reasons(cluster, "job-controller") if r.startswith(("Suspended",
+                                                                           "Resumed"))] == [
+        "Suspended: Job suspended", "Resumed: Job resumed"]
