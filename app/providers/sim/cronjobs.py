@@ -278,7 +278,8 @@ def sync(cluster: SimCluster, t: float, cronjobs: list[Obj] | None = None,
 
 
 def next_wake(cluster: SimCluster, t: float) -> float | None:
-    """The earliest instant after `t` at which a CronJob fires or a Job's deadline runs out."""
+    """The earliest instant after `t` at which a CronJob fires, a Job's deadline runs out or a
+    failed pod's back-off ends."""
     times = []
     cjs, js, _ = jobs.scan(cluster.store)
     for cj in cjs:
@@ -296,6 +297,7 @@ def next_wake(cluster: SimCluster, t: float) -> float | None:
         d = jobs.deadline_of(job)
         if d is not None:
             times.append(d)
+    times.extend(cluster.__dict__.get("_job_backoff", {}).values())
     future = [x for x in times if x > t]
     return min(future) if future else None
 

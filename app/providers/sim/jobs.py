@@ -23,8 +23,11 @@
 - `suspend: true` deletes the active pods and sets `Suspended` (JobSuspended / `Job
   suspended`); resuming sets it False (JobResumed / `Job resumed`) and resets startTime.
 
-Not modelled: Indexed completion mode, pod failure policies, success policies, the
-exponential back-off between recreations of failed pods, `ttlSecondsAfterFinished`.
+- A failed pod is replaced after 10 s, doubling per failure up to 10 min, counted from the
+  last failure (DefaultJobPodFailureBackOff / MaxJobPodFailureBackOff).
+
+Not modelled: Indexed completion mode, pod failure policies, success policies,
+`ttlSecondsAfterFinished`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ UID_LABEL = "batch.kubernetes.io/controller-uid"
 NAME_LABEL = "batch.kubernetes.io/job-name"
 TRACKING = "batch.kubernetes.io/job-tracking"
 DEFAULT_BACKOFF_LIMIT = 6
+BACKOFF_S, MAX_BACKOFF_S = 10.0, 600.0  # job_controller.go DefaultJobPodFailureBackOff / Max
 _DONE = ("Complete", "Failed")
 
 
@@ -174,6 +178,21 @@ def _finish(cluster: SimCluster, job: Obj, status: Obj, kind: str, reason: str, 
         events.record(cluster, t, events.involved(job), "Warning", reason, message, COMPONENT)
 
 
+def _backoff_until(pods: list[Obj], failed: int) -> float:
+    """When a replacement for failed pods may be created: DefaultJobPodFailureBackOff (10 s)
+    doubled per failure, at most MaxJobPodFailureBackOff (10 min), from the last failure."""
+    if not failed:
+        return 0.0
+    last = 0.0
+    for p in pods:
+        for s in (p.get("status") or {}).get("containerStatuses") or []:
+            for state in (s.get("state") or {}, s.get("lastState") or {}):
+                term = state.get("terminated")
+                if term and term.get("exitCode", 0) != 0 and term.get("finishedAt"):
+                    last = max(last, parse_rfc3339(term["finishedAt"]))
+    return last + min(BACKOFF_S * 2 ** (failed - 1), MAX_BACKOFF_S) if last else 0.0
+
+
 def _suspension(cluster: SimCluster, job: Obj, status: Obj, active: list[Obj], t: float
                 ) -> None:
     """spec.suspend: the active pods are deleted and condition Suspended=True (JobSuspended,
@@ -246,8 +265,14 @@ def sync_job(cluster: SimCluster, job: Obj, pods: list[Obj], t: float) -> bool:
     elif not spec.get("suspend"):
         want = parallelism if completions is None and not succeeded else \
             min(parallelism, max(0, int(completions or 1) - succeeded))
-        for i in range(want - len(active)):
-            active.append(_create_pod(cluster, job, i, t))
+        ready_at = _backoff_until(pods, failed)
+        waits: dict[str, float] = cluster.__dict__.setdefault("_job_backoff", {})
+        if want > len(active) and ready_at > t:
+            waits[job["metadata"]["uid"]] = ready_at  # the controller requeues the Job then
+        else:
+            waits.pop(job["metadata"]["uid"], None)
+            for i in range(want - len(active)):
+                active.append(_create_pod(cluster, job, i, t))
     status["active"] = len(active)
     status["succeeded"], status["failed"] = succeeded, failed
     for key in ("active", "succeeded", "failed"):

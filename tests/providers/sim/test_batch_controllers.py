@@ -185,6 +185,8 @@ def test_job_fails_after_the_backoff_limit(cluster: SimCluster) -> None:
     cluster.apply(cronjob("*/5 * * * *", job="\n      backoffLimit: 1",
                           annotations=f'kubedrill.io/behaviour: "{b}"'))
     cluster.advance(260)  # 01:05:00 scheduled
+    cluster.advance(30)  # 01:05:07: the first pod failed at 01:05:01, its replacement waits
+    assert len(names(cluster, "Pod")) == 1
     cluster.advance(30)
     job = cluster.store.list("Job", "default")[0]
     assert [(c["type"], c["reason"]) for c in job["status"]["conditions"]] == [
@@ -193,6 +195,11 @@ def test_job_fails_after_the_backoff_limit(cluster: SimCluster) -> None:
     assert [p["status"]["phase"] for p in cluster.store.list("Pod", "default")] == ["Failed"] * 2
     assert "BackoffLimitExceeded: Job has reached the specified backoff limit" in reasons(
         cluster, "job-controller")
+    first, second = sorted(cluster.store.list("Pod", "default"),
+                           key=lambda p: p["metadata"]["creationTimestamp"])
+    # the replacement waits DefaultJobPodFailureBackOff (10 s) after the first failure
+    assert first["metadata"]["creationTimestamp"] == "2025-11-26T01:05:00Z"
+    assert second["metadata"]["creationTimestamp"] == "2025-11-26T01:05:11Z"
 
 
 def test_active_deadline_fails_the_job(cluster: SimCluster) -> None:
