@@ -70,11 +70,11 @@ def _event(cluster: SimCluster, cj: Obj, t: float, type_: str, reason: str, msg:
     events.record(cluster, t, events.involved(cj), type_, reason, msg, COMPONENT)
 
 
-def _event_once(cluster: SimCluster, cj: Obj, t: float, slot: float, type_: str, reason: str,
-                msg: str) -> None:
+def _event_once(cluster: SimCluster, cj: Obj, t: float, slot: object, type_: str,
+                reason: str, msg: str) -> None:
     """An event the real controller records once per schedule slot (it then requeues until
     the next slot), however often the twin steps in between."""
-    seen: dict[str, tuple[str, float]] = cluster.__dict__.setdefault("_cron_seen", {})
+    seen: dict[str, tuple[str, object]] = cluster.__dict__.setdefault("_cron_seen", {})
     uid = cj["metadata"]["uid"]
     if seen.get(uid) == (reason, slot):
         return
@@ -150,9 +150,9 @@ def sync_cronjob(cluster: SimCluster, cj: Obj, children: list[Obj], t: float) ->
         found = any(a.get("uid") == uid for a in active)
         done = jobs.finished(j)
         if not found and not done:
-            _event(cluster, cj, t, "Warning", "UnexpectedJob",
-                   f"Saw a job that the controller did not create or forgot: "
-                   f"{j['metadata']['name']}")
+            _event_once(cluster, cj, t, uid, "Warning", "UnexpectedJob",
+                        f"Saw a job that the controller did not create or forgot: "
+                        f"{j['metadata']['name']}")
         elif done:
             if found:
                 active = [a for a in active if a.get("uid") != uid]

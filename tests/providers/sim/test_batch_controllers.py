@@ -312,3 +312,36 @@ def test_suspending_a_job_deletes_its_pods_and_resuming_starts_them_again(
     assert [r for r in reasons(cluster, "job-controller") if r.startswith(("Suspended",
                                                                            "Resumed"))] == [
         "Suspended: Job suspended", "Resumed: Job resumed"]
+
+
+def test_kubectl_create_job_from_a_cronjob_runs_it_now(cluster: SimCluster) -> None:
+    cluster.apply(cronjob("0 * * * *"))
+    term = SimTerminal(cluster, "kind-control-plane")
+    r = term.run("kubectl create job manual-1 --from=cronjob/backup")
+    assert (r.output, r.exit_code) == ("job.batch/manual-1 created\n", 0)
+    job = cluster.store.get("Job", "manual-1", "default")
+    assert job["metadata"]["annotations"] == {"cronjob.kubernetes.io/instantiate": "manual"}
+    assert job["metadata"]["labels"] == {"team": "data"}
+    ref = job["metadata"]["ownerReferences"][0]
+    assert (ref["kind"], ref["name"], ref["controller"]) == ("CronJob", "backup", True)
+    assert "blockOwnerDeletion" not in ref
+    cluster.advance(10)
+    assert term.run("kubectl get job manual-1").output.splitlines()[1].split()[1:3] == [
+        "Complete", "1/1"]
+    cj = cluster.store.get("CronJob", "backup", "default")
+    # syncCronJob: an unfinished child that is not in status.active is "unexpected"
+    assert "UnexpectedJob: Saw a job that the controller did not create or forgot: manual-1" \
+        in reasons(cluster, "cronjob-controller")
+    assert "lastScheduleTime" not in cj["status"]
+
+
+def test_kubectl_create_job_from_an_image(cluster: SimCluster) -> None:
+    term = SimTerminal(cluster, "kind-control-plane")
+    r = term.run("kubectl create job once --image=busybox:1.36 -- sh -c 'sleep 3'")
+    assert (r.output, r.exit_code) == ("job.batch/once created\n", 0)
+    job = cluster.store.get("Job", "once", "default")
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["sh", "-c", "sleep 3"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    cluster.advance(10)
+    assert cluster.store.get("Job", "once", "default")["status"]["succeeded"] == 1
+    assert term.run("kubectl create job x").exit_code == 1

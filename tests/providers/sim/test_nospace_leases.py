@@ -57,6 +57,8 @@ def test_kubectl_writes_fail_with_the_etcd_error(full: SimCluster) -> None:
     assert sh(full, "kubectl apply -f /tmp/cm.yaml") == (
         f'Error from server: error when creating "/tmp/cm.yaml": {NOSPACE}\n', 1)
     assert sh(full, "kubectl apply -f /tmp/cm.yaml --dry-run=client")[1] == 0
+    assert sh(full, "kubectl -n reporting create job now --from=cronjob/report-cache") == (
+        f"error: failed to create job: {NOSPACE}\n", 1)
     assert sh(full, "kubectl get ns default")[1] == 0  # reads work
 
 

@@ -615,6 +615,10 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
         from app.providers.sim.shell.kubectl_create_secret import create_secret
 
         return Output(stdout=create_secret(inv, flags, pos[1:]))
+    if verb == "create" and pos[:1] == ["job"]:
+        from app.providers.sim.shell.kubectl_create_job import create_job
+
+        return Output(stdout=create_job(inv, flags, pos[1:]))
     if verb in ("apply", "create"):
         return Output(stdout=_apply(inv, flags, verb == "create"))
     if verb == "delete":

@@ -6,7 +6,9 @@ With the alarm raised, etcd applies requests through `applierV3Capped`
 the message back in a Status, so kubectl prints `Error from server: <message>` and exits 1
 (shared/reference/real-output.md §10). kubectl create/apply from a file adds its source
 (`cmdutil.AddSourceToErr`: `error when creating "<file>": ...`), as the twin's AlreadyExists
-error already does. An apply that changes nothing sends no request and still prints
+error already does; `create job` and `create secret` wrap it as `error: failed to create job:
+<message>` / `error: failed to create secret <message>`. An apply that changes nothing sends
+no request and still prints
 `unchanged`; a `--dry-run` never reaches etcd.
 """
 
@@ -58,6 +60,10 @@ def check(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) -> 
     err = rejected(cluster)
     if err is None:
         return
+    if verb == "create" and pos[:1] in (["job"], ["secret"]):
+        # create_job.go / create_secret.go wrap the API error in their own message.
+        what = "job:" if pos[0] == "job" else "secret"
+        raise k.KubectlError(f"error: failed to create {what} {err}")
     path = flags.get("f") or flags.get("filename")
     if verb in ("apply", "create") and path and pos[:1] != ["secret"]:
         path, docs = kubectl_more._read_manifest(inv, path)
