@@ -8,8 +8,7 @@ the message back in a Status, so kubectl prints `Error from server: <message>` a
 (`cmdutil.AddSourceToErr`: `error when creating "<file>": ...`), as the twin's AlreadyExists
 error already does; `create job` and `create secret` wrap it as `error: failed to create job:
 <message>` / `error: failed to create secret <message>`. An apply that changes nothing sends
-no request and still prints
-`unchanged`; a `--dry-run` never reaches etcd.
+no request and still prints `unchanged`; a `--dry-run` never reaches etcd.
 """
 
 from __future__ import annotations
