@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.providers.sim import kubelet_tls
+from app.providers.sim.batchrun import terminal_conditions, terminal_phase
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState, go_duration
 from app.providers.sim.runtime import Container, image_id
@@ -144,7 +145,10 @@ def pod_status(node: SimNode, pod: PodState, t: float, old: dict[str, Any]) -> d
             c["reason"] = "ContainersNotReady"
             c["message"] = f"containers with unready status: [{' '.join(not_ready)}]"
     pod_ip = node.ip if host_network else old.get("podIP") or _pod_ip(node, pod)
-    return {"phase": "Running" if started else "Pending", "conditions": conditions,
+    phase = terminal_phase(pod.spec, statuses)
+    if phase is not None:
+        terminal_conditions(conditions, phase)
+    return {"phase": phase or ("Running" if started else "Pending"), "conditions": conditions,
             "hostIP": node.ip, "hostIPs": [{"ip": node.ip}], "podIP": pod_ip,
             "podIPs": [{"ip": pod_ip}], "startTime": start,
             "qosClass": old.get("qosClass") or "Burstable",

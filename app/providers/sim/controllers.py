@@ -19,7 +19,14 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import endpoints, events, nodelifecycle, scheduling
+from app.providers.sim import (
+    apiserver_identity,
+    cronjobs,
+    endpoints,
+    events,
+    nodelifecycle,
+    scheduling,
+)
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.runtime import make_id
@@ -383,6 +390,7 @@ def _workload_pass(cluster: SimCluster, t: float) -> bool:
                 changed |= _sync_deployment(cluster, dep, t)
             for rs in store.list("ReplicaSet"):
                 changed |= _sync_replicaset(cluster, rs, t)
+            changed |= cronjobs.sync_all(cluster, t)
             any_change |= changed
             if not changed:
                 break
@@ -413,9 +421,11 @@ def after_status(cluster: SimCluster, t: float) -> None:
 
     nodelifecycle.finish_deletions(cluster, t)
     nodelifecycle.renew_node_leases(cluster, t)
+    apiserver_identity.renew(cluster, t)
     _statuses(cluster, t)
     # Pods that just became ready let a rollout move on within the same instant.
     if _workload_pass(cluster, t):
         apistatus.publish(cluster, t)
         _statuses(cluster, t)
+    cronjobs.wake(cluster, t)
     events.publish_series(cluster, t)

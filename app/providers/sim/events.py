@@ -67,8 +67,11 @@ def upsert(store: Store, ref: Obj, type_: str, reason: str, message: str, compon
 
 def record(cluster: SimCluster, t: float, ref: Obj, type_: str, reason: str, message: str,
            component: str, host: str | None = None) -> None:
-    """One occurrence now; aggregated with identical earlier ones. Lost if the API is down."""
-    if cluster.api_error(None) is not None:
+    """One occurrence now; aggregated with identical earlier ones. Lost if the API is down
+    or etcd refuses writes (NOSPACE)."""
+    from app.providers.sim.components.leader import write_refused
+
+    if cluster.api_error(None) is not None or write_refused(cluster) is not None:
         return
     existing = _find(cluster.store, ref, reason, message, component)
     if existing is None:
@@ -100,6 +103,10 @@ def series_count(s: Obj, now: float) -> tuple[int, float]:
 
 def publish_series(cluster: SimCluster, t: float) -> None:
     """Write every container's series as events, summed per pod like the correlator does."""
+    from app.providers.sim.components.leader import write_refused
+
+    if write_refused(cluster) is not None:
+        return
     store = cluster.store
     totals: dict[tuple[str, str, str, str], list[Any]] = {}
     for node in cluster.nodes:

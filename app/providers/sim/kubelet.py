@@ -8,13 +8,16 @@ real node (shared/ISSUE-NOTES.md, etcd-quorum-lost).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from app.providers.sim import images, kubelet_tls, yamlcache
+from app.providers.sim.batchrun import plan_exit, restarts
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
 from app.providers.sim.runtime import Container, Sandbox, make_id
@@ -33,6 +36,30 @@ def go_duration(seconds: float) -> str:
     if s < 60:
         return f"{s}s"
     return f"{s // 60}m{s % 60}s"
+
+
+@functools.lru_cache(maxsize=512)
+def static_pod_uid(raw: bytes, path: str, node_name: str) -> str | None:
+    """pkg/kubelet/config/common.go applyDefaults: md5 over the decoded pod (the decoder fills
+    in the API defaults), then `host:<node>` and `file:<path>`. An edit that leaves the decoded
+    pod as it was (a comment, indentation, quoting, a default spelled out) keeps the UID, so
+    the kubelet changes nothing; renaming the file changes it. None when it does not parse."""
+    from app.providers.sim.controllers import default_pod_spec
+
+    try:
+        doc = yamlcache.peek(raw)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("spec"), dict):
+        return None
+    try:
+        decoded = {**doc, "spec": default_pod_spec(doc["spec"])}
+    except (AttributeError, TypeError, ValueError):
+        return None  # not a pod the decoder accepts: the caller reports it
+    h = hashlib.md5(json.dumps(decoded, sort_keys=True, default=str).encode())  # noqa: S324
+    h.update(f"host:{node_name}".encode())
+    h.update(f"file:{path}".encode())
+    return h.hexdigest()
 
 
 @dataclass
@@ -87,8 +114,9 @@ class Kubelet:
         return found
 
     def _parse_manifest(self, path: str, raw: bytes, t: float) -> PodState | None:
-        # The static pod's UID is the hash of its manifest, as kubelet's config.hash is.
-        digest = hashlib.md5(raw + self.node.name.encode()).hexdigest()  # noqa: S324
+        # The static pod's UID is the hash of the decoded pod, as kubelet's config.hash is.
+        digest = static_pod_uid(raw, path, self.node.name) or \
+            hashlib.md5(raw + self.node.name.encode()).hexdigest()  # noqa: S324
         if digest in self.pods:
             return self.pods[digest]
         try:
@@ -177,6 +205,8 @@ class Kubelet:
                 component_for(latest.command).reconcile(ctx, latest)
                 return
         key = f"{pod.uid}/{name}"
+        if latest is not None and not restarts(pod, latest):
+            return  # restartPolicy Never, or OnFailure after a clean exit (batchrun)
         if latest is not None and not self._may_restart(pod, key, latest, t):
             return
         # Without a container to count from, the kubelet counts the log files left in the pod's
@@ -223,6 +253,7 @@ class Kubelet:
             from app.providers.sim.probing import on_start
 
             on_start(self.node, pod, spec, c, ctx.t)
+            plan_exit(pod, c, ctx.t)
 
     def _report_backoff(self, pod: PodState, name: str, delay: float, t: float) -> None:
         from app.providers.sim.probing import on_backoff

@@ -274,8 +274,10 @@ def renew_node_leases(cluster: SimCluster, t: float) -> None:
     """Each kubelet that reaches the apiserver renews its Lease in kube-node-lease (every
     10 s on a real node; here at each step it posts), the heartbeat the node lifecycle
     controller reads besides the status."""
-    from app.providers.sim.components.leader import micro_time
+    from app.providers.sim.components.leader import micro_time, write_refused
 
+    if write_refused(cluster) is not None:
+        return  # etcd's NOSPACE alarm: the Update fails, renewTime stays where it was
     store = cluster.store
     for node in cluster.nodes:
         if not posting(node, t):

@@ -17,7 +17,14 @@ v1.34.5 logs; tests/fidelity/samples/SOURCES.md): `attempting to acquire leader 
 kube-system/<name>...` (257), `successfully acquired lease kube-system/<name>` (271),
 `error retrieving resource lock kube-system/<name>: <err>` (436), `Failed to update lock
 optimistically: <err>, falling back to slow path` (429), `failed to renew lease
-kube-system/<name>: context deadline exceeded` (297).
+kube-system/<name>: context deadline exceeded` (297); `error initially creating leader
+election record: <err>` (440) and `Failed to update lock: <err>` (472) are counted from 429/436
+in the stored leaderelection.go (tryAcquireOrRenew), not seen in a real log.
+
+Under etcd's NOSPACE alarm the apiserver answers but every write fails with `etcdserver: mvcc:
+database space exceeded`: the leader cannot renew (both Updates of each try fail, the Get
+between them works) and exits after RenewDeadline; a restarted candidate waits for the old
+lease to expire, then fails to take it over on every try until the alarm is disarmed.
 """
 
 from __future__ import annotations
@@ -151,11 +158,15 @@ class Elector:
             return False
         err = transport_error(ctx, c)
         lease = ctx.cluster.store.find("Lease", self.lease, NAMESPACE) if err is None else None
+        refused = write_refused(ctx.cluster) if err is None else None
         if st["leading"]:
             if err is None and lease is None:
                 err = f'leases.coordination.k8s.io "{self.lease}" not found'
             elif lease is not None and lease["spec"].get("holderIdentity") != st["id"]:
                 err = "the lease is held by another candidate"
+            elif refused is not None:
+                self._renew_refused(ctx, c, st, refused)
+                return False
             self._renew(ctx, c, st, lease, err)
             return False
         if err is not None:
@@ -165,6 +176,9 @@ class Elector:
         if holder_until is not None and lease["spec"].get("holderIdentity") != st["id"] \
                 and holder_until > ctx.t:
             c.notes["wake_at"] = holder_until
+            return False
+        if refused is not None:
+            self._acquire_refused(c, st, lease, holder_until, ctx.t, refused)
             return False
         self._acquire(ctx, c, st, lease)
         return True
@@ -226,6 +240,46 @@ class Elector:
         _log(c, end + 0.0002, "E", self.lost_source, self.lost_message)
         c.exit_at, c.planned_exit_code, c.planned_reason = end + 0.001, 1, "Error"
 
+    def _renew_refused(self, ctx: Context, c: Container, st: dict[str, Any], err: str
+                       ) -> None:
+        """The apiserver answers but etcd refuses the write (NOSPACE): each try of the renew
+        loop fails the optimistic Update, reads the lease (that works) and fails the Update
+        again, every RetryPeriod, until RenewDeadline; then the component exits."""
+        if st["failing"] is not None:
+            return
+        t = st["failing"] = ctx.t
+        tries = int(RENEW_DEADLINE // RETRY_PERIOD)
+        for i in range(tries):
+            at = t + i * RETRY_PERIOD
+            _log(c, at, "E", "leaderelection.go:429", f"Failed to update lock optimistically: "
+                                                      f"{err}, falling back to slow path")
+            _log(c, at + 0.002, "E", "leaderelection.go:472", f"Failed to update lock: {err}")
+        end = t + RENEW_DEADLINE
+        _log(c, end, "I", "leaderelection.go:297", f"failed to renew lease {self.desc}: "
+                                                   "context deadline exceeded")
+        _log(c, end + 0.0002, "E", self.lost_source, self.lost_message)
+        c.exit_at, c.planned_exit_code, c.planned_reason = end + 0.001, 1, "Error"
+
+    def _acquire_refused(self, c: Container, st: dict[str, Any], lease: dict | None,
+                         expired_at: float | None, now: float, err: str) -> None:
+        """A candidate whose lease is free to take fails to write it: `error initially creating
+        leader election record` without a lease, else `Failed to update lock`, each try (every
+        RetryPeriod with jitter), written up to now when the twin steps."""
+        msg = (f"error initially creating leader election record: {err}" if lease is None
+               else f"Failed to update lock: {err}")
+        source = "leaderelection.go:440" if lease is None else "leaderelection.go:472"
+        at = max(st["logged"] + RETRY_PERIOD, now - 300.0, st["start"] + 0.003,
+                 (expired_at or 0.0) + 0.003)
+        added = False
+        while at <= now:
+            _log(c, at, "E", source, msg)
+            st["logged"] = at
+            jitter = int(make_id(c.id, round(at, 3))[:4], 16) / 65536 * 1.2 * RETRY_PERIOD
+            at += RETRY_PERIOD + jitter
+            added = True
+        if added:
+            c.logs.sort(key=lambda x: x[0])
+
     def _retrieve_failed(self, ctx: Context, c: Container, st: dict[str, Any], err: str
                          ) -> None:
         """A candidate that cannot reach its apiserver logs each failed try (JitterUntil,
@@ -265,6 +319,14 @@ class Elector:
                 elif other.finished is not None:
                     renewed = max(renewed, min(other.finished, t))
         return renewed + float(spec.get("leaseDurationSeconds") or LEASE_DURATION)
+
+
+def write_refused(cluster: SimCluster) -> str | None:
+    """etcd's answer to every write while its NOSPACE alarm is raised (applierV3Capped)."""
+    alarms = (getattr(cluster, "etcd_state", None) or {}).get("alarms") or []
+    if any(a.get("alarm") == "NOSPACE" for a in alarms):
+        return "etcdserver: mvcc: database space exceeded"
+    return None
 
 
 def leads(node: SimNode, program: str, t: float) -> bool:

@@ -69,7 +69,10 @@ def _describe(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     kind, names = _target(flags, pos)
     cluster = cluster_of(inv)
     store = cluster.store
-    fn = kubectl_describe.DESCRIBERS.get(kind)
+    from app.providers.sim.shell import kubectl_describe_batch
+
+    fn = kubectl_describe.DESCRIBERS.get(kind) or {
+        "Job": kubectl_describe_batch.job, "CronJob": kubectl_describe_batch.cronjob}.get(kind)
     if fn is None:
         raise _k().KubectlError(f'error: "kubectl describe {pos[0]}" is not simulated by this '
                                 "kubedrill twin yet; use kubectl get -o yaml")
@@ -629,6 +632,9 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
                              "<name> -o yaml > x.yaml`, edit x.yaml with sed and run `kubectl "
                              "apply -f x.yaml`.")
     k._connect(inv)  # every verb below needs the API first, and fails the same way without it
+    from app.providers.sim.shell.kubectl_nospace import check
+
+    check(inv, verb, flags, pos)  # etcd's NOSPACE alarm: every write fails
     if verb == "describe":
         return Output(stdout=_describe(inv, flags, pos))
     if verb == "events":
@@ -637,6 +643,10 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
         from app.providers.sim.shell.kubectl_create_secret import create_secret
 
         return Output(stdout=create_secret(inv, flags, pos[1:]))
+    if verb == "create" and pos[:1] == ["job"]:
+        from app.providers.sim.shell.kubectl_create_job import create_job
+
+        return Output(stdout=create_job(inv, flags, pos[1:]))
     if verb in ("apply", "create"):
         return Output(stdout=_apply(inv, flags, verb == "create"))
     if verb == "delete":

@@ -208,6 +208,46 @@ def cronjobs(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row,
     return head, rows
 
 
+def _has_condition(obj: Obj, type_: str) -> bool:
+    return any(c.get("type") == type_ and c.get("status") == "True"
+               for c in (obj.get("status") or {}).get("conditions") or [])
+
+
+def jobs(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printJob (1.33): STATUS from the conditions (Complete, Failed, Terminating, Suspended,
+    FailureTarget, else Running); COMPLETIONS `succeeded/completions`, or `n/1 of P` for a
+    work queue with parallelism P > 1; DURATION from startTime to completionTime (or now)."""
+    head = ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    if wide:
+        head += ["CONTAINERS", "IMAGES", "SELECTOR"]
+    rows = []
+    for j in objs:
+        spec, st = j.get("spec") or {}, j.get("status") or {}
+        done = int(st.get("succeeded", 0))
+        if spec.get("completions") is not None:
+            completions = f"{done}/{spec['completions']}"
+        elif int(spec.get("parallelism") or 0) > 1:
+            completions = f"{done}/1 of {spec['parallelism']}"
+        else:
+            completions = f"{done}/1"
+        start, end = st.get("startTime"), st.get("completionTime")
+        duration = human_age((ts(end) if end else now) - ts(start)) if start else ""
+        status = next((label for cond, label in (
+            ("Complete", "Complete"), ("Failed", "Failed")) if _has_condition(j, cond)), None)
+        if status is None:
+            status = "Terminating" if j["metadata"].get("deletionTimestamp") else next(
+                (c for c in ("Suspended", "FailureTarget") if _has_condition(j, c)), "Running")
+        row = [j["metadata"]["name"], status, completions, duration, age(j, now)]
+        if wide:
+            cs = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+            labels = (spec.get("selector") or {}).get("matchLabels") or {}
+            row += [",".join(x.get("name", "") for x in cs),
+                    ",".join(x.get("image", "") for x in cs),
+                    ",".join(f"{k}={v}" for k, v in labels.items()) or "<none>"]
+        rows.append(row)
+    return head, rows
+
+
 def leases(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
     """printLease: the holder's identity (a node name for node leases, `<node>_<uuid>` for
     leader election)."""
@@ -271,5 +311,5 @@ PRINTERS: dict[str, Printer] = {
     "DaemonSet": daemonsets, "Service": services, "Namespace": namespaces,
     "ConfigMap": configmaps, "Secret": secrets,
     "Endpoints": endpoints, "EndpointSlice": endpointslices, "Event": events,
-    "CronJob": cronjobs, "Lease": leases,
+    "CronJob": cronjobs, "Lease": leases, "Job": jobs,
 }
