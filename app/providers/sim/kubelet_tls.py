@@ -44,7 +44,17 @@ STATUS_EVERY = 10.0  # nodeStatusUpdateFrequency default
 
 
 def client_cert(node: SimNode) -> bytes | None:
-    """The PEM the kubelet presents, read through its kubeconfig; None when unreadable."""
+    """The PEM the kubelet presents, read through its kubeconfig; None when unreadable.
+    Read again only after the node's files changed (it is asked at every step)."""
+    memo = getattr(node, "_client_cert_memo", None)
+    if memo is not None and memo[0] == node.vfs.changes and memo[1] is node.vfs:
+        return memo[2]
+    pem = _read_client_cert(node)
+    node._client_cert_memo = (node.vfs.changes, node.vfs, pem)  # type: ignore[attr-defined]
+    return pem
+
+
+def _read_client_cert(node: SimNode) -> bytes | None:
     try:
         conf = node.vfs.read(KUBELET_CONF)
         embedded = kubeconfig.client_cert_data(conf)

@@ -560,7 +560,10 @@ def load_cert(pem: bytes) -> x509.Certificate:
     raise ValueError("no certificate in PEM data")
 
 
+@functools.lru_cache(maxsize=1024)
 def cert_validity(pem: bytes) -> tuple[datetime, datetime]:
+    """(notBefore, notAfter): cached apart from load_cert, as the kubelet's and the
+    components' checks ask for it at every step of the twin."""
     cert = load_cert(pem)
     return cert.not_valid_before_utc, cert.not_valid_after_utc
 
