@@ -255,6 +255,8 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
             objs = [o for o in objs if field_matches(o, flags["field-selector"])]
         if kind == "Event":
             objs.sort(key=lambda e: e.get("lastTimestamp") or "")
+        if flags.get("sort-by"):
+            objs = sort_by(objs, flags["sort-by"])
         if not objs:
             if fmt in ("json", "yaml") or fmt.startswith("jsonpath"):
                 return _output([], fmt, False)
@@ -267,7 +269,10 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
 
         check_readable(cluster, objs)
     if fmt in ("json", "yaml", "name") or fmt.startswith(TEMPLATE_FORMATS):
-        return _output(objs, fmt, single=len(names) == 1)
+        text = _output(objs, fmt, single=len(names) == 1)
+        if fmt.startswith("custom-columns") and "no-headers" in flags:
+            text = text.split("\n", 1)[-1]  # customcolumn.go: NoHeaders skips the header row
+        return text
     if fmt not in ("", "wide"):
         _output(objs, fmt, False)
     unreachable = {n["metadata"]["name"] for n in store.list("Node")
@@ -302,6 +307,29 @@ def label_columns(flags: dict[str, str], objs: list[dict], head: list[str],
             extra.append(",".join(f"{k}={labels[k]}" for k in sorted(labels)) or "<none>")
         out.append([*row, *extra])
     return head, out
+
+
+def sort_by(objs: list[dict], path: str) -> list[dict]:
+    """`--sort-by=.a.b` (kubectl get/sorter.go): a stable ascending sort on the field's first
+    value, numbers by value, strings (RFC 3339 timestamps included) by text; objects without
+    the field first."""
+    from app.providers.sim.shell import kubectl_jsonpath as jp
+
+    expr = jp._relaxed(path)[1:-1]
+
+    def key(obj: dict) -> tuple:
+        try:
+            values = jp.evaluate(expr, obj, obj)
+        except jp.JSONPathError as err:
+            raise KubectlError(str(err)) from None
+        if not values or values[0] is None:
+            return (0, 0, "")
+        v = values[0]
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return (2, 0, json.dumps(v) if isinstance(v, dict | list) else str(v))
+        return (1, v, "")
+
+    return sorted(objs, key=key)
 
 
 def _get_empty(inv: Invocation, flags: dict[str, str], res: tuple[str, bool],

@@ -125,3 +125,18 @@ def test_real_verbs_the_twin_lacks_are_not_called_unknown(cluster: SimCluster) -
     out, _ = sh(cluster, "kubectl auth whoami")
     assert "not simulated" in out
     assert sh(cluster, "kubectl getx") == ('error: unknown command "getx" for "kubectl"\n', 1)
+
+
+def test_sort_by_orders_on_the_field(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl get pods -A --sort-by=.metadata.creationTimestamp "
+                         "-o custom-columns=T:.metadata.creationTimestamp --no-headers")
+    stamps = out.split()
+    assert stamps == sorted(stamps) and len(set(stamps)) > 1
+    out, _ = sh(cluster, "kubectl get pods -A --sort-by=.metadata.name --no-headers")
+    names = [ln.split()[1] for ln in out.splitlines()]
+    assert names == sorted(names)
+
+
+def test_nproc_matches_iostat(cluster: SimCluster) -> None:
+    assert sh(cluster, "nproc") == ("2\n", 0)
+    assert "(2 CPU)" in sh(cluster, "iostat")[0]
