@@ -597,6 +597,17 @@ def _config(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                     if key in (u.get("user") or {}):
                         u["user"][key] = "DATA+OMITTED" if key.startswith("client-cert") \
                             else "REDACTED"
+        if "minify" in flags:  # config/view.go: only what the current context uses
+            ctx = next((c for c in shown.get("contexts") or [] if c.get("name") == current), {})
+            want = ctx.get("context") or {}
+            shown["contexts"] = [ctx] if ctx else []
+            shown["clusters"] = [c for c in shown.get("clusters") or []
+                                 if c.get("name") == want.get("cluster")]
+            shown["users"] = [u for u in shown.get("users") or []
+                              if u.get("name") == want.get("user")]
+        fmt = flags.get("o") or flags.get("output") or "yaml"
+        if fmt.startswith("jsonpath") or fmt == "json":
+            return k._output([shown], fmt, single=True)
         return yaml.safe_dump(shown, default_flow_style=False, sort_keys=True)
     if sub in ("use-context", "use"):
         return _use_context(inv, path, cfg, pos[1:])

@@ -140,3 +140,11 @@ def test_sort_by_orders_on_the_field(cluster: SimCluster) -> None:
 def test_nproc_matches_iostat(cluster: SimCluster) -> None:
     assert sh(cluster, "nproc") == ("2\n", 0)
     assert "(2 CPU)" in sh(cluster, "iostat")[0]
+
+
+def test_config_view_minify_with_jsonpath(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl config view --minify -o "
+                            "jsonpath='{.clusters[0].cluster.server}'")
+    assert (out, code) == ("https://kind-control-plane:6443", 0)
+    out, _ = sh(cluster, "kubectl config view --minify")
+    assert "certificate-authority-data: DATA+OMITTED" in out and "REDACTED" in out
