@@ -43,3 +43,26 @@ def crictl_exec(inv: Invocation, args: list[str]) -> Output:
     return Output(stderr=f'crictl exec: running "{program}" inside a container is not simulated '
                          "by this kubedrill twin; only etcdctl in the etcd container is. Use "
                          "crictl logs/inspect, or the node's own tools.\n", exit_code=1)
+
+
+def kubectl_exec_etcdctl(inv: Invocation, flags: dict[str, str], pos: list[str]
+                         ) -> Output | None:
+    """`kubectl -n kube-system exec etcd-NODE -- etcdctl ...` (the kubeadm docs' way): the
+    twin's etcdctl, when the etcd pod runs on the node this shell is on. None: not modelled."""
+    from app.providers.sim.shell.kubectl import _namespace
+    from app.providers.sim.shell.twin import cluster_of
+
+    if "--" not in inv.args or not pos:
+        return None
+    cmd = inv.args[inv.args.index("--") + 1:]
+    name = pos[0].split("/", 1)[-1]
+    pod = cluster_of(inv).store.find("Pod", name, _namespace(flags))
+    if pod is None:
+        return Output(stderr=f'Error from server (NotFound): pods "{name}" not found\n',
+                      exit_code=1)
+    if not cmd or cmd[0].rsplit("/", 1)[-1] != "etcdctl":
+        return None
+    images = [c.get("image", "") for c in pod["spec"].get("containers") or []]
+    if not any("etcd" in i for i in images) or pod["spec"].get("nodeName") != inv.session.node:
+        return None
+    return executor(inv).call(["etcdctl", *cmd[1:]], inv.stdin)

@@ -717,6 +717,12 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
         raise k.KubectlError(f'error: unknown command "{" ".join(pos[:1])}" for "kubectl auth"')
     if verb == "api-resources":
         return Output(stdout=_api_resources())
+    if verb == "exec":
+        from app.providers.sim.shell.crictl_exec import kubectl_exec_etcdctl
+
+        out = kubectl_exec_etcdctl(inv, flags, pos)
+        if out is not None:
+            return out
     inv.session.unknown_commands.append(f"kubectl {verb}")
     if verb == "exec":
         raise k.KubectlError("error: kubectl exec is not simulated by this kubedrill twin: the "

@@ -52,3 +52,14 @@ def test_kubeadm_group_with_a_wrong_subcommand(cluster: SimCluster) -> None:
     out, code = sh(cluster, "kubeadm token list")
     assert code == 1 and "not simulated" in out
     assert sh(cluster, "kubeadm foo")[0].startswith('error: unknown command "foo" for "kubeadm"')
+
+
+def test_kubectl_exec_etcdctl_in_the_etcd_pod(cluster: SimCluster) -> None:
+    direct, _ = sh(cluster, f"etcdctl {TLS} member list")
+    out, code = sh(cluster, f"kubectl -n kube-system exec etcd-kind-control-plane -- etcdctl "
+                            f"{TLS} member list")
+    assert code == 0 and out == direct and "started, kind-control-plane" in out
+    assert sh(cluster, "kubectl -n kube-system exec nope -- etcdctl version") == \
+        ('Error from server (NotFound): pods "nope" not found\n', 1)
+    out, code = sh(cluster, "kubectl exec -it -n kube-system etcd-kind-control-plane -- sh")
+    assert code == 1 and "not simulated" in out
