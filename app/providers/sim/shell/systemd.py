@@ -204,5 +204,7 @@ def _since_cutoff(now: float, since: str) -> float | None:
     """`--since "5 min ago"`, `--since -10m`: the relative forms people type at an incident."""
     m = re.fullmatch(r"-?(\d+)\s*(s|sec|seconds?|m|min|minutes?|h|hours?)( ago)?", since.strip())
     if m is None:
-        return None
+        from app.providers.sim.shell.journal_more import absolute_since
+
+        return absolute_since(now, since)
     return now - int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)[0]]

@@ -72,3 +72,18 @@ def test_journalctl_priority_keeps_service_output_at_info(cluster: SimCluster) -
     assert priority_of(231, 'E1126 00:56:00 ... "Error syncing pod"') == 6
     assert priority_of(1, "kubelet.service: Failed with result 'exit-code'.") == 4
     assert [parse_priority(v) for v in ("err", "3", "0..warning", "info")] == [3, 3, 4, 6]
+
+
+def test_journalctl_since_absolute_timestamps() -> None:
+    from app.providers.sim.shell.journal_more import absolute_since
+
+    assert absolute_since(NOW, "2025-11-26 00:55:00") == 1764118500.0
+    assert absolute_since(NOW, "2025-11-26 00:55") == 1764118500.0
+    assert absolute_since(NOW, "00:55") == 1764118500.0
+    assert absolute_since(NOW, "today") == 1764115200.0
+    assert absolute_since(NOW, "soon") is None
+
+
+def test_journalctl_since_filters_by_absolute_time(cluster: SimCluster) -> None:
+    assert sh(cluster, 'journalctl -u kubelet --since "2030-01-01 00:00:00"') == \
+        ("-- No entries --\n", 0)
