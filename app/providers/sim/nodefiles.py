@@ -57,6 +57,8 @@ def base_template() -> dict[str, Inode]:
         "/etc/systemd/system/kubelet.service.d/11-kind.conf":
             (_data("node", "11-kind.conf").encode(), 0o644),
         "/etc/systemd/system/kubelet.slice": (_data("node", "kubelet.slice").encode(), 0o644),
+        "/etc/systemd/system/containerd.service":
+            (_data("node", "containerd.service").encode(), 0o644),
         "/etc/default/kubelet": (_data("node", "default-kubelet").encode(), 0o644),
         "/var/lib/kubelet/config.yaml": (_data("node", "kubelet-config.yaml").encode(), 0o644),
         "/root/.bashrc": (b"# ~/.bashrc: executed by bash(1) for non-login shells.\n", 0o644),

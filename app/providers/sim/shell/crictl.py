@@ -206,4 +206,18 @@ def crictl(inv: Invocation) -> Output:
         from app.providers.sim.shell import crictl_more
 
         return getattr(crictl_more, verb)(inv, flags, rest)
+    if verb == "exec":
+        from app.providers.sim.shell.crictl_exec import crictl_exec
+
+        return crictl_exec(inv, inv.args[inv.args.index("exec") + 1:])
+    if verb in REAL_VERBS:  # crictl has it; the twin does not model it
+        inv.session.unknown_commands.append(f"crictl {verb}")
+        return _fatal(f'"crictl {verb}" is not simulated by this kubedrill twin yet; use crictl '
+                      "ps/pods/logs/inspect/stats")
     return Output(stderr=f"No help topic for '{verb}'\n", exit_code=3)
+
+
+# cri-tools v1.33 commands the twin does not model (not "No help topic" to crictl)
+REAL_VERBS = {"attach", "create", "inspecti", "imagefsinfo", "port-forward", "pull", "run",
+              "runp", "rmi", "start", "info", "update", "config", "checkpoint", "events",
+              "update-runtime-config", "completion", "metricsp"}

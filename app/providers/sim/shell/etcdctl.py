@@ -459,8 +459,9 @@ def snapshot_cmd(ctl: Ctl, args: list[str]) -> Output:
                 zap(t + 0.1, "info", "snapshot/v3_snapshot.go:88", "fetched snapshot",
                     endpoint=ep, size=humanize_bytes(size), took="now"),
                 zap(t + 0.1, "info", "snapshot/v3_snapshot.go:97", "saved", path=path)]
-        return Output(stdout=f"Snapshot saved at {path}\n",
-                      stderr="".join(line + "\n" for line in logs))
+        # the client's zap lines go to stderr as the download runs; the result line comes last
+        return Output.ordered([(2, "".join(line + "\n" for line in logs)),
+                               (1, f"Snapshot saved at {path}\n")])
     if sub == "status":
         if len(rest) != 1:
             raise _fail("snapshot status requires exactly one argument", EXIT_BAD_ARGS)

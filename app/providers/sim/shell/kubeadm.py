@@ -300,5 +300,25 @@ def kubeadm(inv: Invocation) -> Output:
         return kubeconfig_user(inv, args[2:])
     if args[:3] == ["config", "print", "init-defaults"]:
         return Output(INIT_DEFAULTS)
+    if args[0] in KUBEADM_VERBS:
+        sub = args[1] if len(args) > 1 and not args[1].startswith("-") else ""
+        if args[0] in KUBEADM_GROUPS and sub and sub not in KUBEADM_GROUPS[args[0]]:
+            # cmd/kubeadm/app/cmd/util SubCmdRun + usageErrorf, printed by util/errors CheckErr
+            return Output("", f"error: invalid subcommand \"{sub}\"\nSee 'kubeadm {args[0]} -h' "
+                              "for help and examples\nTo see the stack trace of this error "
+                              "execute with --v=5 or higher\n", 1)
+        inv.session.unknown_commands.append(f"kubeadm {' '.join(args[:2])}")
+        return Output("", f"error: \"kubeadm {' '.join(args[:2]).strip()}\" is not simulated by "
+                          "this kubedrill twin yet\n", 1)
     return Output("", f"error: unknown command \"{args[0]}\" for \"kubeadm\"\n"
                       "Run 'kubeadm --help' for usage.\n", 1)
+
+
+# kubeadm v1.33 commands the twin does not model, and the subcommands of its command groups
+KUBEADM_VERBS = {"init", "join", "reset", "token", "upgrade", "config", "certs", "kubeconfig",
+                 "completion"}
+KUBEADM_GROUPS = {"config": {"images", "migrate", "print", "validate"},
+                  "certs": {"certificate-key", "check-expiration", "generate-csr", "renew"},
+                  "token": {"create", "delete", "generate", "list"},
+                  "upgrade": {"apply", "diff", "node", "plan"},
+                  "kubeconfig": {"user"}}

@@ -6,6 +6,7 @@ real outputs in shared/reference/real-output.md §1d.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from urllib.parse import urlsplit
@@ -16,7 +17,12 @@ from app.providers.sim import kubeconfig, versions
 from app.providers.sim.clock import utc
 from app.providers.sim.shell.kubectl_printers import PRINTERS, generic
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
+from app.providers.sim.shell.twin import (
+    cluster_of,
+    expand_short_flags,
+    node_of,
+    split_flags,
+)
 from app.providers.sim.store import KINDS, NotFoundError
 from app.providers.sim.tables import kubectl_table
 from app.providers.sim.tls import serving_error
@@ -42,6 +48,43 @@ VALUE_FLAGS = {"n", "namespace", "o", "output", "l", "selector", "kubeconfig", "
                "c", "container", "tail", "since", "field-selector", "sort-by", "f", "filename",
                "replicas", "type", "template", "patch", "for", "types", "to-revision",
                "timeout", "grace-period", "raw"}
+
+
+# kubectl v1.33 top-level commands the twin does not model: not "unknown" to kubectl
+REAL_VERBS = {"expose", "run", "set", "autoscale", "certificate", "taint", "attach", "proxy",
+              "cp", "debug", "diff", "wait", "kustomize", "completion", "alpha",
+              "api-versions", "plugin", "options"}
+
+
+# Types every kind v1.33 API serves that hold no object in a fresh kind cluster (and that no
+# fault creates): `kubectl get` lists them as empty instead of calling them unknown.
+# alias -> (resource.group as NotFound errors name it, namespaced)
+EMPTY_TYPES: dict[str, tuple[str, bool]] = {}
+for _res, _namespaced, _names in (
+        ("persistentvolumes", False, ["pv", "persistentvolume", "persistentvolumes"]),
+        ("persistentvolumeclaims", True, ["pvc", "persistentvolumeclaim",
+                                          "persistentvolumeclaims"]),
+        ("replicationcontrollers", True, ["rc", "replicationcontroller",
+                                          "replicationcontrollers"]),
+        ("resourcequotas", True, ["quota", "resourcequota", "resourcequotas"]),
+        ("limitranges", True, ["limits", "limitrange", "limitranges"]),
+        ("podtemplates", True, ["podtemplate", "podtemplates"]),
+        ("ingresses.networking.k8s.io", True, ["ing", "ingress", "ingresses"]),
+        ("ingressclasses.networking.k8s.io", False, ["ingressclass", "ingressclasses"]),
+        ("networkpolicies.networking.k8s.io", True, ["netpol", "networkpolicy",
+                                                     "networkpolicies"]),
+        ("horizontalpodautoscalers.autoscaling", True, ["hpa", "horizontalpodautoscaler",
+                                                        "horizontalpodautoscalers"]),
+        ("poddisruptionbudgets.policy", True, ["pdb", "poddisruptionbudget",
+                                               "poddisruptionbudgets"]),
+        ("customresourcedefinitions.apiextensions.k8s.io", False,
+         ["crd", "crds", "customresourcedefinition", "customresourcedefinitions"]),
+        ("volumeattachments.storage.k8s.io", False, ["volumeattachment", "volumeattachments"]),
+):
+    for _n in _names:
+        EMPTY_TYPES[_n] = (_res, _namespaced)
+# `kubectl get all`: the "all" category in discovery order (the empty ones print nothing)
+ALL_CATEGORY = "pods,services,daemonsets,deployments,replicasets,statefulsets,cronjobs,jobs"
 
 
 class KubectlError(Exception):
@@ -186,8 +229,10 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                            "<resource>\" for a detailed description of that resource (e.g. "
                            "kubectl explain pods).\nSee 'kubectl get -h' for help and examples.")
     words = pos[0].split("/", 1)
-    kind = _kind(words[0])
     names = pos[1:] if len(words) == 1 else [words[1]] + pos[1:]
+    if words[0].lower() in EMPTY_TYPES:
+        return _get_empty(inv, flags, EMPTY_TYPES[words[0].lower()], names)
+    kind = _kind(words[0])
     _connect(inv)
     cluster = cluster_of(inv)
     store = cluster.store
@@ -210,6 +255,8 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
             objs = [o for o in objs if field_matches(o, flags["field-selector"])]
         if kind == "Event":
             objs.sort(key=lambda e: e.get("lastTimestamp") or "")
+        if flags.get("sort-by"):
+            objs = sort_by(objs, flags["sort-by"])
         if not objs:
             if fmt in ("json", "yaml") or fmt.startswith("jsonpath"):
                 return _output([], fmt, False)
@@ -222,13 +269,17 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
 
         check_readable(cluster, objs)
     if fmt in ("json", "yaml", "name") or fmt.startswith(TEMPLATE_FORMATS):
-        return _output(objs, fmt, single=len(names) == 1)
+        text = _output(objs, fmt, single=len(names) == 1)
+        if fmt.startswith("custom-columns") and "no-headers" in flags:
+            text = text.split("\n", 1)[-1]  # customcolumn.go: NoHeaders skips the header row
+        return text
     if fmt not in ("", "wide"):
         _output(objs, fmt, False)
     unreachable = {n["metadata"]["name"] for n in store.list("Node")
                    if any(c["type"] == "Ready" and c["status"] == "Unknown"
                           for c in n["status"].get("conditions") or [])}
     head, rows = PRINTERS.get(kind, generic)(objs, cluster.t, fmt == "wide", unreachable)
+    head, rows = label_columns(flags, objs, head, rows)
     if flags.get("\0multi"):  # several kinds in one get: names carry their kind
         rows = [[f"{_resource_name(kind)}/{r[0]}", *r[1:]] for r in rows]
     if all_ns and namespaced:
@@ -237,6 +288,77 @@ def _get(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     if "no-headers" in flags:
         return kubectl_table(rows) if rows else ""
     return kubectl_table([head, *rows])
+
+
+def label_columns(flags: dict[str, str], objs: list[dict], head: list[str],
+                  rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """`-L key1,key2` and `--show-labels`: printers.go formatLabelHeaders / labelValues."""
+    keys = [k for v in (flags.get("L"), flags.get("label-columns")) if v
+            for k in v.split(",") if k]
+    show = flags.get("show-labels", "false") != "false"
+    if not keys and not show:
+        return head, rows
+    head = [*head, *(k.split("/")[-1].upper() for k in keys), *(["LABELS"] if show else [])]
+    out = []
+    for obj, row in zip(objs, rows, strict=True):
+        labels = obj["metadata"].get("labels") or {}
+        extra = [labels.get(k, "") for k in keys]
+        if show:  # labels.FormatLabels: sorted k=v pairs, "<none>" when there are none
+            extra.append(",".join(f"{k}={labels[k]}" for k in sorted(labels)) or "<none>")
+        out.append([*row, *extra])
+    return head, out
+
+
+def sort_by(objs: list[dict], path: str) -> list[dict]:
+    """`--sort-by=.a.b` (kubectl get/sorter.go): a stable ascending sort on the field's first
+    value, numbers by value, strings (RFC 3339 timestamps included) by text; objects without
+    the field first."""
+    from app.providers.sim.shell import kubectl_jsonpath as jp
+
+    expr = jp._relaxed(path)[1:-1]
+
+    def key(obj: dict) -> tuple:
+        try:
+            values = jp.evaluate(expr, obj, obj)
+        except jp.JSONPathError as err:
+            raise KubectlError(str(err)) from None
+        if not values or values[0] is None:
+            return (0, 0, "")
+        v = values[0]
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return (2, 0, json.dumps(v) if isinstance(v, dict | list) else str(v))
+        return (1, v, "")
+
+    return sorted(objs, key=key)
+
+
+def _get_empty(inv: Invocation, flags: dict[str, str], res: tuple[str, bool],
+               names: list[str]) -> str:
+    """`kubectl get pv` on a cluster that has none: get.go's empty-list messages."""
+    resource, namespaced = res
+    _connect(inv)
+    if names:
+        raise KubectlError(f'Error from server (NotFound): {resource} "{names[0]}" not found')
+    fmt = flags.get("o") or flags.get("output") or ""
+    if fmt in ("json", "yaml") or fmt.startswith("jsonpath"):
+        return _output([], fmt, False)
+    all_ns = "A" in flags or "all-namespaces" in flags
+    where = f" in {_namespace(flags)} namespace." if namespaced and not all_ns else ""
+    raise KubectlError(f"No resources found{where}", code=0)
+
+
+def _logs_selected(inv: Invocation, flags: dict[str, str], pos: list[str]) -> Output:
+    """`kubectl logs -l sel`: each matching pod's log, 10 lines unless --tail (logs.go)."""
+    if pos:
+        raise KubectlError("error: only a selector (-l) or a POD name is allowed\n"
+                           "See 'kubectl logs -h' for help and examples")
+    _connect(inv)
+    ns = _namespace(flags)
+    pods = cluster_of(inv).store.list("Pod", ns, flags.get("l") or flags.get("selector") or "")
+    if not pods:
+        return Output(stderr=f"No resources found in {ns} namespace.\n")
+    flags = {"tail": "10", **flags}
+    return Output(stdout="".join(_logs(inv, flags, [p["metadata"]["name"]]) for p in pods))
 
 
 def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
@@ -277,7 +399,9 @@ def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     else:
         raise KubectlError(f'Error from server (BadRequest): container "{want}" in pod "{name}" '
                            'is waiting to start: ContainerCreating')
-    lines = [text for t, _, text in chosen.logs if t <= cluster.t]
+    stamp = flags.get("timestamps", "false") != "false"
+    lines = [f"{rfc3339nano(t)} {text}" if stamp else text
+             for t, _, text in chosen.logs if t <= cluster.t]
     if "tail" in flags:
         try:
             n = int(flags["tail"])
@@ -285,7 +409,17 @@ def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
         except ValueError:
             raise KubectlError(f'error: invalid argument "{flags["tail"]}" for "--tail" flag: '
                                'strconv.ParseInt: parsing: invalid syntax') from None
+    if flags.get("prefix", "false") != "false":
+        lines = [f"[pod/{name}/{want}] {line}" for line in lines]
     return "".join(line + "\n" for line in lines)
+
+
+def rfc3339nano(t: float) -> str:
+    """Go's time.RFC3339Nano in UTC, as the kubelet stamps `kubectl logs --timestamps` lines."""
+    whole, micros = divmod(round(t * 1e6), 1_000_000)  # the twin's clock keeps microseconds
+    nanos = micros * 1000
+    frac = f".{nanos:09d}".rstrip("0").rstrip(".")
+    return f"{utc(whole):%Y-%m-%dT%H:%M:%S}{frac}Z"
 
 
 def _first_pod(cluster, kind: str, name: str, ns: str) -> str:  # noqa: ANN001
@@ -328,7 +462,7 @@ def _get_many(inv: Invocation, flags: dict[str, str], rest: list[str]) -> Output
     """`kubectl get deploy,rs,pods`: one table per kind that has objects."""
     tables, warn = [], ""
     for word in filter(None, rest[0].split(",")):
-        kind = _kind(word)
+        kind = "" if word.lower() in EMPTY_TYPES else _kind(word)
         if kind == "Endpoints":
             warn = ("Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 "
                     "EndpointSlice\n")
@@ -346,7 +480,11 @@ def _get_many(inv: Invocation, flags: dict[str, str], rest: list[str]) -> Output
 
 @command("kubectl", "k")
 def kubectl(inv: Invocation) -> Output:
-    flags, pos = split_flags(inv.args, VALUE_FLAGS)
+    # pflag unbundles `-owide`, `-nkube-system`, `-Ao wide`
+    inv = dataclasses.replace(inv, argv=[inv.argv[0], *expand_short_flags(inv.args, "nolcL")])
+    flags, pos = split_flags(inv.args, VALUE_FLAGS | {"L", "label-columns"})
+    if pos[:1] == ["logs"]:  # -f is --follow (a boolean) for logs, --filename elsewhere
+        flags, pos = split_flags(inv.args, (VALUE_FLAGS - {"f"}) | {"L"})
     if not pos:
         return Output(stdout="kubectl controls the Kubernetes cluster manager.\n\n Find more "
                              "information at: https://kubernetes.io/docs/reference/kubectl/\n")
@@ -364,14 +502,18 @@ def kubectl(inv: Invocation) -> Output:
             return kubectl_raw.get_raw(inv, flags["raw"])
         return kubectl_raw.componentstatuses(inv, flags, rest[1:])
     try:
+        if verb == "get" and rest[:1] == ["all"]:
+            rest = [ALL_CATEGORY, *rest[1:]]
         if verb == "get" and rest and "," in rest[0] and "/" not in rest[0]:
             return _get_many(inv, flags, rest)
         if verb == "get":
             out = _get(inv, flags, rest)
-            if rest and _kind(rest[0].split("/", 1)[0]) == "Endpoints":
+            if rest and ALIASES.get(rest[0].split("/", 1)[0].lower()) == "Endpoints":
                 return Output.ordered([(2, "Warning: v1 Endpoints is deprecated in v1.33+; "
                                            "use discovery.k8s.io/v1 EndpointSlice\n"), (1, out)])
             return Output(stdout=out)
+        if verb == "logs" and (flags.get("l") or flags.get("selector")):
+            return _logs_selected(inv, flags, rest)
         if verb == "logs":
             return Output(stdout=_logs(inv, flags, rest))
         if verb == "version":
@@ -385,6 +527,11 @@ def kubectl(inv: Invocation) -> Output:
             from app.providers.sim.shell import kubectl_more
 
             return kubectl_more.dispatch(inv, verb, flags, rest)
+        if verb in REAL_VERBS:  # kubectl has it; the twin does not model it (yet)
+            inv.session.unknown_commands.append(f"kubectl {verb}")
+            raise KubectlError(f'error: "kubectl {verb}" is not simulated by this kubedrill '
+                               "twin yet; use kubectl get/logs/describe, crictl, journalctl or "
+                               "the node's files")
         raise KubectlError(f'error: unknown command "{verb}" for "kubectl"')
     except KubectlError as err:
         text = str(err) + "\n"

@@ -600,10 +600,47 @@ def _config(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
                     if key in (u.get("user") or {}):
                         u["user"][key] = "DATA+OMITTED" if key.startswith("client-cert") \
                             else "REDACTED"
+        if "minify" in flags:  # config/view.go: only what the current context uses
+            ctx = next((c for c in shown.get("contexts") or [] if c.get("name") == current), {})
+            want = ctx.get("context") or {}
+            shown["contexts"] = [ctx] if ctx else []
+            shown["clusters"] = [c for c in shown.get("clusters") or []
+                                 if c.get("name") == want.get("cluster")]
+            shown["users"] = [u for u in shown.get("users") or []
+                              if u.get("name") == want.get("user")]
+        fmt = flags.get("o") or flags.get("output") or "yaml"
+        if fmt.startswith("jsonpath") or fmt == "json":
+            return k._output([shown], fmt, single=True)
         return yaml.safe_dump(shown, default_flow_style=False, sort_keys=True)
+    if sub in ("use-context", "use"):
+        return _use_context(inv, path, cfg, pos[1:])
+    if sub in CONFIG_SUBCOMMANDS:
+        inv.session.unknown_commands.append(f"kubectl config {sub}")
+        raise k.KubectlError(f'error: "kubectl config {sub}" is not simulated by this kubedrill '
+                             "twin yet")
     raise k.KubectlError(f'error: unknown command "{sub}" for "kubectl config"' if sub else
                          "Modify kubeconfig files using subcommands like \"kubectl config set "
                          "current-context my-context\"")
+
+
+CONFIG_SUBCOMMANDS = ("delete-cluster", "delete-context", "delete-user", "get-clusters",
+                      "get-users", "rename-context", "set", "set-cluster", "set-context",
+                      "set-credentials", "unset")
+
+
+def _use_context(inv: Invocation, path: str, cfg: Obj, args: list[str]) -> str:
+    """config/use_context.go: the context must exist; then current-context is written."""
+    k = _k()
+    if len(args) != 1:
+        raise k.KubectlError(f"error: Unexpected args: {args}\n\nSee 'kubectl config "
+                             "use-context -h' for help and examples")
+    name = args[0]
+    if name not in {c.get("name") for c in cfg.get("contexts") or []}:
+        raise k.KubectlError(f'error: no context exists with the name: "{name}"')
+    if cfg.get("current-context") != name:
+        cfg["current-context"] = name
+        inv.session.vfs.write(path, yaml.safe_dump(cfg, default_flow_style=False).encode())
+    return f'Switched to context "{name}".\n'
 
 
 _SHORT = {"Pod": "po", "Node": "no", "Deployment": "deploy", "ReplicaSet": "rs",
@@ -647,6 +684,12 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
         from app.providers.sim.shell.kubectl_create_job import create_job
 
         return Output(stdout=create_job(inv, flags, pos[1:]))
+    if verb == "create" and pos[:1] in (["namespace"], ["ns"], ["deployment"], ["deploy"]):
+        from app.providers.sim.shell import kubectl_create_more as cm
+
+        if pos[0] in ("namespace", "ns"):
+            return Output(stdout=cm.create_namespace(inv, pos[1:]))
+        return Output(stdout=cm.create_deployment(inv, flags, pos[1:]))
     if verb in ("apply", "create"):
         return Output(stdout=_apply(inv, flags, verb == "create"))
     if verb == "delete":
@@ -677,9 +720,19 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
     if verb == "auth":
         if pos[:1] == ["can-i"]:
             return Output(stdout="yes\n")
+        if pos[:1] in (["whoami"], ["reconcile"]):  # real subcommands the twin lacks
+            inv.session.unknown_commands.append(f"kubectl auth {pos[0]}")
+            raise k.KubectlError(f'error: "kubectl auth {pos[0]}" is not simulated by this '
+                                 "kubedrill twin yet")
         raise k.KubectlError(f'error: unknown command "{" ".join(pos[:1])}" for "kubectl auth"')
     if verb == "api-resources":
         return Output(stdout=_api_resources())
+    if verb == "exec":
+        from app.providers.sim.shell.crictl_exec import kubectl_exec_etcdctl
+
+        out = kubectl_exec_etcdctl(inv, flags, pos)
+        if out is not None:
+            return out
     inv.session.unknown_commands.append(f"kubectl {verb}")
     if verb == "exec":
         raise k.KubectlError("error: kubectl exec is not simulated by this kubedrill twin: the "

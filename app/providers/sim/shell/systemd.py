@@ -7,7 +7,12 @@ import re
 from app.providers.base import ProviderError
 from app.providers.sim.clock import utc
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
+from app.providers.sim.shell.twin import (
+    cluster_of,
+    expand_short_flags,
+    node_of,
+    split_flags,
+)
 
 UNITS = {
     "kubelet": ("kubelet: The Kubernetes Node Agent", "/etc/systemd/system/kubelet.service",
@@ -36,12 +41,17 @@ def _since(t: float, now: float) -> str:
     return f"{d:%a %Y-%m-%d %H:%M:%S} UTC; {rel}"
 
 
-def journal_lines(inv: Invocation, unit: str | None, since: float | None = None) -> list[str]:
+def journal_lines(inv: Invocation, unit: str | None, since: float | None = None,
+                  max_priority: int = 7) -> list[str]:
+    from app.providers.sim.shell.journal_more import priority_of
+
     node = node_of(inv)
     now = node.cluster.t
     out = []
     for t, u, pid, msg in sorted(node.journal, key=lambda e: e[0]):
         if t > now or (unit and u != unit) or (since is not None and t < since):
+            continue
+        if max_priority < 7 and priority_of(pid, msg) > max_priority:
             continue
         d = utc(t)
         source = "systemd" if pid == 1 else u
@@ -92,12 +102,25 @@ def systemctl(inv: Invocation) -> Output:
     if verb == "daemon-reload":
         return Output()
     if verb == "list-units":
+        from app.providers.sim.shell import systemd_more
+
+        states = systemd_more.state_filter(inv.args)
+        shown = {u: s for u, s in node.services.items() if states is None or states & (
+            {"active", "running"} if s["active"] else {"inactive", "dead"})}
+        if not shown:
+            return Output(stdout="  UNIT LOAD ACTIVE SUB DESCRIPTION\n0 loaded units listed.\n")
         rows = [f"  {u}.service{' ' * (20 - len(u))}loaded {'active   running' if s['active'] else 'inactive dead   '} {UNITS[u][0]}"  # noqa: E501
-                for u, s in sorted(node.services.items())]
+                for u, s in sorted(shown.items())]
         return Output(stdout="  UNIT                      LOAD   ACTIVE   SUB     DESCRIPTION\n"
                              + "\n".join(rows) + f"\n\n{len(rows)} loaded units listed.\n")
     if not units:
         return Output(stderr=f"Too few arguments.\n", exit_code=1)  # noqa: F541
+    if verb in ("cat", "show"):
+        from app.providers.sim.shell import systemd_more
+
+        if verb == "cat":
+            return systemd_more.cat(inv, units)
+        return systemd_more.show(inv, inv.args)
     if verb == "status":
         outs = [_status(inv, u) for u in units]
         return Output(stdout="\n".join(o.stdout for o in outs if o.stdout),
@@ -137,12 +160,20 @@ def systemctl(inv: Invocation) -> Output:
 
 @command("journalctl")
 def journalctl(inv: Invocation) -> Output:
-    flags, pos = split_flags(inv.args, {"u", "unit", "n", "lines", "since", "p", "priority",
-                                        "o", "output", "g", "grep"})
+    from app.providers.sim.shell import journal_more
+
+    args = expand_short_flags(inv.args, "unpogSU")  # getopt: `-xeu kubelet`, `-n20`, `-perr`
+    flags, pos = split_flags(args, {"u", "unit", "n", "lines", "since", "p", "priority",
+                                    "o", "output", "g", "grep", "S", "U", "until"})
     unit = flags.get("u") or flags.get("unit")
     unit = _unit(unit) if unit else None
-    since = _since_cutoff(node_of(inv).cluster.t, flags["since"]) if "since" in flags else None
-    lines = journal_lines(inv, unit, since)
+    since_arg = flags.get("since") or flags.get("S")
+    since = _since_cutoff(node_of(inv).cluster.t, since_arg) if since_arg else None
+    prio = flags.get("p") or flags.get("priority")
+    max_priority = journal_more.parse_priority(prio) if prio else 7
+    if max_priority is None:
+        return Output(stderr=f"Failed to parse priority value: {prio}\n", exit_code=1)
+    lines = journal_lines(inv, unit, since, max_priority)
     if "g" in flags or "grep" in flags:
         try:
             rx = re.compile(flags.get("g") or flags.get("grep") or "")
@@ -164,6 +195,8 @@ def journalctl(inv: Invocation) -> Output:
         lines.reverse()
     if not lines:
         return Output(stdout="-- No entries --\n")
+    if (flags.get("o") or flags.get("output")) == "cat":  # message only, no syslog prefix
+        lines = [ln.split(": ", 1)[-1] for ln in lines]
     return Output(stdout="\n".join(lines) + "\n")
 
 
@@ -171,5 +204,7 @@ def _since_cutoff(now: float, since: str) -> float | None:
     """`--since "5 min ago"`, `--since -10m`: the relative forms people type at an incident."""
     m = re.fullmatch(r"-?(\d+)\s*(s|sec|seconds?|m|min|minutes?|h|hours?)( ago)?", since.strip())
     if m is None:
-        return None
+        from app.providers.sim.shell.journal_more import absolute_since
+
+        return absolute_since(now, since)
     return now - int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)[0]]

@@ -53,3 +53,27 @@ def split_flags(args: list[str], with_value: set[str]) -> tuple[dict[str, str], 
             pos.append(a)
         i += 1
     return flags, pos
+
+
+def expand_short_flags(args: list[str], with_value: str) -> list[str]:
+    """Unbundle single-dash clusters as getopt and pflag do, before `split_flags` sees them.
+
+    `-xeu kubelet` is `-x -e -u kubelet`; `-owide` is `-o wide`; `-n20` is `-n 20`: the first
+    letter of `with_value` met in a cluster takes the rest of the word (or the next word) as
+    its value. Words after `--` and long flags are left alone.
+    """
+    out: list[str] = []
+    for i, a in enumerate(args):
+        if a == "--":
+            return out + args[i:]
+        if not a.startswith("-") or a.startswith("--") or len(a) < 3 or not a[1].isalpha():
+            out.append(a)
+            continue
+        for j, ch in enumerate(a[1:], start=1):
+            if ch in with_value:
+                out.append(f"-{ch}")
+                if j + 1 < len(a):
+                    out.append(a[j + 1:].removeprefix("="))
+                break
+            out.append(f"-{ch}")
+    return out

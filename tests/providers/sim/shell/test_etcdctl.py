@@ -163,7 +163,8 @@ def test_alarm_list_prints_decimal_member_ids_and_disarm_clears() -> None:
 def test_snapshot_save_then_status() -> None:
     c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=NOW))
     out = run(c, f"etcdctl {TLS} snapshot save /root/snap.db")
-    assert "Snapshot saved at /root/snap.db\n" in out.output
+    assert out.output.endswith('"msg":"saved","path":"/root/snap.db"}\n'
+                               "Snapshot saved at /root/snap.db\n")  # logs first, result last
     status = run(c, "etcdctl snapshot status /root/snap.db -w table").output
     assert "|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |" in status
     assert "Deprecated: Use `etcdutl snapshot status` instead." in status
