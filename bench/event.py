@@ -40,38 +40,57 @@ async def main(url: str) -> None:
         sem = asyncio.Semaphore(CONCURRENCY)
         joins: list[float] = []
         people: list[dict] = []
+        failed: list[str] = []
 
         async def join(i: int) -> None:
             async with sem:
                 t = time.perf_counter()
-                r = await client.post("/api/attempts", json={
-                    "scenario_id": "etcd-manifest-typo", "event_code": code, "name": f"p{i}"})
+                try:
+                    r = await client.post("/api/attempts", json={
+                        "scenario_id": "etcd-manifest-typo", "event_code": code,
+                        "name": f"p{i}"})
+                except httpx.HTTPError as err:
+                    failed.append(type(err).__name__)
+                    return
                 joins.append(time.perf_counter() - t)
+                if r.status_code != 201:
+                    failed.append(f"{r.status_code} {r.text[:80]}")
+                    return
                 body = r.json()
                 people.append({"id": body["id"],
                                "h": {"Authorization": f"Bearer {body['token']}"}})
 
         t0 = time.perf_counter()
         await asyncio.gather(*(join(i) for i in range(N)))
-        print(f"{N} joins in {time.perf_counter() - t0:.1f} s: median {pct(joins, 0.5):.0f} ms"
-              f"  p99 {pct(joins, 0.99):.0f} ms")
+        print(f"{N} joins in {time.perf_counter() - t0:.1f} s: median "
+              f"{pct(joins, 0.5):.0f} ms  p99 {pct(joins, 0.99):.0f} ms"
+              + (f"  ({len(failed)} refused: {sorted(set(failed))[:3]})" if failed else ""))
 
         latencies: list[float] = []
+
+        errors: list[str] = []
 
         async def work(p: dict) -> None:
             for cmd in COMMANDS:
                 async with sem:
                     t = time.perf_counter()
-                    await client.post(f"/api/attempts/{p['id']}/exec", json={"command": cmd},
-                                      headers=p["h"])
+                    try:
+                        r = await client.post(f"/api/attempts/{p['id']}/exec",
+                                              json={"command": cmd}, headers=p["h"])
+                    except httpx.HTTPError as err:  # counted, as bench/api.py does
+                        errors.append(type(err).__name__)
+                        continue
                     latencies.append(time.perf_counter() - t)
+                    if r.status_code != 200:
+                        errors.append(str(r.status_code))
 
         t0 = time.perf_counter()
         await asyncio.gather(*(work(p) for p in people))
         took = time.perf_counter() - t0
         print(f"{len(latencies)} commands in {took:.1f} s ({len(latencies) / took:.0f}/s) with "
               f"{CONCURRENCY} in flight: p50 {pct(latencies, 0.5):.1f} ms  "
-              f"p99 {pct(latencies, 0.99):.1f} ms")
+              f"p99 {pct(latencies, 0.99):.1f} ms"
+              + (f"  errors {len(errors)} {sorted(set(errors))}" if errors else ""))
 
         delays = []
         for p in people[:5]:

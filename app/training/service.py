@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from app.catalog.loader import Catalog, ScenarioError
@@ -181,15 +183,19 @@ _RECORDED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary(
 
 
 def _record_scenario(db: Session, scenario: Scenario) -> None:
-    known = _RECORDED.setdefault(db.get_bind(), set())
+    """The scenario's first appearance in this database. A room joining at once starts the
+    same scenario many times in parallel: the INSERT gives way to whichever came first
+    (ON CONFLICT DO NOTHING) instead of failing everyone else's start."""
+    bind = db.get_bind()
+    known = _RECORDED.setdefault(bind, set())
     if scenario.id in known:
         return
-    if db.get(ScenarioRecord, scenario.id) is None:
-        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
-        db.add(ScenarioRecord(id=scenario.id, title=scenario.title, digest=digest))
-        twinlog.after_commit(db, lambda: known.add(scenario.id))
-    else:
-        known.add(scenario.id)
+    insert_for = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:16]
+    db.execute(insert_for(ScenarioRecord).values(
+        id=scenario.id, title=scenario.title, digest=digest, first_seen=utcnow(),
+    ).on_conflict_do_nothing(index_elements=["id"]))
+    twinlog.after_commit(db, lambda: known.add(scenario.id))
 
 
 # --- access ------------------------------------------------------------------------------
