@@ -56,6 +56,18 @@ class SimNode:
         self.booted = 0.0
         self.kubelet_pid = 231
         self.disk_latency_ms: dict[str, float] = {}
+        self.mount_logs()
+
+    def mount_logs(self) -> None:
+        """/var/log/pods and /var/log/containers, generated from this node's runtime."""
+        from app.providers.sim import podlogs
+
+        def key() -> tuple:
+            rt = self.runtime
+            return (self.cluster.t, id(rt), len(rt.sandboxes), len(rt.containers),
+                    sum(len(c.logs) for c in rt.containers.values()))
+
+        self.vfs.mount(podlogs.MOUNTS, lambda: podlogs.tree(self), key)
 
     # --- the Node protocol -----------------------------------------------------------------
 
@@ -389,6 +401,7 @@ class SimCluster:
             cluster.etcd_state = raw["etcd"]
         for n, nraw in zip(cluster.nodes, raw["nodes"], strict=True):
             n.vfs = VFS.from_json(nraw["vfs"], templates[n.name])
+            n.mount_logs()
             n.runtime = Runtime.from_json(nraw["runtime"])
             n.kubelet.load_json(nraw["kubelet"])
             n.journal = [tuple(x) for x in nraw["journal"]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -111,12 +111,38 @@ class VFS:
         # and configs); its answers hold until a change (a new or removed symlink).
         self._resolved: dict[tuple[str, str, bool], str] = {}
         self._resolved_at = 0
+        # Directories whose contents are generated when read (the node's CRI log files,
+        # app/providers/sim/podlogs.py): (their paths, the builder, a key that changes when
+        # the contents may have). Set up by the node; never serialised.
+        self._mounts: tuple[str, ...] = ()
+        self._build: Callable[[], dict[str, Inode]] | None = None
+        self._build_key: Callable[[], Any] | None = None
+        self._built: tuple[Any, dict[str, Inode]] | None = None
+
+    def mount(self, paths: tuple[str, ...], build: Callable[[], dict[str, Inode]],
+              key: Callable[[], Any]) -> None:
+        """Serve the entries under `paths` from `build()`, rebuilt only when `key()` changes.
+        The mount points themselves are ordinary directories; a write or delete there goes
+        to this node's own layer as anywhere else, over what is generated."""
+        self._mounts, self._build, self._build_key, self._built = paths, build, key, None
+
+    def _mounted(self, path: str) -> bool:
+        return any(path.startswith(m + "/") for m in self._mounts)
+
+    def _generated(self) -> dict[str, Inode]:
+        assert self._build is not None and self._build_key is not None
+        key = self._build_key()
+        if self._built is None or self._built[0] != key:
+            self._built = (key, self._build())
+        return self._built[1]
 
     # --- lookups ---------------------------------------------------------------------------
 
     def _get(self, path: str) -> Inode | None:
         if path in self._own:
             return self._own[path]
+        if self._mounts and self._mounted(path):
+            return self._generated().get(path)
         return self._template.get(path)
 
     def resolve(self, path: str, cwd: str = "/", follow: bool = True) -> str:
@@ -127,7 +153,9 @@ class VFS:
         key = (path, cwd, follow)
         found = self._resolved.get(key)
         if found is None:
-            found = self._resolved[key] = self._resolve(path, cwd, follow)
+            found = self._resolve(path, cwd, follow)
+            if not (self._mounts and self._mounted(found)):  # generated links come and go
+                self._resolved[key] = found
         return found
 
     def _resolve(self, path: str, cwd: str, follow: bool) -> str:
@@ -207,6 +235,9 @@ class VFS:
             raise NotADirectory(path)
         prefix = real.rstrip("/") + "/"
         names: set[str] = set(self._template_children(prefix))
+        if self._mounts and self._mounted(prefix):
+            names.update(p[len(prefix):] for p in self._generated()
+                         if p.startswith(prefix) and "/" not in p[len(prefix):])
         for p in self._own:
             if p.startswith(prefix) and "/" not in p[len(prefix):] and p != prefix:
                 names.add(p[len(prefix):])
@@ -330,7 +361,7 @@ class VFS:
 
     def _delete(self, real: str) -> None:
         self.changes += 1
-        if real in self._template:
+        if real in self._template or (self._mounts and self._mounted(real)):
             self._own[real] = None
         else:
             self._own.pop(real, None)
