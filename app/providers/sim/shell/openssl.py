@@ -1,4 +1,4 @@
-"""`openssl x509|verify|s_client` (Debian 12's OpenSSL 3.0) on the twin's certificates.
+"""`openssl x509|verify|s_client|genrsa` (Debian 12's OpenSSL 3.0) on the twin's certificates.
 
 Print options are answered in command-line order, as apps/x509.c does; `-text` follows
 crypto/x509/t_x509.c (X509_print_ex) for the RSA/EC keys and the extensions kubeadm and the
@@ -363,4 +363,8 @@ def openssl(inv: Invocation) -> Output:
         return _verify(inv, inv.args[1:])
     if sub == "s_client":
         return _s_client(inv, inv.args[1:])
+    if sub == "genrsa":
+        from app.providers.sim.shell.openssl_genrsa import genrsa
+
+        return genrsa(inv, inv.args[1:])
     return Output("", f"openssl: {sub} is not available on this node\n", 1)
