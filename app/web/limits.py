@@ -26,6 +26,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -139,6 +140,13 @@ def client_ip(scope: Scope) -> str:
 
 def whole_seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
+
+
+def refusal_frame(name: str, wait: float) -> dict[str, Any]:
+    """The terminals' (line and raw) answer to a rate limit: a WebSocket error frame with the
+    same wording and whole seconds as the HTTP 429."""
+    seconds = whole_seconds(wait)
+    return {"type": "error", "retry_after": seconds, "detail": MESSAGES[name].format(s=seconds)}
 
 
 def too_many(detail: str, wait: float) -> tuple[int, dict[str, str], bytes]:

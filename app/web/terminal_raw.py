@@ -487,25 +487,20 @@ def input_limits(settings, limiter, limit_key: str  # noqa: ANN001 - Settings, L
     """Keystrokes of one connection under `terminal_input_bytes_per_s` (a burst of one full
     frame allowed), and every Enter under the attempt's command limit, like the line terminal
     and the exec API: a refused frame gets the same 429-style error with `retry_after`."""
-    from app.web.limits import MESSAGES, Bucket, whole_seconds
+    from app.web.limits import Bucket, refusal_frame
 
     rate = settings.terminal_input_bytes_per_s
     typing = Bucket(rate, MAX_FRAME) if rate > 0 else None
-
-    def refuse(name: str, wait: float) -> dict:
-        seconds = whole_seconds(wait)
-        return {"type": "error", "retry_after": seconds,
-                "detail": MESSAGES[name].format(s=seconds)}
 
     def admit(data: str) -> dict | None:
         if typing is not None:
             wait = typing.take(time.monotonic(), len(data.encode("utf-8", "replace")))
             if wait:
-                return refuse("input", wait)
+                return refusal_frame("input", wait)
         if "\r" in data or "\n" in data:
             wait = limiter.retry_after("command", limit_key)
             if wait:
-                return refuse("command", wait)
+                return refusal_frame("command", wait)
         return None
 
     return admit

@@ -17,7 +17,7 @@ from app.db import get_engine
 from app.providers.sim.shell.follow import plan
 from app.training import service
 from app.web.deps import COOKIE_PREFIX
-from app.web.limits import MESSAGES, attempt_key, whole_seconds
+from app.web.limits import attempt_key, refusal_frame
 from app.web.terminal_stream import Stream
 
 router = APIRouter()
@@ -214,9 +214,7 @@ async def _handle(ws: WebSocket, engine, attempt_id: str, msg: dict, ctx: dict) 
         await _stop_stream(ctx)
         wait = ctx["limiter"].retry_after("command", ctx["limit_key"])
         if wait:
-            seconds = whole_seconds(wait)
-            await ws.send_json({"type": "error", "retry_after": seconds,
-                                "detail": MESSAGES["command"].format(s=seconds)})
+            await ws.send_json(refusal_frame("command", wait))
             await ws.send_json({"type": "done", "exit_code": 1})  # no prompt: keep the shown one
             return True
 

@@ -47,6 +47,14 @@ def _rfc3339(seconds: int) -> str:
     return utc(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def rfc3339nano(ts: float) -> str:
+    """Go's time.RFC3339Nano in UTC (kind's nodes run in UTC), trailing zeros of the fraction
+    dropped: containerd's CRI log lines, `kubectl logs --timestamps`."""
+    whole, micros = divmod(round(ts * 1e6), 1_000_000)  # the twin's clock keeps microseconds
+    frac = f".{micros * 1000:09d}".rstrip("0").rstrip(".")
+    return f"{utc(whole):%Y-%m-%dT%H:%M:%S}{frac}Z"
+
+
 def parse_rfc3339(value: str | None) -> float:
     """The inverse of `rfc3339`; an absent timestamp reads as the epoch."""
     if not value:

@@ -221,12 +221,16 @@ def encode(obj: dict[str, Any]) -> bytes:
     return b"k8s\x00" + _field(1, type_meta) + _field(2, raw) + _field(3, b"") + _field(4, b"")
 
 
-def keyspace(cluster: SimCluster) -> dict[str, bytes]:
-    """Every key etcd holds right now: the API objects and keys written with etcdctl."""
+def stored(cluster: SimCluster, obj: dict[str, Any]) -> bytes:
+    """The value etcd holds for an API object: its encoding, encrypted at rest if configured."""
     from app.providers.sim import encryption
 
-    kv = {key_of(o): encryption.at_rest(cluster, o, encode(o), key_of(o))
-          for o in cluster.store.objects.values()}
+    return encryption.at_rest(cluster, obj, encode(obj), key_of(obj))
+
+
+def keyspace(cluster: SimCluster) -> dict[str, bytes]:
+    """Every key etcd holds right now: the API objects and keys written with etcdctl."""
+    kv = {key_of(o): stored(cluster, o) for o in cluster.store.objects.values()}
     for k, v in state(cluster)["kv"].items():
         kv[k] = v.encode("latin-1")
     return dict(sorted(kv.items()))
@@ -265,9 +269,6 @@ def live_bytes(cluster: SimCluster) -> int:
 def added_bytes(cluster: SimCluster, obj: dict[str, Any], size: int = 0) -> int:
     """How much `live_bytes` grew when `obj` was just created (with `size` noted for it): the
     same sum as recomputing it, for one object instead of all of them."""
-    from app.providers.sim import encryption
-
-    key = key_of(obj)
-    if key in state(cluster)["kv"]:
+    if key_of(obj) in state(cluster)["kv"]:
         return size  # a key written with etcdctl shadows the object's own value
-    return len(encryption.at_rest(cluster, obj, encode(obj), key)) * 3 + size
+    return len(stored(cluster, obj)) * 3 + size

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.providers.sim.clock import utc
+from app.providers.sim.clock import rfc3339nano
 from app.providers.sim.vfs import DIR, FILE, LINK, Inode
 
 if TYPE_CHECKING:
@@ -23,13 +23,6 @@ if TYPE_CHECKING:
 PODS = "/var/log/pods"
 CONTAINERS = "/var/log/containers"
 MOUNTS = (PODS, CONTAINERS)
-
-
-def rfc3339nano(t: float) -> str:
-    """Go's time.RFC3339Nano in UTC (kind's nodes run in UTC): trailing zeros dropped."""
-    whole, micros = divmod(round(t * 1e6), 1_000_000)  # the twin's clock keeps microseconds
-    frac = f".{micros * 1000:09d}".rstrip("0").rstrip(".")
-    return f"{utc(whole):%Y-%m-%dT%H:%M:%S}{frac}Z"
 
 
 def tree(node: SimNode) -> dict[str, Inode]:

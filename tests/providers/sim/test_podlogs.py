@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from app.providers.sim import podlogs
-from app.providers.sim.clock import Clock
+from app.providers.sim.clock import Clock, rfc3339nano
 from app.providers.sim.cluster import SimCluster, create_cluster
 from app.providers.sim.terminal import SimTerminal
 
@@ -31,8 +30,8 @@ def etcd(cluster: SimCluster):  # noqa: ANN201 - the etcd Container
 
 def test_a_line_is_written_as_containerd_writes_it() -> None:
     """internal/cri/io/logger.go: RFC3339Nano (trailing zeros dropped), stream, F, text."""
-    assert podlogs.rfc3339nano(1764118800.123450) == "2025-11-26T01:00:00.12345Z"
-    assert podlogs.rfc3339nano(1764118800.0) == "2025-11-26T01:00:00Z"
+    assert rfc3339nano(1764118800.123450) == "2025-11-26T01:00:00.12345Z"
+    assert rfc3339nano(1764118800.0) == "2025-11-26T01:00:00Z"
 
 
 def test_each_pod_has_a_directory_named_namespace_pod_uid(cluster: SimCluster) -> None:

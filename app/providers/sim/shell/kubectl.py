@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from app.providers.sim import kubeconfig, versions
-from app.providers.sim.clock import utc
+from app.providers.sim.clock import rfc3339nano, utc
 from app.providers.sim.shell.kubectl_printers import PRINTERS, generic
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import (
@@ -412,14 +412,6 @@ def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     if flags.get("prefix", "false") != "false":
         lines = [f"[pod/{name}/{want}] {line}" for line in lines]
     return "".join(line + "\n" for line in lines)
-
-
-def rfc3339nano(t: float) -> str:
-    """Go's time.RFC3339Nano in UTC, as the kubelet stamps `kubectl logs --timestamps` lines."""
-    whole, micros = divmod(round(t * 1e6), 1_000_000)  # the twin's clock keeps microseconds
-    nanos = micros * 1000
-    frac = f".{nanos:09d}".rstrip("0").rstrip(".")
-    return f"{utc(whole):%Y-%m-%dT%H:%M:%S}{frac}Z"
 
 
 def _first_pod(cluster, kind: str, name: str, ns: str) -> str:  # noqa: ANN001
