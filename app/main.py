@@ -85,6 +85,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 _frozen = False
+FULL_COLLECTION_AFTER = 100  # middle-generation collections between two full ones
 
 
 def _freeze_what_lives_forever() -> None:
@@ -97,6 +98,13 @@ def _freeze_what_lives_forever() -> None:
         _frozen = True
         gc.collect()
         gc.freeze()
+        # A full collection walks every live twin (~260 ms with 330 of them, every request
+        # in flight waits); by default one runs after every 10 middle-generation ones, which
+        # a room joining at once (the heap growing by a twin per join) triggered 7 times in
+        # `bench/api.py`. After 100 they are rare; the young generations, whose pauses are
+        # short, keep their defaults.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
 
 
 def kind_runtime(settings: Settings, catalog: Catalog) -> KindRuntime:

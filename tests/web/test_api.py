@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -37,6 +38,38 @@ def test_it_rejects_a_malformed_body_with_422_detail(client: TestClient) -> None
     r = client.post("/api/attempts", json={"scenario": "etcd-manifest-typo"})
     assert r.status_code == 422
     assert isinstance(r.json()["detail"], str)
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    (b"{}", "command: Field required"),
+    (b'{"command": "ls", "cmd": "ls"}', "cmd: Extra inputs are not permitted"),
+    (b'{"command": 7}', "command: Input should be a valid string"),
+    (b"ls -la", "Invalid JSON"),
+    (b"", "Invalid JSON"),
+])
+def test_exec_rejects_a_malformed_body_with_422_detail(client: TestClient, attempt: dict,
+                                                       body: bytes, detail: str) -> None:
+    r = client.post(f"/api/attempts/{attempt['id']}/exec", content=body,
+                    headers={**attempt["headers"], "Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith(detail)
+
+
+def test_exec_checks_the_token_before_the_command(client: TestClient, attempt: dict) -> None:
+    url = f"/api/attempts/{attempt['id']}/exec"
+    assert client.post(url, json={"command": "ls"}).status_code == 403
+    assert client.post("/api/attempts/nope/exec", json={"command": "ls"},
+                       headers=attempt["headers"]).status_code == 404
+    r = client.post(url, json={"command": "hostname"}, headers=attempt["headers"])
+    assert r.json() == {"output": "kind-control-plane\n", "exit_code": 0}
+
+
+def test_the_api_document_describes_the_exec_body(client: TestClient) -> None:
+    op = client.get("/api/openapi.json").json()["paths"]["/api/attempts/{attempt_id}/exec"]
+    schema = op["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["command"]
+    assert set(op["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+               ["$ref"].rsplit("/", 1)[1:]) == {"ExecResponse"}
 
 
 def test_it_reads_an_attempt_with_its_token(client: TestClient, attempt: dict) -> None:

@@ -93,10 +93,22 @@ class Kubelet:
         self.pods: dict[str, PodState] = {}
         self.backoff: dict[str, Backoff] = {}
         self.bad_manifests: dict[str, str] = {}  # path -> content hash already reported
+        # The manifests directory read at the last sync, kept while the node's files are
+        # unchanged: listing, reading and hashing it was a fifth of every step. Not persisted.
+        self._manifests_seen: tuple[object, int, dict[str, PodState]] | None = None
 
     # --- what to run -----------------------------------------------------------------------
 
     def _static_pods(self, t: float) -> dict[str, PodState]:
+        vfs = self.node.vfs
+        seen = self._manifests_seen
+        if seen is not None and seen[0] is vfs and seen[1] == vfs.changes:
+            return {uid: self.pods.get(uid, pod) for uid, pod in seen[2].items()}
+        found = self._read_static_pods(t)
+        self._manifests_seen = (vfs, vfs.changes, dict(found))
+        return found
+
+    def _read_static_pods(self, t: float) -> dict[str, PodState]:
         vfs = self.node.vfs
         found: dict[str, PodState] = {}
         try:
@@ -169,8 +181,18 @@ class Kubelet:
                 self._create_pod(pod, t)
                 if old is not None:
                     self.node.runtime.sandboxes[pod.sandbox_id].attempt = old.attempt + 1
+        # Each container's newest attempt, found in one pass: looking it up per container
+        # (a scan and a sort of the node's containers) was a third of a step. A sync starts
+        # containers only for the entry it is looking at, so the index holds for the pass.
+        latest: dict[tuple[str, str], Container] = {}
+        for c in self.node.runtime.containers.values():
+            cur = latest.get((c.pod_uid, c.name))
+            if cur is None or (c.attempt, c.created) >= (cur.attempt, cur.created):
+                latest[(c.pod_uid, c.name)] = c
+        for pod in desired.values():
             for spec in pod.containers():
-                self._sync_container(cluster, pod, spec, t)
+                self._sync_container(cluster, pod, spec, t,
+                                     latest.get((pod.uid, spec.get("name", ""))))
 
     def _create_pod(self, pod: PodState, t: float) -> None:
         self.pods[pod.uid] = pod
@@ -191,10 +213,9 @@ class Kubelet:
             del self.backoff[key]
 
     def _sync_container(self, cluster: SimCluster, pod: PodState, spec: dict[str, Any],
-                        t: float) -> None:
+                        t: float, latest: Container | None) -> None:
         rt = self.node.runtime
         name = spec.get("name", "")
-        latest = rt.latest(pod.uid, name)
         ctx = Context(cluster=cluster, node=self.node, t=t)
         if latest is not None and latest.running():
             if latest.exit_at is not None and latest.exit_at <= t:
@@ -293,6 +314,7 @@ class Kubelet:
         """In-memory state is lost when the kubelet restarts; so is every back-off."""
         self.backoff.clear()
         self.bad_manifests.clear()
+        self._manifests_seen = None  # a new process lists and parses the manifests again
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -303,6 +325,7 @@ class Kubelet:
         }
 
     def load_json(self, raw: dict[str, Any]) -> None:
+        self._manifests_seen = None
         self.pods = {p["uid"]: PodState(**p) for p in raw["pods"]}
         self.backoff = {k: Backoff(**b) for k, b in raw["backoff"].items()}
         self.bad_manifests = dict(raw["bad_manifests"])

@@ -115,6 +115,7 @@ class VFS:
         # app/providers/sim/podlogs.py): (their paths, the builder, a key that changes when
         # the contents may have). Set up by the node; never serialised.
         self._mounts: tuple[str, ...] = ()
+        self._mount_prefixes: tuple[str, ...] = ()
         self._build: Callable[[], dict[str, Inode]] | None = None
         self._build_key: Callable[[], Any] | None = None
         self._built: tuple[Any, dict[str, Inode]] | None = None
@@ -125,9 +126,10 @@ class VFS:
         The mount points themselves are ordinary directories; a write or delete there goes
         to this node's own layer as anywhere else, over what is generated."""
         self._mounts, self._build, self._build_key, self._built = paths, build, key, None
+        self._mount_prefixes = tuple(m + "/" for m in paths)
 
     def _mounted(self, path: str) -> bool:
-        return any(path.startswith(m + "/") for m in self._mounts)
+        return path.startswith(self._mount_prefixes)
 
     def _generated(self) -> dict[str, Inode]:
         assert self._build is not None and self._build_key is not None
