@@ -16,6 +16,7 @@ from app.providers.sim import apistatus, bootstrap, controllers, nodefiles, vers
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
+from app.providers.sim.components.registry import program_of
 from app.providers.sim.kubelet import Kubelet
 from app.providers.sim.nodefiles import NodeSpec
 from app.providers.sim.runtime import Container, Runtime
@@ -148,7 +149,7 @@ class SimNode:
 
     def running_container(self, program: str) -> Container | None:
         for c in self.runtime.containers.values():
-            if c.running() and c.command and c.command[0].rsplit("/", 1)[-1] == program:
+            if c.state == "running" and c.command and program_of(c.command[0]) == program:
                 return c
         return None
 

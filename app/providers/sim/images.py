@@ -127,6 +127,8 @@ def ensure(kubelet: Kubelet, pod: PodState, spec: dict[str, Any], t: float) -> b
 
 
 def next_retry(kubelet: Kubelet, after: float) -> float | None:
+    if not getattr(kubelet, "pulls", None):
+        return None  # nothing failed to pull: asked at every twin step
     times = [min(e["until"], e["report_at"]) for key, e in _state(kubelet).items()
              if key.split("/", 1)[0] in kubelet.pods]
     times = [x for x in times if x > after] or times

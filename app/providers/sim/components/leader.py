@@ -85,9 +85,7 @@ def load_client(node: SimNode, c: Container, path: str) -> bool:
 
 def transport_error(ctx: Context, c: Container) -> str | None:
     """Why a request to the kubeconfig's apiserver fails at ctx.t (Go's wording), or None."""
-    server = c.notes.get("api_server", "https://127.0.0.1:6443")
-    parts = urlsplit(server)
-    host, port = parts.hostname or "", parts.port or 443
+    host, port = _host_port(c.notes.get("api_server", "https://127.0.0.1:6443"))
     target = ctx.cluster.node_by_host(host, ctx.node)
     if target is None:
         return f"dial tcp: lookup {host} on 127.0.0.11:53: no such host"
@@ -111,6 +109,13 @@ def transport_error(ctx: Context, c: Container) -> str | None:
     if cert is not None and tls.validity_error(cert, ctx.t) is not None:
         return "Unauthorized"  # the apiserver's x509 authenticator rejects it: 401
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _host_port(server: str) -> tuple[str, int]:
+    """Host and port of a kubeconfig's server URL: parsed once, asked at every twin step."""
+    parts = urlsplit(server)
+    return parts.hostname or "", parts.port or 443
 
 
 @functools.lru_cache(maxsize=256)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from app.providers.sim.components.apiserver import KubeApiserver
 from app.providers.sim.components.base import Component, Generic
 from app.providers.sim.components.controller_manager import KubeControllerManager
@@ -18,5 +20,10 @@ _GENERIC = Generic()
 
 
 def component_for(command: list[str]) -> Component:
-    program = command[0].rsplit("/", 1)[-1] if command else ""
-    return _BY_PROGRAM.get(program, _GENERIC)
+    return _BY_PROGRAM.get(program_of(command[0]) if command else "", _GENERIC)
+
+
+@functools.lru_cache(maxsize=1024)
+def program_of(path: str) -> str:
+    """`etcd` for `/usr/local/bin/etcd`: asked for every container at every twin step."""
+    return path.rsplit("/", 1)[-1]
