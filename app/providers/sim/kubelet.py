@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 STATIC_POD_PATH = "/etc/kubernetes/manifests"
 BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
+# The kubelet's container garbage collection (kubelet.go ContainerGCPeriod, and the defaults
+# of --maximum-dead-containers-per-container=1 and --minimum-container-ttl-duration=0): once
+# a minute, every dead container but the newest of each pod's container is removed, and its
+# log file with it (kuberuntime_gc.go evictContainers, removeContainerLog).
+CONTAINER_GC_PERIOD = 60.0
 
 
 def go_duration(seconds: float) -> str:
@@ -96,6 +101,7 @@ class Kubelet:
         # The manifests directory read at the last sync, kept while the node's files are
         # unchanged: listing, reading and hashing it was a fifth of every step. Not persisted.
         self._manifests_seen: tuple[object, int, dict[str, PodState]] | None = None
+        self._gc_tick: float | None = None  # the container GC run last applied; not persisted
 
     # --- what to run -----------------------------------------------------------------------
 
@@ -181,6 +187,7 @@ class Kubelet:
                 self._create_pod(pod, t)
                 if old is not None:
                     self.node.runtime.sandboxes[pod.sandbox_id].attempt = old.attempt + 1
+        self._collect_garbage(t)
         # Each container's newest attempt, found in one pass: looking it up per container
         # (a scan and a sort of the node's containers) was a third of a step. A sync starts
         # containers only for the entry it is looking at, so the index holds for the pass.
@@ -193,6 +200,27 @@ class Kubelet:
             for spec in pod.containers():
                 self._sync_container(cluster, pod, spec, t,
                                      latest.get((pod.uid, spec.get("name", ""))))
+
+    def _collect_garbage(self, t: float) -> None:
+        """What the last GC run (a whole minute of twin time) removed: of each pod
+        container's dead attempts that had exited by then, all but the newest."""
+        tick = t - t % CONTAINER_GC_PERIOD
+        if self._gc_tick == tick:
+            return
+        self._gc_tick = tick
+        rt = self.node.runtime
+        newest_dead: dict[tuple[str, str], Container] = {}
+        doomed: list[Container] = []
+        for c in sorted(rt.containers.values(), key=lambda c: (c.attempt, c.created)):
+            if c.state != "exited" or c.finished is None or c.finished > tick \
+                    or c.pod_uid not in self.pods:
+                continue
+            older = newest_dead.get((c.pod_uid, c.name))
+            if older is not None:
+                doomed.append(older)
+            newest_dead[(c.pod_uid, c.name)] = c
+        for c in doomed:
+            del rt.containers[c.id]
 
     def _create_pod(self, pod: PodState, t: float) -> None:
         self.pods[pod.uid] = pod

@@ -52,15 +52,57 @@ def test_kubeadm_manifests_are_on_the_control_plane_only(cluster: SimCluster) ->
     assert worker.vfs.listdir("/etc/kubernetes/manifests") == []
 
 
+def typo_now(cluster: SimCluster) -> str:
+    """The typo written at the clock's now, without a history: every restart can be watched.
+    Returns the etcd pod's UID."""
+    cluster.sync()
+    cp = cluster.node("control-plane")
+    path = "/etc/kubernetes/manifests/etcd.yaml"
+    cp.vfs.now = cluster.t
+    cp.vfs.write(path, cp.vfs.read(path).replace(b"--listen-client-urls=",
+                                                 b"--listen-client-url="))
+    cluster.settle()
+    return next(u for u, p in cp.kubelet.pods.items() if p.name.startswith("etcd-"))
+
+
 def test_restarts_follow_the_kubelets_back_off(cluster: SimCluster) -> None:
+    uid = typo_now(cluster)
+    cp = cluster.node("control-plane")
+    seen: dict[int, float] = {}
+    for _ in range(1500):  # watched every second: the container GC removes old attempts
+        cluster.advance(1)
+        seen.update((c.attempt, c.created) for c in cp.runtime.containers_of(uid, "etcd"))
+    starts = [seen[a] for a in sorted(seen)]
+    gaps = [int(b - a) for a, b in zip(starts, starts[1:], strict=False)]
+    # First failure restarts at once, then 10 s doubling to 5 min (plus sync jitter < 1 s).
+    assert gaps[:8] == [0, 10, 20, 40, 80, 160, 300, 300]
+
+
+def test_the_container_gc_keeps_one_dead_attempt_per_container(cluster: SimCluster) -> None:
     typo(cluster)
     cluster.advance(1500)
     cp = cluster.node("control-plane")
     uid = next(u for u, p in cp.kubelet.pods.items() if p.name.startswith("etcd-"))
-    starts = [c.created for c in cp.runtime.containers_of(uid, "etcd")]
-    gaps = [int(b - a) for a, b in zip(starts, starts[1:], strict=False)]
-    # First failure restarts at once, then 10 s doubling to 5 min (plus sync jitter < 1 s).
-    assert gaps[:8] == [0, 10, 20, 40, 80, 160, 300, 300]
+    kept = cp.runtime.containers_of(uid, "etcd")
+    # The newest attempt (crash-looping) and at most one dead one before it; the restart
+    # count still counts every attempt.
+    assert 1 <= len(kept) <= 2
+    assert kept[-1].attempt >= 8
+    assert [c.attempt for c in kept] == list(range(kept[0].attempt, kept[-1].attempt + 1))
+    logs = cp.vfs.listdir(f"/var/log/pods/kube-system_etcd-kind-control-plane_{uid}/etcd")
+    assert logs == [f"{c.attempt}.log" for c in kept]
+
+
+def test_the_container_gc_runs_once_a_minute(cluster: SimCluster) -> None:
+    uid = typo_now(cluster)
+    cp = cluster.node("control-plane")
+    seen = []
+    for _ in range(120):
+        cluster.advance(1)
+        seen.append(len(cp.runtime.containers_of(uid, "etcd")))
+    # Dead attempts pile up between two runs and are swept at the next whole minute.
+    assert max(seen) >= 3
+    assert min(seen[60:]) <= 2
 
 
 def test_an_etcd_flag_typo_makes_etcd_exit_2_with_gos_flag_error(cluster: SimCluster) -> None:
@@ -69,7 +111,7 @@ def test_an_etcd_flag_typo_makes_etcd_exit_2_with_gos_flag_error(cluster: SimClu
     cp = cluster.node("control-plane")
     etcd = cp.runtime.containers_of(cp.kubelet.pods[next(
         uid for uid, p in cp.kubelet.pods.items() if p.name.startswith("etcd-"))].uid, "etcd")
-    assert len(etcd) >= 4
+    assert etcd[-1].attempt >= 4  # older attempts went with the container GC
     assert all(c.exit_code == 2 for c in etcd if not c.running())
     text = [line for _, _, line in etcd[-1].logs]
     assert text[0] == "flag provided but not defined: -listen-client-url"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from app.providers.sim import kubeconfig, versions
+from app.providers.sim.batchrun import restarts
 from app.providers.sim.clock import rfc3339nano, utc
 from app.providers.sim.shell.kubectl_printers import PRINTERS, generic
 from app.providers.sim.shell.registry import Invocation, Output, command
@@ -390,10 +391,18 @@ def _logs(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     history = node.runtime.containers_of(uid, want)
     previous = "p" in flags or "previous" in flags
     if previous:
-        if len(history) < 2:
+        # The pod status's lastState (the kubelet's validateContainerLogStatus): while the
+        # container waits out a back-off that is the attempt that just exited, else the one
+        # before the current attempt (the container GC keeps just that one).
+        kubelet_pod = node.kubelet.pods.get(uid)
+        if history and not history[-1].running() and kubelet_pod is not None \
+                and restarts(kubelet_pod, history[-1]):
+            chosen = history[-1]
+        elif len(history) >= 2:
+            chosen = history[-2]
+        else:
             raise KubectlError(f'Error from server (BadRequest): previous terminated container '
                                f'"{want}" in pod "{name}" not found')
-        chosen = history[-2]
     elif history:
         chosen = history[-1]
     else:

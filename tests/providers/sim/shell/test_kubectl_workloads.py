@@ -161,3 +161,37 @@ def test_applying_an_unchanged_export_reports_unchanged(cluster: SimCluster) -> 
 def test_label_all_pods(cluster: SimCluster) -> None:
     out, _ = sh(cluster, "kubectl label pods --all team=shop")
     assert out.count(" labeled\n") == 2
+
+
+CRASHER = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: crasher
+  namespace: default
+  annotations: {kubedrill.io/behaviour: '{"runs_s": 3, "exit_code": 1}'}
+spec:
+  containers:
+  - {name: app, image: ghcr.io/acme/web:1.8.2}
+"""
+
+
+def test_logs_previous_follows_the_pods_last_state(cluster: SimCluster) -> None:
+    cluster.apply(CRASHER)
+    cluster.advance(1)
+    out, code = sh(cluster, "kubectl logs crasher --previous")
+    assert (code, out) == (1, 'Error from server (BadRequest): previous terminated container '
+                              '"app" in pod "crasher" not found\n')
+    node = cluster.node(cluster.store.get("Pod", "crasher", "default")["spec"]["nodeName"])
+    uid = cluster.store.get("Pod", "crasher", "default")["metadata"]["uid"]
+    for _ in range(600):  # into a back-off after the container GC swept the older attempts
+        cluster.advance(1)
+        kept = node.runtime.containers_of(uid, "app")
+        if len(kept) == 1 and kept[0].attempt >= 4 and not kept[0].running():
+            break
+    else:
+        raise AssertionError("no back-off with a single kept attempt")
+    # Waiting out the back-off: lastState is the attempt that just exited.
+    assert sh(cluster, "kubectl logs crasher -p") == sh(cluster, "kubectl logs crasher")
+    assert sh(cluster, "kubectl logs crasher -p")[1] == 0
+    assert "CrashLoopBackOff" in sh(cluster, "kubectl get pod crasher")[0]
