@@ -310,9 +310,11 @@ class SimCluster:
         """Why an API request fails right now ("refused"/"timeout"/the TLS error), or None."""
         serving = self.apiserver_node()
         if serving is not None:
-            from app.providers.sim.tls import serving_error
+            from app.providers.sim.tls import read_pem, serving_error
 
-            return serving_error(serving.running_container("kube-apiserver"), self.t)
+            # clients trust the cluster CA (their kubeconfigs embed /etc/kubernetes/pki/ca.crt)
+            ca = read_pem(serving, "/etc/kubernetes/pki/ca.crt")
+            return serving_error(serving.running_container("kube-apiserver"), self.t, ca)
         for n in self.nodes:
             if n.role == "control-plane" and n.powered and n.running_container("kube-apiserver"):
                 return "timeout"
