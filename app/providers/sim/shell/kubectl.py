@@ -430,6 +430,22 @@ def _first_pod(cluster, kind: str, name: str, ns: str) -> str:  # noqa: ANN001
 
 
 def _version(inv: Invocation, flags: dict[str, str]) -> str:
+    fmt = flags.get("o") or flags.get("output")
+    if fmt:  # -o json|yaml: kubectl_version.py
+        from app.providers.sim.shell import kubectl_version as kv
+
+        if fmt not in ("json", "yaml"):
+            raise KubectlError(kv.BAD_OUTPUT)
+        if "client" in flags:
+            return kv.render(fmt, None, True)
+        try:
+            _connect(inv)
+        except KubectlError as err:
+            raise KubectlError(kv.render(fmt, None, False) + str(err).splitlines()[-1]) \
+                from None
+        from app.providers.sim.shell.curl_node import VERSION
+
+        return kv.render(fmt, VERSION, False)
     client = (f"Client Version: {versions.KUBERNETES}\n"
               "Kustomize Version: v5.6.0\n")
     if "client" in flags:
