@@ -125,7 +125,7 @@ def _x509(inv: Invocation, args: list[str]) -> Output:
             continue
         if a == "-noout":
             noout = True
-        elif a in PRINT_OPTS or a in ("-text", "-modulus"):
+        elif a in PRINT_OPTS or a in ("-text", "-modulus", "-pubkey"):
             order.append(a)
         else:
             return Output("", f"x509: Unknown option: {a}\nx509: Use -help for summary.\n", 1)
@@ -172,6 +172,10 @@ def _x509(inv: Invocation, args: list[str]) -> Output:
         elif opt == "-modulus":
             out.append(modulus_line(cert.public_key()) or
                        "Modulus=No modulus for this public key type")
+        elif opt == "-pubkey":
+            out.append(cert.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo).decode().rstrip("\n"))
         elif opt == "-ext" and ext == "subjectAltName" and info.san:
             out += ["X509v3 Subject Alternative Name: ", "    " + ", ".join(info.san)]
         elif opt == "-ext" and ext == "subjectAltName":
@@ -352,6 +356,10 @@ def openssl(inv: Invocation) -> Output:
         from app.providers.sim.shell.openssl_req import req
 
         return req(inv, inv.args[1:])
+    if sub in ("pkey", "ec"):
+        from app.providers.sim.shell.openssl_pkey import ec_cmd, pkey
+
+        return (pkey if sub == "pkey" else ec_cmd)(inv, inv.args[1:])
     if sub == "rsa":
         from app.providers.sim.shell.openssl_rsa import rsa_cmd
 
