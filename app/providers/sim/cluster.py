@@ -310,10 +310,10 @@ class SimCluster:
         """Why an API request fails right now ("refused"/"timeout"/the TLS error), or None."""
         serving = self.apiserver_node()
         if serving is not None:
-            from app.providers.sim.tls import read_pem, serving_error
+            from app.providers.sim.tls import kubeconfig_ca, serving_error
 
-            # clients trust the cluster CA (their kubeconfigs embed /etc/kubernetes/pki/ca.crt)
-            ca = read_pem(serving, "/etc/kubernetes/pki/ca.crt")
+            # a client trusts the CA its kubeconfig embeds (the admin's, as probes ask)
+            ca = kubeconfig_ca(serving, "/etc/kubernetes/admin.conf")
             return serving_error(serving.running_container("kube-apiserver"), self.t, ca)
         for n in self.nodes:
             if n.role == "control-plane" and n.powered and n.running_container("kube-apiserver"):
