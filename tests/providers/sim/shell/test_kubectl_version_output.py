@@ -48,3 +48,17 @@ def test_yaml_sorts_keys_and_quotes_numbers(cluster: SimCluster) -> None:
 def test_other_formats_are_refused(cluster: SimCluster) -> None:
     assert sh(cluster, "kubectl version -o wide") == (
         "error: --output must be 'yaml' or 'json'\n", 1)
+
+
+@pytest.mark.parametrize("line", ["kubectl version", "kubectl version -o json"])
+def test_the_client_part_stays_on_stdout_when_the_server_is_down(line: str) -> None:
+    c = create_cluster("kind", 1, 0)
+    term = SimTerminal(c, "kind-control-plane")
+    term.run("mv /etc/kubernetes/manifests/kube-apiserver.yaml /root/")
+    c.advance(60)
+    r = term.run(f"{line} 2>/dev/null")
+    assert r.exit_code == 1
+    assert "Client Version: v1.33.1" in r.output or '"clientVersion"' in r.output
+    assert "refused" not in r.output and "Server" not in r.output
+    err = term.run(f"{line} >/dev/null").output
+    assert "The connection to the server" in err and "lientVersion" not in err
