@@ -444,7 +444,7 @@ class Executor(Expansion, SpecialBuiltins):
         if text.startswith("\x7fELF") or "\0" in text[:512]:
             self.io.err.append(f"bash: {path}: cannot execute binary file: Exec format error\n")
             return 126
-        out = self.run_text(text, stdin.rest(), argv[1:])
+        out = self.run_text(text, stdin.rest(), argv[1:], path)  # $0 is the path as typed
         self.emit(out)
         return out.exit_code
 

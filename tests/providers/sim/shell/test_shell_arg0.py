@@ -27,3 +27,8 @@ def test_dollar_zero(sh: Callable[[str], Output], line: str, expected: str) -> N
 def test_a_script_sees_its_path(sh: Callable[[str], Output]) -> None:
     sh("printf 'echo $0 $1\\n' > /tmp/s.sh")
     assert sh("bash /tmp/s.sh x").stdout == "/tmp/s.sh x\n"
+
+
+def test_an_executable_script_run_by_path_sees_that_path(sh: Callable[[str], Output]) -> None:
+    sh("printf '#!/bin/bash\\necho $0 $1\\n' > /tmp/t.sh && chmod +x /tmp/t.sh")
+    assert sh("cd /tmp && ./t.sh a; /tmp/t.sh b").stdout == "./t.sh a\n/tmp/t.sh b\n"
