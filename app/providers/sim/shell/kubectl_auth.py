@@ -120,6 +120,51 @@ def current_user(inv: Invocation, flags: dict[str, str]) -> rbac.User:
     return rbac.User.authenticated(str(cn[0].value) if cn else "", orgs)
 
 
+def whoami(inv: Invocation) -> Output:
+    """`kubectl auth whoami` (pkg/cmd/auth/whoami.go): the SelfSubjectReview's user as an
+    ATTRIBUTE/VALUE table; an x509 user carries the credential-id extra
+    `X509SHA256=<sha256 of the certificate's DER>`, an impersonated one has no extra."""
+    try:
+        flags, as_groups, _ = _split(inv.args)
+        from app.providers.sim.shell import kubectl as k
+
+        try:
+            k._connect(inv)  # noqa: SLF001
+        except k.KubectlError as err:
+            raise AuthError(f"{err}\n") from None
+        from app.providers.sim.shell.twin import cluster_of
+
+        user = current_user(inv, flags)
+        extra = ""
+        if flags.get("as"):
+            user = _impersonate(rbac.Policy(cluster_of(inv).store), user, flags["as"],
+                                as_groups)
+        elif user.name != "system:anonymous":
+            extra = _credential_id(inv, flags)
+    except AuthError as err:
+        return Output("", str(err), 1)
+    rows = [["ATTRIBUTE", "VALUE"], ["Username", user.name]]
+    if user.groups:
+        rows.append(["Groups", _go(list(user.groups))])
+    if extra:
+        rows.append(["Extra: authentication.kubernetes.io/credential-id", f"[{extra}]"])
+    return Output(stdout=kubectl_table(rows))
+
+
+def _credential_id(inv: Invocation, flags: dict[str, str]) -> str:
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        cert_pem = kubeconfig.client_cert_data(inv.session.vfs.read(
+            _kubeconfig_path(inv, flags)))
+        der = pki.load_cert(cert_pem or b"").public_bytes(serialization.Encoding.DER)
+    except Exception:  # noqa: BLE001 - no certificate, no credential id
+        return ""
+    return "X509SHA256=" + hashlib.sha256(der).hexdigest()
+
+
 def _kubeconfig_path(inv: Invocation, flags: dict[str, str]) -> str:
     env = {**inv.session.env, **inv.env}
     path = flags.get("kubeconfig") or env.get("KUBECONFIG") or \

@@ -135,3 +135,22 @@ def test_as_group_without_as_is_a_kubeconfig_error(cluster: SimCluster) -> None:
     assert sh(cluster, "kubectl auth can-i get pods --as-group x") == (
         "Error in configuration: requesting uid, groups or user-extra for kubernetes-admin "
         "without impersonating a user\n", 1)
+
+
+def test_whoami_is_the_certificates_user_in_kubectls_table(cluster: SimCluster) -> None:
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+
+    from app.providers.sim import kubeconfig, pki
+
+    admin, impersonated = (SAMPLES / "kubectl-auth-whoami.txt").read_text().split("---\n")
+    out, code = sh(cluster, "kubectl auth whoami")
+    assert code == 0 and out.splitlines()[:3] == admin.splitlines()[:3]
+    conf = cluster.node("control-plane").read_file("/etc/kubernetes/admin.conf")
+    der = pki.load_cert(kubeconfig.client_cert_data(conf) or b"").public_bytes(
+        serialization.Encoding.DER)
+    assert out.splitlines()[3] == ("Extra: authentication.kubernetes.io/credential-id   "
+                                   f"[X509SHA256={hashlib.sha256(der).hexdigest()}]")
+    assert sh(cluster, "kubectl auth whoami --as=system:serviceaccount:i12e:default") == (
+        impersonated, 0)
