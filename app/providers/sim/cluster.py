@@ -326,9 +326,11 @@ class SimCluster:
         """Why an API request fails right now ("refused"/"timeout"/the TLS error), or None."""
         serving = self.apiserver_node()
         if serving is not None:
-            from app.providers.sim.tls import serving_error
+            from app.providers.sim.tls import kubeconfig_ca, serving_error
 
-            return serving_error(serving.running_container("kube-apiserver"), self.t)
+            # a client trusts the CA its kubeconfig embeds (the admin's, as probes ask)
+            ca = kubeconfig_ca(serving, "/etc/kubernetes/admin.conf")
+            return serving_error(serving.running_container("kube-apiserver"), self.t, ca)
         for n in self.nodes:
             if n.role == "control-plane" and n.powered and n.running_container("kube-apiserver"):
                 return "timeout"

@@ -65,6 +65,17 @@ def read_pem(node: SimNode, path: str) -> bytes | None:
         return None
 
 
+def kubeconfig_ca(node: SimNode, path: str) -> bytes | None:
+    """The CA a kubeconfig on `node` embeds (None when it is unreadable or has none)."""
+    from app.providers.sim import kubeconfig
+
+    data = read_pem(node, path)
+    try:
+        return kubeconfig.ca_data(data) if data is not None else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def load_into(notes: dict, key: str, node: SimNode, path: str) -> bool:
     """Remember the PEM a process loaded at start (False when the file cannot be read)."""
     data = read_pem(node, path)

@@ -285,6 +285,10 @@ def endpoint_cmd(ctl: Ctl, args: list[str]) -> Output:
             rows.append([ep, "false" if error else "true", took, error])
         if ctl.fmt == "table":
             out = _table(["endpoint", "health", "took", "error"], rows)
+        elif ctl.fmt == "json":  # epHealth: endpoint, health, took, error (omitempty)
+            out = json.dumps([{"endpoint": ep, "health": not error, "took": took,
+                               **({"error": error} if error else {})}
+                              for ep, _, took, error in rows], separators=(",", ":")) + "\n"
         else:
             for ep, _, took, error in rows:
                 if error:

@@ -146,15 +146,16 @@ def bash(inv: Invocation) -> Output:
     if args[:1] == ["-c"]:
         if len(args) < 2:
             return Output("", f"{inv.argv[0]}: -c: option requires an argument\n", 2)
-        return executor(inv).run_text(args[1], inv.stdin, args[3:])
+        return executor(inv).run_text(args[1], inv.stdin, args[3:],
+                                      args[2] if len(args) > 2 else inv.argv[0])
     if args:
         try:
             text = decode(read_path(inv.session, args[0]))
         except VFSError as exc:
             return Output("", f"{inv.argv[0]}: {args[0]}: {exc}\n", 127)
-        return executor(inv).run_text(text, inv.stdin, args[1:])
+        return executor(inv).run_text(text, inv.stdin, args[1:], args[0])
     if inv.stdin:
-        return executor(inv).run_text(inv.stdin)
+        return executor(inv).run_text(inv.stdin, arg0=inv.argv[0])
     _nested_shell(inv)
     return Output()
 

@@ -124,6 +124,7 @@ class Executor(Expansion, SpecialBuiltins):
         self.commands = self.produced = self.subst_depth = self.func_depth = 0
         self.loop_depth = self.subst_status = self.in_subshell = 0
         self.positional: list[str] = []
+        self.arg0 = "bash"  # $0: the shell's name, or `bash -c CMD NAME`'s NAME
         self.locals: list[dict[str, str | None]] = []
         self.deadline = time.monotonic() + TIME_BUDGET
         self.pid = 1000 + zlib.crc32(session.node.encode()) % 30000
@@ -135,21 +136,28 @@ class Executor(Expansion, SpecialBuiltins):
         self.tick()
         return self._capture(lambda: self.invoke(argv, Stdin(stdin), env or {}))
 
-    def run_text(self, text: str, stdin: str = "", args: list[str] | None = None) -> Output:
-        """Run a script (`bash -c`, a script file) in a subshell and capture what it prints."""
+    def run_text(self, text: str, stdin: str = "", args: list[str] | None = None,
+                 arg0: str | None = None) -> Output:
+        """Run a script (`bash -c`, a script file) in a subshell and capture what it prints;
+        `arg0` is its $0 (bash: the name it was invoked by, the script, or -c's first arg)."""
         def body() -> int:
             try:
                 script = parse(text)
             except ParseError as exc:
                 self.io.err.append(f"bash: -c: line 1: {exc.message}\n")
                 return 2
+            saved0 = self.arg0
             with self.subshell():
                 if args is not None:
                     self.positional = args
+                if arg0 is not None:
+                    self.arg0 = arg0
                 try:
                     return self.run_script(script, Stdin(stdin))
                 except bi.ShellExit as exc:
                     return exc.status
+                finally:
+                    self.arg0 = saved0
         return self._capture(body)
 
     def tick(self) -> None:
@@ -198,7 +206,8 @@ class Executor(Expansion, SpecialBuiltins):
 
     def getvar(self, name: str) -> str | None:
         special = {"?": lambda: str(self.session.last_status), "$": lambda: str(self.pid),
-                   "#": lambda: str(len(self.positional)), "0": lambda: "bash", "-": lambda: "hB",
+                   "#": lambda: str(len(self.positional)), "0": lambda: self.arg0,
+                   "-": lambda: "hB",
                    "@": lambda: " ".join(self.positional), "*": lambda: " ".join(self.positional),
                    "RANDOM": lambda: str(entropy.randrange(32768)), "PWD": lambda: self.session.cwd,
                    "UID": lambda: "0", "EUID": lambda: "0", "LINENO": lambda: "1",
@@ -435,7 +444,7 @@ class Executor(Expansion, SpecialBuiltins):
         if text.startswith("\x7fELF") or "\0" in text[:512]:
             self.io.err.append(f"bash: {path}: cannot execute binary file: Exec format error\n")
             return 126
-        out = self.run_text(text, stdin.rest(), argv[1:])
+        out = self.run_text(text, stdin.rest(), argv[1:], path)  # $0 is the path as typed
         self.emit(out)
         return out.exit_code
 

@@ -94,6 +94,14 @@ class KubectlError(Exception):
         self.code = code
 
 
+class PrintedThenFailed(KubectlError):
+    """A command that printed `printed` on stdout before failing (kubectl version)."""
+
+    def __init__(self, printed: str, message: str) -> None:
+        super().__init__(message)
+        self.printed = printed
+
+
 @functools.lru_cache(maxsize=256)
 def _server_in(kubeconfig: bytes) -> str:
     cfg = yaml.load(kubeconfig, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
@@ -439,6 +447,22 @@ def _first_pod(cluster, kind: str, name: str, ns: str) -> str:  # noqa: ANN001
 
 
 def _version(inv: Invocation, flags: dict[str, str]) -> str:
+    fmt = flags.get("o") or flags.get("output")
+    if fmt:  # -o json|yaml: kubectl_version.py
+        from app.providers.sim.shell import kubectl_version as kv
+
+        if fmt not in ("json", "yaml"):
+            raise KubectlError(kv.BAD_OUTPUT)
+        if "client" in flags:
+            return kv.render(fmt, None, True)
+        try:
+            _connect(inv)
+        except KubectlError as err:
+            raise PrintedThenFailed(kv.render(fmt, None, False),
+                                    str(err).splitlines()[-1]) from None
+        from app.providers.sim.shell.curl_node import VERSION
+
+        return kv.render(fmt, VERSION, False)
     client = (f"Client Version: {versions.KUBERNETES}\n"
               "Kustomize Version: v5.6.0\n")
     if "client" in flags:
@@ -446,7 +470,7 @@ def _version(inv: Invocation, flags: dict[str, str]) -> str:
     try:
         _connect(inv)
     except KubectlError as err:
-        raise KubectlError(client + str(err).splitlines()[-1]) from None
+        raise PrintedThenFailed(client, str(err).splitlines()[-1]) from None
     return client + f"Server Version: {versions.KUBERNETES}\n"
 
 
@@ -518,7 +542,10 @@ def kubectl(inv: Invocation) -> Output:
         if verb == "logs":
             return Output(stdout=_logs(inv, flags, rest))
         if verb == "version":
-            return Output(stdout=_version(inv, flags))
+            try:
+                return Output(stdout=_version(inv, flags))
+            except PrintedThenFailed as err:  # the client part on stdout, the error on stderr
+                return Output.ordered([(1, err.printed), (2, f"{err}\n")], err.code)
         if verb == "cluster-info":
             return Output(stdout=_cluster_info(inv))
         if verb in ("describe", "events", "top", "apply", "create", "delete", "edit", "patch",

@@ -718,8 +718,14 @@ def dispatch(inv: Invocation, verb: str, flags: dict[str, str], pos: list[str]) 
     if verb == "top":
         raise k.KubectlError("error: Metrics API not available")
     if verb == "auth":
-        if pos[:1] == ["can-i"]:
-            return Output(stdout="yes\n")
+        if pos[:1] == ["can-i"]:  # RBAC from the store: kubectl_auth.py
+            from app.providers.sim.shell.kubectl_auth import can_i
+
+            return can_i(inv)
+        if pos[:1] == ["whoami"]:  # kubectl_auth.py
+            from app.providers.sim.shell.kubectl_auth import whoami
+
+            return whoami(inv)
         if pos[:1] in (["whoami"], ["reconcile"]):  # real subcommands the twin lacks
             inv.session.unknown_commands.append(f"kubectl auth {pos[0]}")
             raise k.KubectlError(f'error: "kubectl auth {pos[0]}" is not simulated by this '

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from app.providers.sim import pki
+from app.providers.sim.shell.openssl_text import ext_lines, modulus_line, oneline
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of
 from app.providers.sim.vfs import VFSError
@@ -72,30 +73,7 @@ def _key_lines(cert: x509.Certificate) -> list[str]:
 
 
 def _ext_lines(cert: x509.Certificate) -> list[str]:
-    info = pki.cert_info(cert.public_bytes(serialization.Encoding.PEM))
-    out = []
-    for ext in cert.extensions:
-        v = ext.value
-        if isinstance(v, x509.KeyUsage):
-            name, body = "X509v3 Key Usage", ", ".join(info.key_usage)
-        elif isinstance(v, x509.ExtendedKeyUsage):
-            name, body = "X509v3 Extended Key Usage", ", ".join(info.ext_key_usage)
-        elif isinstance(v, x509.BasicConstraints):
-            name = "X509v3 Basic Constraints"
-            body = "CA:TRUE" if v.ca else "CA:FALSE"
-            if v.path_length is not None:
-                body += f", pathlen:{v.path_length}"
-        elif isinstance(v, x509.SubjectKeyIdentifier):
-            name, body = "X509v3 Subject Key Identifier", info.subject_key_id or ""
-        elif isinstance(v, x509.AuthorityKeyIdentifier):
-            name, body = "X509v3 Authority Key Identifier", info.authority_key_id or ""
-        elif isinstance(v, x509.SubjectAlternativeName):
-            name, body = "X509v3 Subject Alternative Name", ", ".join(info.san)
-        else:
-            name, body = ext.oid.dotted_string, "<unsupported>"
-        out.append(f"            {name}: {'critical' if ext.critical else ''}")
-        out.append(f"                {body}")
-    return out
+    return ext_lines(cert.extensions)
 
 
 def text_dump(cert: x509.Certificate) -> str:
@@ -105,10 +83,10 @@ def text_dump(cert: x509.Certificate) -> str:
              f"        Version: {cert.version.value + 1} (0x{cert.version.value:x})",
              *_serial_lines(cert.serial_number),
              f"        Signature Algorithm: {info.signature_algorithm}",
-             f"        Issuer: {info.issuer}", "        Validity",
+             f"        Issuer: {oneline(cert.issuer)}", "        Validity",
              f"            Not Before: {openssl_time(info.not_before)}",
              f"            Not After : {openssl_time(info.not_after)}",
-             f"        Subject: {info.subject}", "        Subject Public Key Info:",
+             f"        Subject: {oneline(cert.subject)}", "        Subject Public Key Info:",
              *_key_lines(cert)]
     exts = _ext_lines(cert)
     if exts:
@@ -119,6 +97,10 @@ def text_dump(cert: x509.Certificate) -> str:
 
 
 def _x509(inv: Invocation, args: list[str]) -> Output:
+    if "-req" in args:  # sign a request: openssl_sign.py
+        from app.providers.sim.shell.openssl_sign import sign_request
+
+        return sign_request(inv, args)
     path, noout, order, ext, checkend = None, False, [], None, None
     i = 0
     while i < len(args):
@@ -143,7 +125,7 @@ def _x509(inv: Invocation, args: list[str]) -> Output:
             continue
         if a == "-noout":
             noout = True
-        elif a in PRINT_OPTS or a == "-text":
+        elif a in PRINT_OPTS or a in ("-text", "-modulus", "-pubkey"):
             order.append(a)
         else:
             return Output("", f"x509: Unknown option: {a}\nx509: Use -help for summary.\n", 1)
@@ -182,11 +164,18 @@ def _x509(inv: Invocation, args: list[str]) -> Output:
         elif opt == "-enddate":
             out.append(f"notAfter={openssl_time(info.not_after)}")
         elif opt == "-subject":
-            out.append(f"subject={info.subject}")
+            out.append(f"subject={oneline(cert.subject)}")
         elif opt == "-issuer":
-            out.append(f"issuer={info.issuer}")
+            out.append(f"issuer={oneline(cert.issuer)}")
         elif opt == "-serial":
             out.append(f"serial={info.serial_hex}")
+        elif opt == "-modulus":
+            out.append(modulus_line(cert.public_key()) or
+                       "Modulus=No modulus for this public key type")
+        elif opt == "-pubkey":
+            out.append(cert.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo).decode().rstrip("\n"))
         elif opt == "-ext" and ext == "subjectAltName" and info.san:
             out += ["X509v3 Subject Alternative Name: ", "    " + ", ".join(info.san)]
         elif opt == "-ext" and ext == "subjectAltName":
@@ -363,6 +352,22 @@ def openssl(inv: Invocation) -> Output:
         return _verify(inv, inv.args[1:])
     if sub == "s_client":
         return _s_client(inv, inv.args[1:])
+    if sub == "req":
+        from app.providers.sim.shell.openssl_req import req
+
+        return req(inv, inv.args[1:])
+    if sub in ("pkey", "ec"):
+        from app.providers.sim.shell.openssl_pkey import ec_cmd, pkey
+
+        return (pkey if sub == "pkey" else ec_cmd)(inv, inv.args[1:])
+    if sub == "rsa":
+        from app.providers.sim.shell.openssl_rsa import rsa_cmd
+
+        return rsa_cmd(inv, inv.args[1:])
+    if sub in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "dgst"):
+        from app.providers.sim.shell.openssl_rsa import digest_cmd
+
+        return digest_cmd(inv, sub, inv.args[1:])
     if sub == "genrsa":
         from app.providers.sim.shell.openssl_genrsa import genrsa
 

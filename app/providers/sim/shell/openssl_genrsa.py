@@ -54,8 +54,13 @@ def genrsa(inv: Invocation, args: list[str]) -> Output:
         return Output("", f"genrsa: keys over {MAX_BITS} bits are not generated on this "
                           "training node\n", 1)
     entropy.note()
-    key = (rsa.generate_private_key(public_exponent=exponent, key_size=bits) if bits >= 1024
-           else _small_key(bits, exponent))
+    if bits == 2048 and exponent == 65537:  # from the spare-key pool (openssl_keys.py)
+        from app.providers.sim.shell.openssl_keys import new_rsa
+
+        key = new_rsa(bits)
+    else:
+        key = (rsa.generate_private_key(public_exponent=exponent, key_size=bits)
+               if bits >= 1024 else _small_key(bits, exponent))
     pem = key.private_bytes(serialization.Encoding.PEM,
                             serialization.PrivateFormat.TraditionalOpenSSL if traditional
                             else serialization.PrivateFormat.PKCS8,

@@ -165,6 +165,10 @@ def journalctl(inv: Invocation) -> Output:
     args = expand_short_flags(inv.args, "unpogSU")  # getopt: `-xeu kubelet`, `-n20`, `-perr`
     flags, pos = split_flags(args, {"u", "unit", "n", "lines", "since", "p", "priority",
                                     "o", "output", "g", "grep", "S", "U", "until"})
+    if "list-boots" in flags:  # journal_boots.py
+        from app.providers.sim.shell.journal_boots import list_boots
+
+        return list_boots(inv)
     unit = flags.get("u") or flags.get("unit")
     unit = _unit(unit) if unit else None
     since_arg = flags.get("since") or flags.get("S")

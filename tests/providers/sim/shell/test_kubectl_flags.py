@@ -122,7 +122,7 @@ def test_create_namespace_and_deployment(cluster: SimCluster) -> None:
 def test_real_verbs_the_twin_lacks_are_not_called_unknown(cluster: SimCluster) -> None:
     out, code = sh(cluster, "kubectl taint nodes kind-worker a=b:NoSchedule")
     assert code == 1 and "not simulated" in out and "unknown command" not in out
-    out, _ = sh(cluster, "kubectl auth whoami")
+    out, _ = sh(cluster, "kubectl auth reconcile -f x.yaml")
     assert "not simulated" in out
     assert sh(cluster, "kubectl getx") == ('error: unknown command "getx" for "kubectl"\n', 1)
 
