@@ -125,6 +125,10 @@ def boot(cluster: SimCluster, created: float) -> None:
                  "command": ["/usr/local/bin/kube-proxy",
                              "--config=/var/lib/kube-proxy/config.conf",
                              "--hostname-override=$(NODE_NAME)"]}], created + 8)
+    from app.providers.sim import bootstrap_objects
+
+    # after the pods, so that their UIDs (and all that hashes them) stay what they were
+    bootstrap_objects.install(cluster, created)
     cluster.advance_to(created + 60)
 
 
