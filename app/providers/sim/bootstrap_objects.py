@@ -14,7 +14,8 @@ Who writes what, and the source each shape is taken from (samples in tests/fidel
   controller in kube-system (the list a kubeadm v1.33.0 cluster shows), `default` and
   `kube-root-ca.crt` in every namespace (also for namespaces made later: `sync`), and the
   kubelet client CSRs it approved.
-- kind: kindnet's RBAC (pkg/build/nodeimage/const_cni.go) and the local-path-provisioner
+- kind v0.29.0 (tag, read in full): kindnet's RBAC (pkg/build/nodeimage/const_cni.go) and the
+  local-path-provisioner
   objects (const_storage.go): local-path-config, the `standard` default StorageClass.
 
 Everything that does not depend on the cluster is built once per process; the store clones
@@ -265,7 +266,9 @@ LOCAL_PATH_CONFIG = {
     "setup": '#!/bin/sh\nset -eu\nmkdir -m 0777 -p "$VOL_DIR"',
     "teardown": '#!/bin/sh\nset -eu\nrm -rf "$VOL_DIR"',
     "helperPod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: helper-pod\nspec:\n"
-                      "  containers:\n  - name: helper-pod\n"
+                      "  priorityClassName: system-node-critical\n  tolerations:\n"
+                      "    - key: node.kubernetes.io/disk-pressure\n      operator: Exists\n"
+                      "      effect: NoSchedule\n  containers:\n  - name: helper-pod\n"
                       f"    image: {LOCAL_PATH_HELPER}\n    imagePullPolicy: IfNotPresent",
 }
 
@@ -419,26 +422,33 @@ def _rbac_objects() -> tuple[tuple[float, Obj], ...]:
          "subjects": [_subject("ServiceAccount", "coredns", "kube-system")]},
     ]
     out += [(2.0, o) for o in coredns]
-    kind_objects = [
+    kind_objects = [  # kind v0.29.0 pkg/build/nodeimage/const_cni.go
         {"kind": "ClusterRole", "metadata": _meta("kindnet"),
          "rules": [_rule(["policy"], ["podsecuritypolicies"], ["use"], ["kindnet"]),
-                   _rule([""], ["nodes"], ["list", "watch"])]},
+                   _rule([""], ["nodes", "pods", "namespaces"], ["list", "watch"]),
+                   _rule(["networking.k8s.io"], ["networkpolicies"], ["list", "watch"])]},
         {"kind": "ClusterRoleBinding", "metadata": _meta("kindnet"),
          "roleRef": _ref("ClusterRole", "kindnet"),
          "subjects": [_subject("ServiceAccount", "kindnet", "kube-system")]},
     ]
     out += [(8.0, o) for o in kind_objects]
-    local_path = [
+    lp_sa = _subject("ServiceAccount", "local-path-provisioner-service-account",
+                     "local-path-storage")
+    crud = ["get", "list", "watch", "create", "patch", "update", "delete"]
+    local_path = [  # kind v0.29.0 pkg/build/nodeimage/const_storage.go
+        {"kind": "Role", "metadata": _meta("local-path-provisioner-role", "local-path-storage"),
+         "rules": [_rule([""], ["pods"], crud)]},
         {"kind": "ClusterRole", "metadata": _meta("local-path-provisioner-role"),
-         "rules": [_rule([""], ["nodes", "persistentvolumeclaims", "configmaps"],
-                         ["get", "list", "watch"]),
-                   _rule([""], ["endpoints", "persistentvolumes", "pods"], ["*"]),
+         "rules": [_rule([""], ["nodes", "persistentvolumeclaims", "configmaps", "pods",
+                                "pods/log"], ["get", "list", "watch"]),
+                   _rule([""], ["persistentvolumes"], crud),
                    _rule([""], ["events"], ["create", "patch"]),
                    _rule(["storage.k8s.io"], ["storageclasses"], ["get", "list", "watch"])]},
+        {"kind": "RoleBinding", "metadata": _meta("local-path-provisioner-bind",
+                                                  "local-path-storage"),
+         "roleRef": _ref("Role", "local-path-provisioner-role"), "subjects": [lp_sa]},
         {"kind": "ClusterRoleBinding", "metadata": _meta("local-path-provisioner-bind"),
-         "roleRef": _ref("ClusterRole", "local-path-provisioner-role"),
-         "subjects": [_subject("ServiceAccount", "local-path-provisioner-service-account",
-                               "local-path-storage")]},
+         "roleRef": _ref("ClusterRole", "local-path-provisioner-role"), "subjects": [lp_sa]},
     ]
     out += [(20.0, o) for o in local_path]
     return tuple(out)
