@@ -59,15 +59,17 @@ class SimNode:
         self.mount_logs()
 
     def mount_logs(self) -> None:
-        """/var/log/pods and /var/log/containers, generated from this node's runtime."""
-        from app.providers.sim import podlogs
+        """/var/log/pods and /var/log/containers, generated from this node's runtime, and the
+        host's /proc files (procfiles.py)."""
+        from app.providers.sim import podlogs, procfiles
 
         def key() -> tuple:
             rt = self.runtime
             return (self.cluster.t, id(rt), len(rt.sandboxes), len(rt.containers),
                     sum(len(c.logs) for c in rt.containers.values()))
 
-        self.vfs.mount(podlogs.MOUNTS, lambda: podlogs.tree(self), key)
+        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS,
+                       lambda: podlogs.tree(self) | procfiles.tree(self), key)
 
     # --- the Node protocol -----------------------------------------------------------------
 
