@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.providers.base import Check, ExecResult, ProbeResult, ProviderError
-from app.providers.sim import apistatus, bootstrap, controllers, nodefiles, versions
+from app.providers.sim import apistatus, bootstrap, controllers, journals, nodefiles, versions
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
@@ -130,6 +130,7 @@ class SimNode:
             svc["active"], svc["since"] = bool(svc["enabled"]), t
             if svc["enabled"] and name != "kubelet":
                 self.journal_line(t, name, f"Started {name}.service.", pid=1)
+                journals.unit_started(self, name, t)
         self.runtime.active = bool(self.services["containerd"]["active"])
         if self.services["kubelet"]["active"]:
             self.kubelet_pid += 163
@@ -139,6 +140,7 @@ class SimNode:
                     sb.state, sb.attempt = "ready", sb.attempt + 1
             self.journal_line(t, "kubelet", "Started kubelet.service - kubelet: The Kubernetes "
                                             "Node Agent.", pid=1)
+            journals.unit_started(self, "kubelet", t)
         self.cluster.settle()
 
     # --- helpers for the twin --------------------------------------------------------------
@@ -355,6 +357,7 @@ class SimCluster:
             node.kubelet_pid += 17
             node.kubelet.reset_backoff()
         node.journal_line(t, name, f"Started {name}.service - {desc}.", pid=1)
+        journals.unit_started(node, name, t)
         if name == "kubelet":
             node.kubelet.sync(t)
 
