@@ -103,6 +103,24 @@ NS_ROLES = (
     "extension-apiserver-authentication-reader", "system::leader-locking-kube-controller-manager",
     "system::leader-locking-kube-scheduler", "system:controller:bootstrap-signer",
     "system:controller:cloud-provider", "system:controller:token-cleaner")
+# The rules of the bootstrap roles people look at first (policy.go); the others are left
+# without rules.
+_GET = ["get"]
+POLICY_RULES: dict[str, list[Obj]] = {
+    "cluster-admin": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                      {"nonResourceURLs": ["*"], "verbs": ["*"]}],
+    "system:public-info-viewer": [{"nonResourceURLs": [
+        "/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": _GET}],
+    "system:discovery": [{"nonResourceURLs": [
+        "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*",
+        "/readyz", "/version", "/version/"], "verbs": _GET}],
+    "system:basic-user": [
+        {"apiGroups": ["authorization.k8s.io"],
+         "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+         "verbs": ["create"]},
+        {"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"],
+         "verbs": ["create"]}],
+}
 # policy.go ClusterRoleBindings (each binds the role of the same name).
 POLICY_BINDINGS = (
     "cluster-admin", "system:basic-user", "system:discovery", "system:kube-controller-manager",
@@ -334,7 +352,8 @@ def _rbac_objects() -> tuple[tuple[float, Obj], ...]:
     out: list[tuple[float, Obj]] = []
     for name in POLICY_ROLES + tuple(f"system:controller:{c}" for c in CONTROLLER_ROLES):
         out.append((0.0, {"kind": "ClusterRole", "metadata": _meta(
-            name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE), "rules": []}))
+            name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
+            "rules": [dict(r) for r in POLICY_RULES.get(name, [])]}))
     for name in POLICY_BINDINGS + tuple(f"system:controller:{c}" for c in CONTROLLER_ROLES):
         binding: Obj = {"kind": "ClusterRoleBinding", "metadata": _meta(
             name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),

@@ -128,3 +128,13 @@ def test_printers_name_the_default_class_and_pending_requests() -> None:
     csr = {"metadata": {"name": "csr-1", "creationTimestamp": "2025-11-26T00:59:00Z"},
            "spec": {"signerName": "s", "username": "u", "expirationSeconds": 3600}}
     assert csrs([csr], NOW, False, set())[1] == [["csr-1", "60s", "s", "u", "60m", "Pending"]]
+
+
+def test_cluster_admin_is_bound_to_system_masters_and_allows_everything(kind: SimCluster) -> None:
+    role = kind.store.get("ClusterRole", "cluster-admin")
+    assert {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]} in role["rules"]
+    binding = kind.store.get("ClusterRoleBinding", "cluster-admin")
+    assert binding["subjects"] == [{"kind": "Group", "name": "system:masters",
+                                    "apiGroup": "rbac.authorization.k8s.io"}]
+    kubeadm = kind.store.get("ClusterRoleBinding", "kubeadm:cluster-admins")
+    assert kubeadm["roleRef"]["name"] == "cluster-admin"
