@@ -482,7 +482,8 @@ def _static_objects() -> tuple[tuple[float, Obj], ...]:
                       "data": {"Corefile": COREFILE}}))
     out.append((1.0, {"kind": "ConfigMap", "metadata": _meta(
         "kubelet-config", "kube-system", annotations={
-            "kubeadm.kubernetes.io/component-config.hash": _config_hash(_kubelet_config())}),
+            "kubeadm.kubernetes.io/component-config.hash":
+                _config_hash({"kubelet": _kubelet_config()})}),
         "data": {"kubelet": _kubelet_config()}}))
     for i, name in enumerate(sorted(CONTROLLER_SAS)):
         out.append((3.0 + (i % 3) * 0.5, {"kind": "ServiceAccount",
@@ -507,9 +508,13 @@ def _kubelet_config() -> str:
     return _data("node", "kubelet-config.yaml")
 
 
-def _config_hash(text: str) -> str:
-    """kubeadm's component-config.hash annotation: sha256 of the ConfigMap's data."""
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+def _config_hash(data: dict[str, str]) -> str:
+    """kubeadm's component-config.hash annotation (ChecksumForConfigMap): sha256 over the
+    ConfigMap's values in the order of their sorted keys."""
+    h = hashlib.sha256()
+    for key in sorted(data):
+        h.update(data[key].encode())
+    return "sha256:" + h.hexdigest()
 
 
 def _b64url(data: bytes) -> str:
@@ -625,6 +630,7 @@ def install(cluster: SimCluster, created: float) -> None:
                                                version=versions.KUBERNETES)
     proxy_kubeconfig = KUBE_PROXY_KUBECONFIG.format(server=server)
     since = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d")
+    proxy_data = {"config.conf": KUBE_PROXY_CONF, "kubeconfig.conf": proxy_kubeconfig}
     dynamic: list[tuple[float, Obj]] = [
         (0.0, {"kind": "ConfigMap", "metadata": _meta("extension-apiserver-authentication",
                                                        "kube-system"),
@@ -646,8 +652,8 @@ def install(cluster: SimCluster, created: float) -> None:
         (2.0, {"kind": "ConfigMap", "metadata": _meta(
             "kube-proxy", "kube-system", labels={"app": "kube-proxy"},
             annotations={"kubeadm.kubernetes.io/component-config.hash":
-                         _config_hash(KUBE_PROXY_CONF)}),
-            "data": {"config.conf": KUBE_PROXY_CONF, "kubeconfig.conf": proxy_kubeconfig}}),
+                         _config_hash(proxy_data)}),
+            "data": proxy_data}),
     ]
     if cluster.clock.now() - created < TOKEN_TTL:  # the token cleaner deletes it once it expires
         expires = datetime.fromtimestamp(created + 1, UTC) + timedelta(seconds=TOKEN_TTL)
