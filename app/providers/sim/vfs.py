@@ -16,6 +16,8 @@ from typing import Any
 DIR = "dir"
 FILE = "file"
 LINK = "link"
+# mount points -> their "<mount>/" prefixes (VFS._mounted)
+_PREFIXES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 class VFSError(OSError):
@@ -127,7 +129,12 @@ class VFS:
         self._mounts, self._build, self._build_key, self._built = paths, build, key, None
 
     def _mounted(self, path: str) -> bool:
-        return any(path.startswith(m + "/") for m in self._mounts)
+        # One str.startswith over a tuple of prefixes (shared by every node's VFS): asked on
+        # every read the kubelets make.
+        prefixes = _PREFIXES.get(self._mounts)
+        if prefixes is None:
+            prefixes = _PREFIXES[self._mounts] = tuple(m + "/" for m in self._mounts)
+        return path.startswith(prefixes)
 
     def _generated(self) -> dict[str, Inode]:
         assert self._build is not None and self._build_key is not None
