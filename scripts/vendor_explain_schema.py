@@ -54,6 +54,8 @@ RESOURCES: list[tuple[str, str, str, str, list[str]]] = [
     ("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", []),
     ("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", []),
     ("storage.k8s.io", "v1", "StorageClass", "storageclasses", ["sc"]),
+    ("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests",
+     ["csr"]),
     ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", ["pdb"]),
     ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ["hpa"]),
     ("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", ["pc"]),

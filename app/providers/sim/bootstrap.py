@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.providers.sim import nodeids, versions
+from app.providers.sim import journals, nodeids, versions
 from app.providers.sim.kubelet import PodState
 from app.providers.sim.nodefiles import NodeSpec
 from app.providers.sim.runtime import make_id
@@ -77,8 +77,10 @@ def boot(cluster: SimCluster, created: float) -> None:
         n.vfs.now = created
         for svc in n.services.values():
             svc["since"] = created - 25
+        journals.boot(n, containerd_at=created - 29.5, kubelet_at=created - 25)
         n.journal_line(created - 25, "kubelet",
                        "Started kubelet.service - kubelet: The Kubernetes Node Agent.", pid=1)
+        journals.kubelet_started(n, created - 25)
     for ns in ("default", "kube-node-lease", "kube-public", "kube-system", "local-path-storage"):
         store.create({"kind": "Namespace", "metadata": {
             "name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
@@ -125,6 +127,10 @@ def boot(cluster: SimCluster, created: float) -> None:
                  "command": ["/usr/local/bin/kube-proxy",
                              "--config=/var/lib/kube-proxy/config.conf",
                              "--hostname-override=$(NODE_NAME)"]}], created + 8)
+    from app.providers.sim import bootstrap_objects
+
+    # after the pods, so that their UIDs (and all that hashes them) stay what they were
+    bootstrap_objects.install(cluster, created)
     cluster.advance_to(created + 60)
 
 

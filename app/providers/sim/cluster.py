@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.providers.base import Check, ExecResult, ProbeResult, ProviderError
-from app.providers.sim import apistatus, bootstrap, controllers, nodefiles, versions
+from app.providers.sim import apistatus, bootstrap, controllers, journals, nodefiles, versions
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
@@ -60,15 +60,17 @@ class SimNode:
         self.mount_logs()
 
     def mount_logs(self) -> None:
-        """/var/log/pods and /var/log/containers, generated from this node's runtime."""
-        from app.providers.sim import podlogs
+        """/var/log/pods and /var/log/containers, generated from this node's runtime, and the
+        host's /proc files (procfiles.py)."""
+        from app.providers.sim import podlogs, procfiles
 
         def key() -> tuple:
             rt = self.runtime
             return (self.cluster.t, id(rt), len(rt.sandboxes), len(rt.containers),
                     sum(len(c.logs) for c in rt.containers.values()))
 
-        self.vfs.mount(podlogs.MOUNTS, lambda: podlogs.tree(self), key)
+        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS,
+                       lambda: podlogs.tree(self) | procfiles.tree(self), key)
 
     # --- the Node protocol -----------------------------------------------------------------
 
@@ -129,6 +131,7 @@ class SimNode:
             svc["active"], svc["since"] = bool(svc["enabled"]), t
             if svc["enabled"] and name != "kubelet":
                 self.journal_line(t, name, f"Started {name}.service.", pid=1)
+                journals.unit_started(self, name, t)
         self.runtime.active = bool(self.services["containerd"]["active"])
         if self.services["kubelet"]["active"]:
             self.kubelet_pid += 163
@@ -138,6 +141,7 @@ class SimNode:
                     sb.state, sb.attempt = "ready", sb.attempt + 1
             self.journal_line(t, "kubelet", "Started kubelet.service - kubelet: The Kubernetes "
                                             "Node Agent.", pid=1)
+            journals.unit_started(self, "kubelet", t)
         self.cluster.settle()
 
     # --- helpers for the twin --------------------------------------------------------------
@@ -371,6 +375,7 @@ class SimCluster:
             node.kubelet_pid += 17
             node.kubelet.reset_backoff()
         node.journal_line(t, name, f"Started {name}.service - {desc}.", pid=1)
+        journals.unit_started(node, name, t)
         if name == "kubelet":
             node.kubelet.sync(t)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.providers.sim import (
     apiserver_identity,
+    bootstrap_objects,
     cronjobs,
     endpoints,
     events,
@@ -414,6 +415,7 @@ def _statuses(cluster: SimCluster, t: float) -> None:
             _deployment_status(store, dep, t)
         nodelifecycle.sync(cluster, t)
         endpoints.sync(cluster, t)
+        bootstrap_objects.sync(cluster, t)
 
 
 def after_status(cluster: SimCluster, t: float) -> None:

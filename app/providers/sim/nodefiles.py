@@ -63,6 +63,14 @@ def base_template() -> dict[str, Inode]:
         "/var/lib/kubelet/config.yaml": (_data("node", "kubelet-config.yaml").encode(), 0o644),
         "/root/.bashrc": (b"# ~/.bashrc: executed by bash(1) for non-login shells.\n", 0o644),
         "/etc/kubernetes/kind-version": (versions.KIND.encode() + b"\n", 0o644),
+        # kind v0.29.0 images/base/files/etc (verbatim) and the Debian 12 accounts
+        "/etc/containerd/config.toml": (_data("node", "containerd-config.toml").encode(), 0o644),
+        "/etc/sysctl.d/10-network-magic.conf":
+            (_data("node", "sysctl-10-network-magic.conf").encode(), 0o644),
+        "/etc/sysctl.d/10-network-security.conf":
+            (_data("node", "sysctl-10-network-security.conf").encode(), 0o644),
+        "/etc/passwd": (_data("node", "passwd").encode(), 0o644),
+        "/etc/group": (_data("node", "group").encode(), 0o644),
     }
     dirs = {
         "/etc/kubernetes/manifests": 0o700,

@@ -16,6 +16,7 @@ from typing import Any
 DIR = "dir"
 FILE = "file"
 LINK = "link"
+# mount points -> their "<mount>/" prefixes (VFS._mounted)
 
 
 class VFSError(OSError):

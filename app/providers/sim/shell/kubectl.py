@@ -41,6 +41,12 @@ for _kind, _names in {
     "ServiceAccount": ["sa", "serviceaccount", "serviceaccounts"],
     "Job": ["job", "jobs"], "CronJob": ["cj", "cronjob", "cronjobs"],
     "Lease": ["lease", "leases"], "EndpointSlice": ["endpointslice", "endpointslices"],
+    "StorageClass": ["sc", "storageclass", "storageclasses"],
+    "CertificateSigningRequest": ["csr", "certificatesigningrequest",
+                                  "certificatesigningrequests"],
+    "ClusterRole": ["clusterrole", "clusterroles"],
+    "ClusterRoleBinding": ["clusterrolebinding", "clusterrolebindings"],
+    "Role": ["role", "roles"], "RoleBinding": ["rolebinding", "rolebindings"],
 }.items():
     for _n in _names:
         ALIASES[_n] = _kind

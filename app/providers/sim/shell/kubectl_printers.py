@@ -304,6 +304,73 @@ def events(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, l
     return ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows
 
 
+def serviceaccounts(objs: list[Obj], now: float, wide: bool, _: set[str]
+                    ) -> tuple[Row, list[Row]]:
+    """printServiceAccount: NAME, SECRETS (the legacy token Secrets listed), AGE."""
+    return ["NAME", "SECRETS", "AGE"], [
+        [o["metadata"]["name"], str(len(o.get("secrets") or [])), age(o, now)] for o in objs]
+
+
+def storageclasses(objs: list[Obj], now: float, wide: bool, _: set[str]
+                   ) -> tuple[Row, list[Row]]:
+    """printStorageClass: `(default)` after the name of the default class (GA or beta
+    annotation), reclaim policy Delete and binding mode Immediate unless set."""
+    rows = []
+    for o in objs:
+        ann = o["metadata"].get("annotations") or {}
+        default = "true" in (ann.get("storageclass.kubernetes.io/is-default-class"),
+                             ann.get("storageclass.beta.kubernetes.io/is-default-class"))
+        rows.append([o["metadata"]["name"] + (" (default)" if default else ""),
+                     o.get("provisioner", ""), o.get("reclaimPolicy") or "Delete",
+                     o.get("volumeBindingMode") or "Immediate",
+                     str(bool(o.get("allowVolumeExpansion"))).lower(), age(o, now)])
+    return ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE",
+            "ALLOWVOLUMEEXPANSION", "AGE"], rows
+
+
+def csrs(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printCertificateSigningRequest: CONDITION joins the condition types (Approved, Denied,
+    Failed), then Issued once a certificate is set; Pending without either."""
+    rows = []
+    for o in objs:
+        spec, status = o.get("spec") or {}, o.get("status") or {}
+        conds = [c.get("type", "") for c in status.get("conditions") or []
+                 if c.get("type") in ("Approved", "Denied", "Failed")]
+        if status.get("certificate"):
+            conds.append("Issued")
+        secs = spec.get("expirationSeconds")
+        rows.append([o["metadata"]["name"], age(o, now), spec.get("signerName", ""),
+                     spec.get("username", ""),
+                     human_age(float(secs)) if secs else "<none>",
+                     ",".join(conds) or "Pending"])
+    return ["NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"], rows
+
+
+def roles(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printRole / printClusterRole: the creation time itself, not an age."""
+    return ["NAME", "CREATED AT"], [
+        [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")] for o in objs]
+
+
+def bindings(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row, list[Row]]:
+    """printRoleBinding / printClusterRoleBinding: ROLE is `<kind>/<name>`; -o wide adds the
+    subjects by kind (service accounts as `<namespace>/<name>`)."""
+    head = ["NAME", "ROLE", "AGE"] + (["USERS", "GROUPS", "SERVICEACCOUNTS"] if wide else [])
+    rows = []
+    for o in objs:
+        ref = o.get("roleRef") or {}
+        row = [o["metadata"]["name"], f"{ref.get('kind', '')}/{ref.get('name', '')}",
+               age(o, now)]
+        if wide:
+            subjects = o.get("subjects") or []
+            row += [", ".join(s["name"] for s in subjects if s.get("kind") == k)
+                    for k in ("User", "Group")]
+            row.append(", ".join(f"{s.get('namespace', '')}/{s['name']}" for s in subjects
+                                 if s.get("kind") == "ServiceAccount"))
+        rows.append(row)
+    return head, rows
+
+
 Printer = Callable[[list[Obj], float, bool, set[str]], tuple[Row, list[Row]]]
 
 PRINTERS: dict[str, Printer] = {
@@ -312,4 +379,7 @@ PRINTERS: dict[str, Printer] = {
     "ConfigMap": configmaps, "Secret": secrets,
     "Endpoints": endpoints, "EndpointSlice": endpointslices, "Event": events,
     "CronJob": cronjobs, "Lease": leases, "Job": jobs,
+    "ServiceAccount": serviceaccounts, "StorageClass": storageclasses,
+    "CertificateSigningRequest": csrs, "ClusterRole": roles, "Role": roles,
+    "ClusterRoleBinding": bindings, "RoleBinding": bindings,
 }
