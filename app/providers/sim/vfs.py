@@ -16,7 +16,6 @@ from typing import Any
 DIR = "dir"
 FILE = "file"
 LINK = "link"
-# mount points -> their "<mount>/" prefixes (VFS._mounted)
 
 
 class VFSError(OSError):
