@@ -136,9 +136,14 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario
     attempt.state_version = 1
     _record_scenario(db, scenario)
     db.add(attempt)
-    twinlog.write_snapshot(db, attempt, provider.save(attempt_id, cluster, 1), 1)
-    db.commit()
-    db.refresh(attempt)
+    twinlog.write_snapshot(db, attempt, provider.save(attempt_id, cluster, 1), 1, new=True)
+    # Nothing else wrote these rows: what the session holds is what was committed, and
+    # reading the attempt back (the default expiry on commit) was a SELECT per start.
+    expiring, db.expire_on_commit = db.expire_on_commit, False
+    try:
+        db.commit()
+    finally:
+        db.expire_on_commit = expiring
     return Started(attempt, token)
 
 

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from app.providers.sim import entropy, replay
 from app.providers.sim.cluster import SimCluster
-from app.providers.sim.provider import SimProvider
+from app.providers.sim.provider import SimProvider, encode
 from app.providers.sim.shell.session import ShellSession
 from app.training.models import Attempt, TwinCommand, TwinSnapshot
 
@@ -123,8 +123,7 @@ def save(db: Session, provider: SimProvider, attempt: Attempt, cluster: SimClust
     provider.release(attempt.id)
     if recorded is None or recorded.random \
             or version - attempt.snapshot_version >= SNAPSHOT_EVERY:
-        write_snapshot(db, attempt, json.dumps(cluster.to_json(), separators=(",", ":")),
-                       version)
+        write_snapshot(db, attempt, encode(cluster), version)
         db.execute(delete(TwinCommand).where(TwinCommand.attempt_id == attempt.id,
                                              TwinCommand.version <= version))
     else:
@@ -137,9 +136,11 @@ def save(db: Session, provider: SimProvider, attempt: Attempt, cluster: SimClust
     after_commit(db, lambda: provider.remember(attempt.id, version, cluster))
 
 
-def write_snapshot(db: Session, attempt: Attempt, state: str, version: int) -> None:
-    """The twin as of `version`, in the attempt's TwinSnapshot row (added or replaced)."""
-    row = db.get(TwinSnapshot, attempt.id)
+def write_snapshot(db: Session, attempt: Attempt, state: str, version: int, *,
+                   new: bool = False) -> None:
+    """The twin as of `version`, in the attempt's TwinSnapshot row (added or replaced; `new`:
+    the attempt is being created, so there is no row to look for)."""
+    row = None if new else db.get(TwinSnapshot, attempt.id)
     if row is None:
         row = TwinSnapshot(attempt_id=attempt.id, version=version, state=state)
     else:

@@ -34,6 +34,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from app.providers.sim import store as store_module
 from app.providers.sim import versions
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.jsoncopy import clone
@@ -667,8 +668,12 @@ def install(cluster: SimCluster, created: float) -> None:
                                   "usage-bootstrap-signing": "true"}.items()}}))
     dynamic += _csr_objects(cluster, rng, created)
     store = cluster.store
+    shared = {id(obj) for _, obj in _static_objects()}
     for offset, obj in sorted(_static_objects() + tuple(dynamic), key=lambda p: p[0]):
-        store.create(_fresh(obj), created + offset, copy=False)
+        if id(obj) in shared:
+            store.create_shared(obj, created + offset)
+        else:
+            store.create(_fresh(obj), created + offset, copy=False)
     sync(cluster, created + 2.0, ca)
 
 
@@ -709,3 +714,7 @@ def sync(cluster: SimCluster, t: float, ca: str | None = None) -> None:
             if ca is None:
                 ca = _ca_pem(cluster)
             store.create(root_ca_configmap(name, ca), t)
+
+
+for _, _template in _static_objects():  # a snapshot names these while they are unchanged
+    store_module.share(_template, _fresh)

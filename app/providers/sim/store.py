@@ -7,12 +7,20 @@ apiserver and etcd models); this module only keeps objects consistent.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.jsoncopy import clone
 
 Obj = dict[str, Any]
+Key = tuple[str, str, str]
+
+# Objects every twin's store starts with that name nothing twin-specific (kind's bootstrap
+# RBAC, kube-system's ServiceAccounts: app/providers/sim/bootstrap_objects.py), by key, with
+# the function that makes a twin's own copy. While a twin's copy is unchanged its snapshot
+# names it instead of writing it out: they were two-fifths of a fresh twin's JSON.
+_SHARED: dict[Key, tuple[Obj, Callable[[Obj], Obj]]] = {}
 
 # kind -> (apiVersion, plural, namespaced)
 KINDS: dict[str, tuple[str, str, bool]] = {
@@ -70,6 +78,21 @@ def selector_matches(selector: str, labels: dict[str, str]) -> bool:
     return True
 
 
+def template_key(template: Obj) -> Key:
+    """The key `create` files a template's copy under (namespaced kinds default to
+    `default`)."""
+    meta = template["metadata"]
+    namespaced = KINDS[template["kind"]][2]
+    return template["kind"], (meta.get("namespace") or "default") if namespaced else "", \
+        meta["name"]
+
+
+def share(template: Obj, fresh: Callable[[Obj], Obj]) -> None:
+    """Register an object every twin starts with, and how a twin gets its own copy of it
+    (at import of the module that makes them, so a restored twin finds them too)."""
+    _SHARED[template_key(template)] = (template, fresh)
+
+
 class Store:
     def __init__(self, seed: int = 0) -> None:
         self.objects: dict[tuple[str, str, str], Obj] = {}
@@ -80,6 +103,8 @@ class Store:
         self.revision = 1000
         self._rng_seed = seed
         self._uid_counter = 0
+        # key -> resourceVersion of an object made by `create_shared`, while it is unchanged
+        self._pristine: dict[Key, str] = {}
 
     def _uid(self) -> str:
         self._uid_counter += 1
@@ -112,6 +137,19 @@ class Store:
         self.objects[key] = obj
         self._sorted.pop(kind, None)
         return obj
+
+    def create_shared(self, template: Obj, t: float) -> Obj:
+        """`create` of a copy of a template registered with `share`."""
+        key = template_key(template)
+        obj = self.create(_SHARED[key][1](template), t, copy=False)
+        self._pristine[key] = obj["metadata"]["resourceVersion"]
+        return obj
+
+    @staticmethod
+    def _key(obj: Obj) -> Key:
+        meta = obj["metadata"]
+        ns = meta.get("namespace", "") if KINDS[obj["kind"]][2] else ""
+        return obj["kind"], ns, meta["name"]
 
     def _allocate_cluster_ip(self, svc: Obj) -> None:
         """The apiserver's ClusterIP allocator, within kind's 10.96.0.0/16 service range."""
@@ -186,8 +224,17 @@ class Store:
         return obj
 
     def to_json(self) -> dict[str, Any]:
-        return {"objects": list(self.objects.values()), "revision": self.revision,
-                "seed": self._rng_seed, "uids": self._uid_counter}
+        objects: list[Obj] = []
+        for key, obj in self.objects.items():
+            meta = obj["metadata"]
+            rv = self._pristine.get(key)
+            if rv is not None and meta.get("resourceVersion") == rv and key in _SHARED:
+                objects.append({"shared": list(key), "uid": meta["uid"], "resourceVersion": rv,
+                                "creationTimestamp": meta["creationTimestamp"]})
+            else:
+                objects.append(obj)
+        return {"objects": objects, "revision": self.revision, "seed": self._rng_seed,
+                "uids": self._uid_counter}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Store:
@@ -195,6 +242,28 @@ class Store:
         store.revision = raw["revision"]
         store._uid_counter = raw["uids"]
         for obj in raw["objects"]:
-            ns = obj["metadata"].get("namespace", "") if KINDS[obj["kind"]][2] else ""
-            store.objects[(obj["kind"], ns, obj["metadata"]["name"])] = obj
+            if "shared" in obj:
+                store._restore_shared(obj)
+                continue
+            store.objects[cls._key(obj)] = obj
         return store
+
+    def _restore_shared(self, ref: Obj) -> None:
+        """An unchanged shared object, made again as `create` made it. One this version of
+        kubedrill no longer has stays out (a bootstrap object of an older release)."""
+        key: Key = tuple(ref["shared"])  # type: ignore[assignment]
+        if key not in _SHARED:
+            return
+        template, fresh = _SHARED[key]
+        obj = fresh(template)
+        obj.setdefault("apiVersion", KINDS[key[0]][0])
+        meta = obj.setdefault("metadata", {})
+        if KINDS[key[0]][2]:
+            meta.setdefault("namespace", "default")
+        else:
+            meta.pop("namespace", None)
+        meta.setdefault("uid", ref["uid"])
+        meta["resourceVersion"] = ref["resourceVersion"]
+        meta.setdefault("creationTimestamp", ref["creationTimestamp"])
+        self.objects[key] = obj
+        self._pristine[key] = ref["resourceVersion"]
