@@ -13,6 +13,7 @@ import tracemalloc
 
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import SimCluster, create_cluster
+from app.providers.sim.provider import encode
 
 N = 100
 
@@ -40,9 +41,8 @@ def main() -> None:
     show("create 1 CP + 2 workers", timed(lambda i: create_cluster("kind", 1, 2, seed=i,
                                                                    clock=clock)))
     cluster = create_cluster("kind", 1, 1, clock=clock)
-    blob = json.dumps(cluster.to_json(), separators=(",", ":"))
-    show("serialise (to_json + dumps)",
-         timed(lambda i: json.dumps(cluster.to_json(), separators=(",", ":"))))
+    blob = encode(cluster)
+    show("serialise (to_json + dumps)", timed(lambda i: encode(cluster)))
     show("restore (loads + from_json)", timed(lambda i: SimCluster.from_json(json.loads(blob))))
     print(f"{'serialised size':40} {len(blob) / 1024:8.1f} KiB")
     gc.collect()
