@@ -300,13 +300,9 @@ def deadline_of(job: Obj) -> float | None:
 def scan(store: Any) -> tuple[list[Obj], list[Obj], list[Obj]]:
     """(CronJobs, Jobs, Pods) in one pass over the store, the small lists in `kubectl get`
     order: the batch controllers run several times per step, most often with nothing to do."""
-    found: dict[str, list[tuple[tuple[str, str], Obj]]] = {"CronJob": [], "Job": [], "Pod": []}
-    for (kind, ns, name), obj in store.objects.items():
-        bucket = found.get(kind)
-        if bucket is not None:
-            bucket.append(((ns, name), obj))
-    cronjobs, jobs = (sorted(found[k], key=lambda x: x[0]) for k in ("CronJob", "Job"))
-    return [o for _, o in cronjobs], [o for _, o in jobs], [o for _, o in found["Pod"]]
+    # The store keeps each kind sorted; pods stay in the order they were made.
+    pods = [o for (kind, _, _), o in store.objects.items() if kind == "Pod"]
+    return store.list("CronJob"), store.list("Job"), pods
 
 
 def sync(cluster: SimCluster, t: float, jobs: list[Obj] | None = None,
