@@ -108,7 +108,8 @@ async def exec_command(attempt_id: str, request: Request) -> JSONResponse:
     def run() -> dict[str, Any]:
         # The attempt is looked up and authorised inside the service, under its lock: one
         # read of the row and one trip to the thread pool per command.
-        with Session(get_engine(state.settings.database_url)) as db:
+        # Nothing reads the attempt after the commit: expiring it would only cost.
+        with Session(get_engine(state.settings.database_url), expire_on_commit=False) as db:
             result = service.exec_line(db=db, catalog=state.catalog, provider=state.provider,
                                        attempt_id=attempt_id, token=token, command=command,
                                        via="api", max_length=state.settings.max_command_length)
