@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 
 from app.providers.sim import entropy, replay
 from app.providers.sim.cluster import SimCluster
-from app.providers.sim.provider import SimProvider, encode
+from app.providers.sim.provider import SimProvider, decode, encode
 from app.providers.sim.shell.session import ShellSession
 from app.training.models import Attempt, TwinCommand, TwinSnapshot
 
@@ -95,7 +95,7 @@ def _load(provider: SimProvider, attempt: Attempt) -> SimCluster:
         version, cluster = hit
     else:
         version = attempt.snapshot_version
-        cluster = SimCluster.from_json(json.loads(_snapshot(attempt)))
+        cluster = decode(_snapshot(attempt))
     if version < head:
         db = object_session(attempt)
         if db is None:
