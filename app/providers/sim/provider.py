@@ -72,7 +72,7 @@ class SimProvider:
 
 
 # A snapshot is the twin's JSON values (`SimCluster.to_json`) pickled: six times faster to
-# write than JSON text and three to read, a third smaller (encoding the JSON was a seventh of
+# write than JSON text and faster to read, a third smaller (encoding the JSON was a seventh of
 # starting an attempt). Only plain values go in and come out: the pickler refuses anything
 # else (that snapshot is then written as JSON) and the unpickler names no class or function,
 # so a snapshot can never run code. Base64 keeps it in the text column PostgreSQL holds.
@@ -94,10 +94,10 @@ def encode(cluster: SimCluster) -> str:
     """The twin as its snapshot stores it (see SNAPSHOT_PICKLE)."""
     raw = cluster.to_json()
     buf = io.BytesIO()
-    pickler = _PlainPickler(buf, protocol=5)
-    pickler.fast = True  # no memo: values shared in memory come back apart, as from JSON
     try:
-        pickler.dump(raw)
+        # With pickle's memo, a value the live twin holds in two places comes back as one
+        # object, as it was in the live twin (JSON made two copies).
+        _PlainPickler(buf, protocol=5).dump(raw)
     except TypeError:
         return json.dumps(raw, separators=(",", ":"), check_circular=False)
     return SNAPSHOT_PICKLE + base64.b64encode(buf.getvalue()).decode("ascii")
