@@ -41,6 +41,8 @@ from app.providers.sim.jsoncopy import clone
 from app.providers.sim.nodefiles import _data
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from app.providers.sim.cluster import SimCluster
 
 Obj = dict[str, Any]
@@ -562,18 +564,33 @@ def _csr_for(pem: bytes) -> tuple[str, str, str]:
     """(spec.request, status.certificate, CN) for a kubelet-client PEM (certificate + key):
     the PKCS#10 request the kubelet's certificate manager sent for that key."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import serialization
 
     from app.providers.sim import pki
 
     cert = pki.load_cert(pem)
-    key = pki.load_private_key(pem)
-    csr = x509.CertificateSigningRequestBuilder().subject_name(cert.subject).sign(
-        key, hashes.SHA256())
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
-    return (base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode(),
+    key_pem = pem[pem.index(b"-----BEGIN", len(cert_pem) - 1):] if pem.count(b"-----BEGIN") > 1 \
+        else pem
+    return (_request_for(key_pem, cert.subject),
             base64.b64encode(cert_pem).decode(), str(cn))
+
+
+@functools.lru_cache(maxsize=64)
+def _request_for(key_pem: bytes, subject: x509.Name) -> str:
+    """The base64 PEM of a PKCS#10 request for this key and subject. The same key (the pool
+    keeps one per node name) and subject make the same bytes (PKCS#1 v1.5 signatures are
+    deterministic): signed once, not at every new twin."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from app.providers.sim import pki
+
+    key = pki.load_private_key(key_pem)
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(
+        key, hashes.SHA256())
+    return base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode()
 
 
 def _csr_objects(cluster: SimCluster, rng: random.Random, created: float) -> list[
