@@ -16,6 +16,7 @@ import yaml
 from app.providers.sim import kubeconfig, versions
 from app.providers.sim.batchrun import restarts
 from app.providers.sim.clock import rfc3339nano, utc
+from app.providers.sim.shell import goyaml
 from app.providers.sim.shell.kubectl_printers import PRINTERS, generic
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import (
@@ -199,7 +200,7 @@ def _output(objs: list[dict], fmt: str, single: bool) -> str:
     if fmt == "json":
         return json.dumps(doc, indent=4) + "\n"
     if fmt == "yaml":
-        return yaml.safe_dump(doc, default_flow_style=False, sort_keys=True)
+        return goyaml.dump(doc)
     if fmt == "name":
         return "".join(f"{_resource_name(o['kind'])}/{o['metadata']['name']}\n" for o in objs)
     if fmt.startswith(TEMPLATE_FORMATS):

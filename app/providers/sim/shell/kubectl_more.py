@@ -15,7 +15,7 @@ import posixpath
 import yaml
 
 from app.providers.sim.clock import rfc3339
-from app.providers.sim.shell import kubectl_describe
+from app.providers.sim.shell import goyaml, kubectl_describe
 from app.providers.sim.shell.gotabwriter import tabwriter
 from app.providers.sim.shell.kubectl_printers import events as events_printer
 from app.providers.sim.shell.registry import Invocation, Output
@@ -611,7 +611,7 @@ def _config(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
         fmt = flags.get("o") or flags.get("output") or "yaml"
         if fmt.startswith("jsonpath") or fmt == "json":
             return k._output([shown], fmt, single=True)
-        return yaml.safe_dump(shown, default_flow_style=False, sort_keys=True)
+        return goyaml.dump(shown)
     if sub in ("use-context", "use"):
         return _use_context(inv, path, cfg, pos[1:])
     if sub in CONFIG_SUBCOMMANDS:
