@@ -646,12 +646,16 @@ def _use_context(inv: Invocation, path: str, cfg: Obj, args: list[str]) -> str:
 _SHORT = {"Pod": "po", "Node": "no", "Deployment": "deploy", "ReplicaSet": "rs",
           "DaemonSet": "ds", "StatefulSet": "sts", "Service": "svc", "Namespace": "ns",
           "Endpoints": "ep", "Event": "ev", "ConfigMap": "cm", "ServiceAccount": "sa",
-          "CronJob": "cj"}
+          "CronJob": "cj", "CertificateSigningRequest": "csr", "StorageClass": "sc",
+          "PriorityClass": "pc"}
 
 
 def _api_resources() -> str:
+    """api-resources.go sorts by API group (the core group first), stably: within a group
+    the server's discovery order, which is by name."""
     rows = [["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]]
-    for kind, (api, plural, namespaced) in sorted(KINDS.items(), key=lambda x: x[1][1]):
+    for kind, (api, plural, namespaced) in sorted(
+            KINDS.items(), key=lambda x: (x[1][0].rpartition("/")[0], x[1][1])):
         rows.append([plural, _SHORT.get(kind, ""), api, str(namespaced).lower(), kind])
     return kubectl_table(rows)
 

@@ -1,4 +1,4 @@
-"""`kubectl -o yaml` quoting as go-yaml v2 (via sigs.k8s.io/yaml) writes it."""
+"""`kubectl -o yaml` quoting as go-yaml v2 (sigs.k8s.io/yaml) writes it; api-resources order."""
 
 from __future__ import annotations
 
@@ -42,3 +42,13 @@ def test_a_node_prints_as_kubectl_prints_it() -> None:
         assert line in lines
     assert any(line.startswith('  resourceVersion: "') for line in lines)
     assert any(line.startswith('  creationTimestamp: "') for line in lines)
+
+
+def test_api_resources_are_grouped_core_first_with_short_names() -> None:
+    c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=1764118800.0))
+    rows = SimTerminal(c, "kind-control-plane").run("kubectl api-resources").output.splitlines()
+    names = [r.split()[0] for r in rows[1:]]
+    assert names[:3] == ["configmaps", "endpoints", "events"]  # the core group, by name
+    assert names.index("services") < names.index("daemonsets") < names.index("jobs")
+    assert any(r.split()[:2] == ["storageclasses", "sc"] for r in rows)
+    assert any(r.split()[:2] == ["certificatesigningrequests", "csr"] for r in rows)
