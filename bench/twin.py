@@ -12,7 +12,7 @@ import tracemalloc
 
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import create_cluster
-from app.providers.sim.provider import decode, encode
+from app.training.snapshots import decode, encode
 
 N = 100
 

@@ -29,7 +29,7 @@ from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.terminal import SimTerminal, TwinHost
-from app.training import scoring, twinlog
+from app.training import scoring, snapshots, twinlog
 from app.training.grading import grade
 from app.training.kind_runtime import KindRuntime
 from app.training.models import (
@@ -136,7 +136,8 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario
     attempt.state_version = 1
     _record_scenario(db, scenario)
     db.add(attempt)
-    twinlog.write_snapshot(db, attempt, provider.save(attempt_id, cluster, 1), 1, new=True)
+    provider.remember(attempt_id, 1, cluster)
+    twinlog.write_snapshot(db, attempt, snapshots.encode(cluster), 1, new=True)
     # Nothing else wrote these rows: what the session holds is what was committed, and
     # reading the attempt back (the default expiry on commit) was a SELECT per start.
     expiring, db.expire_on_commit = db.expire_on_commit, False

@@ -31,8 +31,9 @@ from sqlmodel import Session, select
 
 from app.providers.sim import entropy, replay
 from app.providers.sim.cluster import SimCluster
-from app.providers.sim.provider import SimProvider, decode, encode
+from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
+from app.training import snapshots
 from app.training.models import Attempt, TwinCommand, TwinSnapshot
 
 SNAPSHOT_EVERY = 25
@@ -95,7 +96,7 @@ def _load(provider: SimProvider, attempt: Attempt) -> SimCluster:
         version, cluster = hit
     else:
         version = attempt.snapshot_version
-        cluster = decode(_snapshot(attempt))
+        cluster = snapshots.decode(_snapshot(attempt))
     if version < head:
         db = object_session(attempt)
         if db is None:
@@ -123,7 +124,7 @@ def save(db: Session, provider: SimProvider, attempt: Attempt, cluster: SimClust
     provider.release(attempt.id)
     if recorded is None or recorded.random \
             or version - attempt.snapshot_version >= SNAPSHOT_EVERY:
-        write_snapshot(db, attempt, encode(cluster), version)
+        write_snapshot(db, attempt, snapshots.encode(cluster), version)
         db.execute(delete(TwinCommand).where(TwinCommand.attempt_id == attempt.id,
                                              TwinCommand.version <= version))
     else:

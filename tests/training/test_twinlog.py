@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from app.catalog.loader import Catalog, load_catalog
 from app.db import get_engine, upgrade
 from app.providers.sim import clock, replay
-from app.providers.sim.provider import SimProvider, decode
-from app.training import service, twinlog
+from app.providers.sim.provider import SimProvider
+from app.training import service, snapshots, twinlog
 from app.training.models import Attempt, TwinCommand, TwinSnapshot
 from tests.conftest import SCENARIOS
 
@@ -108,7 +108,7 @@ def test_replaying_gives_the_outputs_the_trainee_saw(
     for wait, line in SESSION[:8]:
         host.now += wait
         seen.append(run(db, catalog, provider, attempt, line))
-    twin = decode(db.get(TwinSnapshot, attempt.id).state)
+    twin = snapshots.decode(db.get(TwinSnapshot, attempt.id).state)
     rows = db.exec(select(TwinCommand).where(TwinCommand.attempt_id == attempt.id)
                    .order_by(TwinCommand.version)).all()
     again = [replay.run_again(twin, r.line, json.loads(r.session), r.host_time).output

@@ -1,4 +1,4 @@
-"""How a twin is written into its snapshot and read back (app/providers/sim/provider.py)."""
+"""How a twin is written into its snapshot and read back (app/training/snapshots.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import SimCluster, create_cluster
-from app.providers.sim.provider import SNAPSHOT_PICKLE, decode, encode
+from app.training.snapshots import SNAPSHOT_PICKLE, decode, encode
 
 NOW = 1764118800.0
 
