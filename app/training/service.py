@@ -338,8 +338,7 @@ def note_command(db: Session, attempt: Attempt, node: str, command: str,
 def run_command(*, db: Session, catalog: Catalog, provider: Provider, attempt: Attempt,
                 command: str, via: str = "api", max_length: int = 4096) -> ExecResult:
     """Run one command line; the twin's state and the command are saved before returning."""
-    if len(command) > max_length:
-        raise TrainingError(f"command too long ({len(command)} > {max_length} characters)")
+    _check_length(command, max_length)
     if attempt.provider == "kind":
         return _run_on_kind(db=db, catalog=catalog, runtime=_kind(provider), attempt=attempt,
                             command=command)
@@ -356,8 +355,7 @@ def exec_line(*, db: Session, catalog: Catalog, provider: Provider, attempt_id: 
     """`run_command` for a caller that holds only the attempt's id and token (the exec API):
     the attempt is read once, already under its locks, and authorised then. Reading it to
     authorise and again under the lock was a sixth of the busiest request's time."""
-    if len(command) > max_length:
-        raise TrainingError(f"command too long ({len(command)} > {max_length} characters)")
+    _check_length(command, max_length)
     with attempt_lock(attempt_id):
         attempt = db.get(Attempt, attempt_id, with_for_update=True)
         if attempt is None:
@@ -369,6 +367,11 @@ def exec_line(*, db: Session, catalog: Catalog, provider: Provider, attempt_id: 
                                command=command, via=via, max_length=max_length)
         return _run_on_sim(db=db, catalog=catalog, provider=_sim(provider, attempt),
                            attempt=attempt, command=command, via=via)
+
+
+def _check_length(command: str, max_length: int) -> None:
+    if len(command) > max_length:
+        raise TrainingError(f"command too long ({len(command)} > {max_length} characters)")
 
 
 def _run_on_sim(*, db: Session, catalog: Catalog, provider: SimProvider, attempt: Attempt,

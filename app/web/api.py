@@ -9,10 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.db import get_engine
 from app.events import service as events
 from app.training import service
 from app.web.deps import (
@@ -22,6 +20,7 @@ from app.web.deps import (
     SessionDep,
     SettingsDep,
     facilitator_token,
+    open_session,
     token_from,
 )
 
@@ -109,7 +108,7 @@ async def exec_command(attempt_id: str, request: Request) -> JSONResponse:
         # The attempt is looked up and authorised inside the service, under its lock: one
         # read of the row and one trip to the thread pool per command.
         # Nothing reads the attempt after the commit: expiring it would only cost.
-        with Session(get_engine(state.settings.database_url), expire_on_commit=False) as db:
+        with open_session(request, expire_on_commit=False) as db:
             result = service.exec_line(db=db, catalog=state.catalog, provider=state.provider,
                                        attempt_id=attempt_id, token=token, command=command,
                                        via="api", max_length=state.settings.max_command_length)

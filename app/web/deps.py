@@ -24,8 +24,14 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for the request. `async` so that FastAPI does not hop to the thread pool to
     open it and again to close it: opening does no I/O (the connection is taken on first use,
     in the route's thread) and closing hands the connection back to the pool."""
-    with Session(get_engine(request.app.state.settings.database_url)) as db:
+    with open_session(request) as db:
         yield db
+
+
+def open_session(request: Request, *, expire_on_commit: bool = True) -> Session:
+    """A session on the app's database (no I/O until first use)."""
+    return Session(get_engine(request.app.state.settings.database_url),
+                   expire_on_commit=expire_on_commit)
 
 
 # The getters below are `async def` only so that FastAPI calls them on the event loop: a plain

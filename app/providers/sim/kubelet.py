@@ -188,14 +188,9 @@ class Kubelet:
                 if old is not None:
                     self.node.runtime.sandboxes[pod.sandbox_id].attempt = old.attempt + 1
         self._collect_garbage(t)
-        # Each container's newest attempt, found in one pass: looking it up per container
-        # (a scan and a sort of the node's containers) was a third of a step. A sync starts
-        # containers only for the entry it is looking at, so the index holds for the pass.
-        latest: dict[tuple[str, str], Container] = {}
-        for c in self.node.runtime.containers.values():
-            cur = latest.get((c.pod_uid, c.name))
-            if cur is None or (c.attempt, c.created) >= (cur.attempt, cur.created):
-                latest[(c.pod_uid, c.name)] = c
+        # A sync starts containers only for the entry it is looking at, so the index of each
+        # container's newest attempt holds for the whole pass.
+        latest = self.node.runtime.newest()
         for pod in desired.values():
             for spec in pod.containers():
                 self._sync_container(cluster, pod, spec, t,

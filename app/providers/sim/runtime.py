@@ -110,6 +110,16 @@ class Runtime:
         found = self.containers_of(pod_uid, name)
         return found[-1] if found else None
 
+    def newest(self) -> dict[tuple[str, str], Container]:
+        """`latest` of every (pod uid, container name) at once, in one pass: the kubelet
+        needs all of them at every step, and a scan and a sort each was a third of it."""
+        out: dict[tuple[str, str], Container] = {}
+        for c in self.containers.values():
+            cur = out.get((c.pod_uid, c.name))
+            if cur is None or (c.attempt, c.created) >= (cur.attempt, cur.created):
+                out[(c.pod_uid, c.name)] = c
+        return out
+
     def find(self, prefix: str) -> Container | None:
         matches = [c for c in self.containers.values() if c.id.startswith(prefix)]
         return matches[0] if len(matches) == 1 else None
