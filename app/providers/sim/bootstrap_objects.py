@@ -2,8 +2,8 @@
 
 Who writes what, and the source each shape is taken from (samples in tests/fidelity/samples/):
 - kube-apiserver: extension-apiserver-authentication, the legacy token-tracking ConfigMap and
-  the bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy: names only here,
-  rules are left empty — see the module's gaps in the report).
+  the bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy; the rules, and
+  admin/edit/view as the clusterrole-aggregation controller fills them, from rbac_policy.py).
 - kubeadm init: kubeadm-config (ClusterConfiguration as uploadconfig.go marshals it,
   kubeadm.k8s.io/v1beta4 with its defaults), kubelet-config (the same KubeletConfiguration the
   node's /var/lib/kubelet/config.yaml holds), kube-public/cluster-info (clusterinfo phase;
@@ -34,8 +34,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from app.providers.sim import rbac_policy, versions
 from app.providers.sim import store as store_module
-from app.providers.sim import versions
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.jsoncopy import clone
 from app.providers.sim.nodefiles import _data
@@ -353,10 +353,18 @@ RECONCILE = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
 def _rbac_objects() -> tuple[tuple[float, Obj], ...]:
     """(offset from cluster creation, object) for every RBAC object; the same in every twin."""
     out: list[tuple[float, Obj]] = []
+    rules = rbac_policy.cluster_role_rules()
     for name in POLICY_ROLES + tuple(f"system:controller:{c}" for c in CONTROLLER_ROLES):
-        out.append((0.0, {"kind": "ClusterRole", "metadata": _meta(
-            name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
-            "rules": [dict(r) for r in POLICY_RULES.get(name, [])]}))
+        labels = dict(BOOTSTRAP_LABELS)
+        if name in rbac_policy.AGGREGATE_LABELS:
+            labels[rbac_policy.AGGREGATE_LABELS[name]] = "true"
+        role: Obj = {"kind": "ClusterRole", "metadata": _meta(
+            name, labels=labels, annotations=RECONCILE),
+            "rules": rules.get(name, POLICY_RULES.get(name, []))}
+        if name in rbac_policy.AGGREGATED:
+            role["aggregationRule"] = {"clusterRoleSelectors": [
+                {"matchLabels": {rbac_policy.AGGREGATED[name]: "true"}}]}
+        out.append((0.0, role))
     for name in POLICY_BINDINGS + tuple(f"system:controller:{c}" for c in CONTROLLER_ROLES):
         binding: Obj = {"kind": "ClusterRoleBinding", "metadata": _meta(
             name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
@@ -374,7 +382,8 @@ def _rbac_objects() -> tuple[tuple[float, Obj], ...]:
                                                                     "bootstrap-signer",))):
         for name in names:
             out.append((0.0, {"kind": "Role", "metadata": _meta(
-                name, ns, labels=BOOTSTRAP_LABELS, annotations=RECONCILE), "rules": []}))
+                name, ns, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
+                "rules": rbac_policy.namespace_role_rules().get((ns, name), [])}))
             bound = ("system::extension-apiserver-authentication-reader"
                      if name == "extension-apiserver-authentication-reader" else name)
             who = (_subject("ServiceAccount", name.split(":")[-1], "kube-system")

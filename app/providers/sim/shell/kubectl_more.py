@@ -69,10 +69,11 @@ def _describe(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     kind, names = _target(flags, pos)
     cluster = cluster_of(inv)
     store = cluster.store
-    from app.providers.sim.shell import kubectl_describe_batch
+    from app.providers.sim.shell import kubectl_describe_batch, kubectl_describe_config
 
     fn = kubectl_describe.DESCRIBERS.get(kind) or {
-        "Job": kubectl_describe_batch.job, "CronJob": kubectl_describe_batch.cronjob}.get(kind)
+        "Job": kubectl_describe_batch.job, "CronJob": kubectl_describe_batch.cronjob}.get(kind) \
+        or kubectl_describe_config.DESCRIBERS.get(kind)
     if fn is None:
         raise _k().KubectlError(f'error: "kubectl describe {pos[0]}" is not simulated by this '
                                 "kubedrill twin yet; use kubectl get -o yaml")

@@ -1,0 +1,130 @@
+"""`kubectl describe` of ConfigMaps, Secrets, ServiceAccounts, RBAC objects, StorageClasses,
+CSRs and Namespaces, in kubectl v1.33's layout (pkg/describe/describe.go)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.providers.sim.cluster import SimCluster, create_cluster
+from app.providers.sim.shell import kubectl_describe_config as d
+from app.providers.sim.terminal import SimTerminal
+
+SAMPLES = Path(__file__).parents[3] / "fidelity" / "samples"
+
+
+@pytest.fixture(scope="module")
+def cluster() -> SimCluster:
+    return create_cluster("kind", 1, 1)
+
+
+def sh(cluster: SimCluster, cmd: str) -> tuple[str, int]:
+    r = SimTerminal(cluster, "kind-control-plane").run(cmd)
+    return r.output, r.exit_code
+
+
+def _strip(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def test_clusterroles_with_non_resource_urls_match_a_real_cluster(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl describe clusterrole system:discovery "
+                            "system:service-account-issuer-discovery system:monitoring")
+    assert code == 0
+    assert _strip(out) == _strip((SAMPLES / "kubectl-describe-clusterrole-nonresource.txt")
+                                 .read_text())
+
+
+def test_clusterrolebinding_and_role_match_a_real_cluster(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe clusterrolebinding system:discovery")
+    assert _strip(out) == _strip(
+        (SAMPLES / "kubectl-describe-clusterrolebinding-system-discovery.txt").read_text())
+    out, _ = sh(cluster, "kubectl describe role -n kube-system kubeadm:nodes-kubeadm-config")
+    assert _strip(out) == _strip(
+        (SAMPLES / "kubectl-describe-role-kubeadm-nodes-kubeadm-config.txt").read_text())
+
+
+def test_cluster_admin_shows_both_wildcard_rules(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe clusterrole cluster-admin")
+    assert "  *.*        []                 []              [*]\n" in out
+    assert "             [*]                []              [*]\n" in out
+
+
+def test_view_is_aggregated_and_rules_are_compacted_per_resource(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe clusterrole view")
+    rows = [line.split() for line in out.splitlines()[7:]]
+    assert rows[0] == ["bindings", "[]", "[]", "[get", "list", "watch]"]
+    assert ["deployments.apps/scale", "[]", "[]", "[get", "list", "watch]"] in rows
+    assert not any(r[0] == "secrets" for r in rows)  # view never reads secrets
+    out, _ = sh(cluster, "kubectl describe clusterrole edit")
+    rows = [line.split() for line in out.splitlines()[7:]]
+    assert ["secrets", "[]", "[]", "[get", "list", "watch", "create", "delete",
+            "deletecollection", "patch", "update]"] in rows
+
+
+def test_compact_merges_verbs_of_one_resource_and_keeps_url_rules_apart() -> None:
+    rules = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]},
+             {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},
+             {"nonResourceURLs": ["/a", "/b"], "verbs": ["get"]}]
+    rows = d.policy_rows(rules)
+    assert rows == ["  pods\t[]\t[]\t[get delete]", "  \t[/a]\t[]\t[get]",
+                    "  \t[/b]\t[]\t[get]"]
+
+
+def test_configmap_lists_data_binarydata_and_events(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl describe configmap -n kube-system kube-proxy")
+    assert code == 0
+    assert out.startswith("Name:         kube-proxy\nNamespace:    kube-system\n"
+                          "Labels:       app=kube-proxy\n")
+    assert "\n\nData\n====\nconfig.conf:\n----\napiVersion: kubeproxy.config.k8s.io" in out
+    assert "\n\nBinaryData\n====\n\nEvents:  <none>\n" in out
+    assert out.index("config.conf:") < out.index("kubeconfig.conf:")
+
+
+def test_long_annotation_goes_below_its_key_shortened(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe cm kube-root-ca.crt")
+    assert "Annotations:  kubernetes.io/description:\n                Contains a CA bundle" in out
+    line = next(x for x in out.splitlines() if "Contains a CA bundle" in x)
+    assert line.endswith("...") and len(line.strip()) == 138 + 3
+
+
+def test_secret_prints_sizes_not_values(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl describe secret -n kube-system bootstrap-token-abcdef")
+    assert code == 0
+    assert "\nType:  bootstrap.kubernetes.io/token\n\nData\n====\n" in out
+    assert "token-secret:                    16 bytes\n" in out
+    assert "0123456789abcdef" not in out
+
+
+def test_serviceaccount_has_three_secret_headers(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe sa default")
+    assert out.endswith("Image pull secrets:  <none>\nMountable secrets:   <none>\n"
+                        "Tokens:              <none>\nEvents:              <none>\n")
+
+
+def test_storageclass_marks_the_default(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe sc standard")
+    assert out == ("Name:                  standard\nIsDefaultClass:        Yes\n"
+                   "Annotations:           storageclass.kubernetes.io/is-default-class=true\n"
+                   "Provisioner:           rancher.io/local-path\n"
+                   "Parameters:            <none>\nAllowVolumeExpansion:  <unset>\n"
+                   "MountOptions:          <none>\nReclaimPolicy:         Delete\n"
+                   "VolumeBindingMode:     WaitForFirstConsumer\nEvents:                <none>\n")
+
+
+def test_csr_shows_requester_status_and_subject(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl describe csr")
+    assert code == 0
+    assert "Requesting User:    system:bootstrap:abcdef\n" in out
+    assert "Status:             Approved,Issued\nSubject:\n" in out
+    assert "         Common Name:    system:node:kind-worker\n" in out
+    assert "         Organization:   system:nodes\n" in out
+
+
+def test_namespace_shows_status_and_no_quota(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe ns kube-public")
+    assert out == ("Name:         kube-public\n"
+                   "Labels:       kubernetes.io/metadata.name=kube-public\n"
+                   "Annotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\n"
+                   "No LimitRange resource.\n")
