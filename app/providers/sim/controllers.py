@@ -26,6 +26,7 @@ from app.providers.sim import (
     endpoints,
     events,
     nodelifecycle,
+    nslifecycle,
     scheduling,
 )
 from app.providers.sim.clock import rfc3339
@@ -415,6 +416,7 @@ def _statuses(cluster: SimCluster, t: float) -> None:
             _deployment_status(store, dep, t)
         nodelifecycle.sync(cluster, t)
         endpoints.sync(cluster, t)
+        nslifecycle.sync(cluster, t)
         bootstrap_objects.sync(cluster, t)
 
 

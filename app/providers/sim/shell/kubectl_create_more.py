@@ -57,6 +57,12 @@ def create_deployment(inv: Invocation, flags: dict[str, str], pos: list[str]) ->
     if cluster.store.find("Deployment", name, ns) is not None:
         raise k.KubectlError(f'error: failed to create deployment: deployments.apps "{name}" '
                              'already exists')
+    from app.providers.sim import nslifecycle
+
+    try:
+        nslifecycle.admit_create(cluster.store, "Deployment", name, ns)
+    except nslifecycle.Forbidden as err:
+        raise k.KubectlError(f"error: failed to create deployment: {err}") from None
     labels = {"app": name}
     containers = [{"name": _image_name(img), "image": img} for img in images]
     cluster.store.create({

@@ -180,6 +180,13 @@ def _apply(inv: Invocation, flags: dict[str, str], create: bool) -> str:
     for doc in docs:
         kind, meta, name, existing = locate(store, doc, flags)
         if existing is None:
+            from app.providers.sim import nslifecycle
+
+            try:
+                nslifecycle.admit_create(store, kind, name, meta.get("namespace", ""))
+            except nslifecycle.Forbidden as err:
+                raise _k().KubectlError(f'Error from server (Forbidden): error when creating '
+                                        f'"{path}": {err}') from None
             store.create(doc, cluster.t)
             lines.append(f"{_ref(kind, name)} created")
             continue
@@ -233,8 +240,16 @@ def _delete(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     lines = []
     for kind, name, ns in targets:
         obj = _get_obj(store, kind, name, ns)
-        store.delete(kind, name, ns if KINDS[kind][2] else "")
-        _cascade(store, obj)
+        if kind == "Namespace":  # graceful: Terminating until the namespace controller is done
+            from app.providers.sim import nslifecycle
+
+            try:
+                nslifecycle.request_delete(cluster, name, cluster.t)
+            except nslifecycle.Forbidden as err:
+                raise _k().KubectlError(f"Error from server (Forbidden): {err}") from None
+        else:
+            store.delete(kind, name, ns if KINDS[kind][2] else "")
+            _cascade(store, obj)
         lines.append(f'{kind.lower()} "{name}" deleted'
                      if "/" not in KINDS[kind][0] else
                      f'{_k()._resource_name(kind)} "{name}" deleted')
