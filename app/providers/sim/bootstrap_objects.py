@@ -557,6 +557,28 @@ def _server(cluster: SimCluster) -> str:
     return f"https://{host}:6443"
 
 
+def extension_apiserver_authentication(cluster: SimCluster, ca: str) -> Obj:
+    """The ConfigMap kube-apiserver publishes for aggregated apiservers: its client CA and the
+    front-proxy request-header settings."""
+    return {"kind": "ConfigMap", "metadata": _meta("extension-apiserver-authentication",
+                                                   "kube-system"),
+            "data": {"client-ca-file": ca,
+                     "requestheader-allowed-names": '["front-proxy-client"]',
+                     "requestheader-client-ca-file": _front_proxy_ca(cluster),
+                     "requestheader-extra-headers-prefix": '["X-Remote-Extra-"]',
+                     "requestheader-group-headers": '["X-Remote-Group"]',
+                     "requestheader-username-headers": '["X-Remote-User"]'}}
+
+
+def apiserver_rbac(kind: str, name: str) -> Obj:
+    """A copy of the bootstrap-policy ClusterRole or ClusterRoleBinding `name` (what
+    kube-apiserver's RBAC post-start hook writes into an empty etcd)."""
+    for _, obj in _rbac_objects():
+        if obj["kind"] == kind and obj["metadata"]["name"] == name:
+            return clone(obj)
+    raise KeyError(name)
+
+
 def root_ca_configmap(ns: str, ca_pem: str) -> Obj:
     return {"kind": "ConfigMap", "metadata": _meta("kube-root-ca.crt", ns, annotations={
         "kubernetes.io/description": ROOT_CA_DESCRIPTION}), "data": {"ca.crt": ca_pem}}
@@ -659,14 +681,7 @@ def install(cluster: SimCluster, created: float) -> None:
     since = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d")
     proxy_data = {"config.conf": KUBE_PROXY_CONF, "kubeconfig.conf": proxy_kubeconfig}
     dynamic: list[tuple[float, Obj]] = [
-        (0.0, {"kind": "ConfigMap", "metadata": _meta("extension-apiserver-authentication",
-                                                       "kube-system"),
-               "data": {"client-ca-file": ca,
-                        "requestheader-allowed-names": '["front-proxy-client"]',
-                        "requestheader-client-ca-file": _front_proxy_ca(cluster),
-                        "requestheader-extra-headers-prefix": '["X-Remote-Extra-"]',
-                        "requestheader-group-headers": '["X-Remote-Group"]',
-                        "requestheader-username-headers": '["X-Remote-User"]'}}),
+        (0.0, extension_apiserver_authentication(cluster, ca)),
         (0.0, {"kind": "ConfigMap", "metadata": _meta(
             "kube-apiserver-legacy-service-account-token-tracking", "kube-system"),
             "data": {"since": since}}),

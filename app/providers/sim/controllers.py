@@ -28,6 +28,7 @@ from app.providers.sim import (
     nodelifecycle,
     nslifecycle,
     scheduling,
+    tokencleaner,
 )
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState
@@ -417,6 +418,7 @@ def _statuses(cluster: SimCluster, t: float) -> None:
         nodelifecycle.sync(cluster, t)
         endpoints.sync(cluster, t)
         nslifecycle.sync(cluster, t)
+        tokencleaner.sync(cluster, t)
         bootstrap_objects.sync(cluster, t)
 
 
