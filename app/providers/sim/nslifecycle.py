@@ -72,6 +72,18 @@ def admit_create(store: Any, kind: str, name: str, ns: str) -> None:
                         f"in namespace {ns} because it is being terminated")
 
 
+def prepare_create(obj: Obj) -> None:
+    """The namespace strategy's PrepareForCreate: every Namespace carries the immutable label
+    `kubernetes.io/metadata.name: <name>` (NamespaceDefaultLabelName, GA in 1.22), and the
+    `kubernetes` finalizer and phase Active."""
+    if obj.get("kind") != "Namespace":
+        return
+    name = obj["metadata"]["name"]
+    obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+    obj.setdefault("status", {})["phase"] = "Active"
+
+
 def request_delete(cluster: SimCluster, name: str, t: float) -> None:
     """DELETE /api/v1/namespaces/<name>: admission, then graceful deletion of the object."""
     if name in IMMORTAL:

@@ -4,9 +4,10 @@
   `bootstrap.kubernetes.io/token` in kube-system whose `expiration` (RFC 3339) has passed, or
   cannot be parsed, is deleted (k8s.io/cluster-bootstrap util/secrets GetExpiration); its log
   lines are V(3), below kubeadm's default verbosity, so none are written.
-- bootstrapsigner (pkg/controller/bootstrap/bootstrapsigner.go): kube-public/cluster-info
-  carries a `jws-kubeconfig-<token-id>` signature only for tokens that exist, are usable for
-  signing and have not expired; a stale signature is removed.
+- bootstrapsigner (pkg/controller/bootstrap/bootstrapsigner.go signConfigMap/getTokens):
+  kube-public/cluster-info carries a `jws-kubeconfig-<token-id>` signature (detached JWS of its
+  `kubeconfig`) for every token that is usable for signing and has not expired; a stale
+  signature is removed, a missing one added.
 """
 
 from __future__ import annotations
@@ -50,20 +51,28 @@ def expired(secret: Obj, t: float) -> bool:
 
 def sync(cluster: SimCluster, t: float) -> None:
     store = cluster.store
-    valid: set[str] = set()
+    valid: dict[str, str] = {}
     for secret in store.list("Secret", "kube-system"):
         if secret.get("type") != TOKEN_TYPE:
             continue
+        token_id = _data(secret, "token-id")
         if expired(secret, t):
             store.delete("Secret", secret["metadata"]["name"], "kube-system")
-        elif _data(secret, "usage-bootstrap-signing") == "true":
-            valid.add(_data(secret, "token-id"))
+        elif (_data(secret, "usage-bootstrap-signing") == "true" and token_id
+              and secret["metadata"]["name"] == f"bootstrap-token-{token_id}"):
+            valid[token_id] = _data(secret, "token-secret")
     info = store.find("ConfigMap", "cluster-info", "kube-public")
-    if info is None:
+    data = (info or {}).get("data") or {}
+    if "kubeconfig" not in data:
         return
-    stale = [k for k in info.get("data") or {}
-             if k.startswith(JWS_PREFIX) and k[len(JWS_PREFIX):] not in valid]
-    if stale:
+    stale = [k for k in data if k.startswith(JWS_PREFIX) and k[len(JWS_PREFIX):] not in valid]
+    missing = [i for i in valid if JWS_PREFIX + i not in data]
+    if stale or missing:
+        from app.providers.sim.bootstrap_objects import jws_detached
+
         for key in stale:
-            del info["data"][key]
-        store.update(info)
+            del data[key]
+        for token_id in missing:
+            data[JWS_PREFIX + token_id] = jws_detached(data["kubeconfig"], token_id,
+                                                      valid[token_id])
+        store.update(info)  # type: ignore[arg-type]

@@ -88,3 +88,14 @@ def test_kube_node_lease_comes_back_after_deletion(cluster: SimCluster) -> None:
     ns = cluster.store.get("Namespace", "kube-node-lease")
     assert (ns.get("status") or {}).get("phase") == "Active"
     assert not ns["metadata"].get("deletionTimestamp")
+
+
+def test_a_new_namespace_gets_its_metadata_name_label(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl get ns team --show-labels")
+    assert out.splitlines()[1].split()[-1] == "kubernetes.io/metadata.name=team"
+    _, code = sh(cluster, "cat > /root/ns.yaml <<'EOF'\napiVersion: v1\nkind: Namespace\n"
+                          "metadata: {name: other}\nEOF\nkubectl apply -f /root/ns.yaml")
+    assert code == 0
+    ns = cluster.store.get("Namespace", "other")
+    assert ns["metadata"]["labels"] == {"kubernetes.io/metadata.name": "other"}
+    assert ns["status"]["phase"] == "Active"

@@ -49,3 +49,21 @@ def test_a_cluster_older_than_the_token_has_no_signature_either() -> None:
     assert c.store.find("Secret", NAME, "kube-system") is None
     assert "jws-kubeconfig-abcdef" not in c.store.get("ConfigMap", "cluster-info",
                                                       "kube-public")["data"]
+
+
+def test_a_new_signing_token_gets_its_cluster_info_signature() -> None:
+    from app.providers.sim.bootstrap_objects import jws_detached
+
+    c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=1764118800.0))
+    secret = _secret("2025-11-27T01:00:00Z")
+    secret["metadata"] = {"name": "bootstrap-token-zyxwvu", "namespace": "kube-system"}
+    secret["kind"] = "Secret"
+    for key, value in {"token-id": "zyxwvu", "token-secret": "0123456789abcdef",
+                       "usage-bootstrap-signing": "true"}.items():
+        secret["data"][key] = base64.b64encode(value.encode()).decode()
+    c.store.create(secret, c.t)
+    c.advance(1)
+    data = c.store.get("ConfigMap", "cluster-info", "kube-public")["data"]
+    assert data["jws-kubeconfig-zyxwvu"] == jws_detached(data["kubeconfig"], "zyxwvu",
+                                                         "0123456789abcdef")
+    assert "jws-kubeconfig-abcdef" in data

@@ -27,8 +27,11 @@ def create_namespace(inv: Invocation, pos: list[str]) -> str:
     if cluster.store.find("Namespace", pos[0], "") is not None:
         raise k.KubectlError(f'Error from server (AlreadyExists): namespaces "{pos[0]}" already '
                              'exists')
-    cluster.store.create({"apiVersion": "v1", "kind": "Namespace",
-                          "metadata": {"name": pos[0]}, "spec": {}}, cluster.t)
+    from app.providers.sim import nslifecycle
+
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": pos[0]}, "spec": {}}
+    nslifecycle.prepare_create(ns)
+    cluster.store.create(ns, cluster.t)
     cluster.settle()
     return f"namespace/{pos[0]} created\n"
 

@@ -187,6 +187,7 @@ def _apply(inv: Invocation, flags: dict[str, str], create: bool) -> str:
             except nslifecycle.Forbidden as err:
                 raise _k().KubectlError(f'Error from server (Forbidden): error when creating '
                                         f'"{path}": {err}') from None
+            nslifecycle.prepare_create(doc)
             store.create(doc, cluster.t)
             lines.append(f"{_ref(kind, name)} created")
             continue
