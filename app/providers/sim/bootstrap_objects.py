@@ -508,6 +508,15 @@ def _static_objects() -> tuple[tuple[float, Obj], ...]:
     out.append((20.0, {"kind": "ConfigMap", "metadata": _meta("local-path-config",
                                                                "local-path-storage"),
                        "data": dict(LOCAL_PATH_CONFIG)}))
+    # kube-apiserver's scheduling post-start hook (pkg/registry/scheduling/rest): the two
+    # system PriorityClasses (values and descriptions of pkg/apis/scheduling SystemPriorityClasses)
+    for name, value, text in (
+            ("system-node-critical", 2000001000, "Used for system critical pods that must not "
+             "be moved from their current node."),
+            ("system-cluster-critical", 2000000000, "Used for system critical pods that must run "
+             "in the cluster, but can be moved to another node if necessary.")):
+        out.append((0.0, {"kind": "PriorityClass", "metadata": _meta(name), "value": value,
+                          "description": text, "preemptionPolicy": "PreemptLowerPriority"}))
     out.append((20.0, {"kind": "StorageClass", "metadata": _meta(
         "standard", annotations={"storageclass.kubernetes.io/is-default-class": "true"}),
         "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",

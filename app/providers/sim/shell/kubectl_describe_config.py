@@ -1,10 +1,11 @@
 """`kubectl describe` for ConfigMaps, Secrets, ServiceAccounts, Namespaces, RBAC objects,
-StorageClasses and CertificateSigningRequests.
+StorageClasses, CertificateSigningRequests, PriorityClasses, Endpoints and DaemonSets.
 
 Layout from k8s.io/kubectl v0.33.1 `pkg/describe/describe.go` (ConfigMapDescriber,
 describeSecret, describeServiceAccount, RoleDescriber, ClusterRoleDescriber,
 RoleBindingDescriber, ClusterRoleBindingDescriber, describeStorageClass,
-describeCertificateSigningRequest, describeNamespace) and `pkg/util/rbac/rbac.go` (BreakdownRule,
+describeCertificateSigningRequest, describeNamespace, describePriorityClass, describeEndpoints,
+describeDaemonSet) and `pkg/util/rbac/rbac.go` (BreakdownRule,
 CompactRules, SortableRuleSlice: the PolicyRule table). Every line goes through Go's tabwriter
 (minwidth 0, padding 2) as tabbedString does.
 
@@ -265,7 +266,9 @@ def csr(store: Any, c: Obj, now: float) -> str:
     try:
         req = x509.load_pem_x509_csr(base64.b64decode(spec.get("request", "")))
     except ValueError as err:
-        raise ValueError(f"Error parsing CSR: {err}") from None
+        from app.providers.sim.shell.kubectl import KubectlError
+
+        raise KubectlError(f"error: Error parsing CSR: {err}") from None
     out = [f"Name:\t{meta['name']}", f"Labels:\t{format_labels(meta.get('labels'))}",
            f"Annotations:\t{format_labels(meta.get('annotations'))}",
            f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}",
@@ -310,7 +313,64 @@ def namespace(store: Any, ns: Obj, now: float) -> str:
     return tabwriter("\n".join(out) + "\n")
 
 
+def priorityclass(store: Any, pc: Obj, now: float) -> str:
+    meta = pc["metadata"]
+    out = [f"Name:\t{meta['name']}", f"Value:\t{pc.get('value', 0)}",
+           f"GlobalDefault:\t{'true' if pc.get('globalDefault') else 'false'}",
+           f"PreemptionPolicy:\t{pc.get('preemptionPolicy', 'PreemptLowerPriority')}",
+           f"Description:\t{pc.get('description', '')}",
+           f"Annotations:\t{format_labels(meta.get('annotations'))}"]
+    events_block(out, events_for(store, pc), now)
+    return tabwriter("\n".join(out) + "\n")
+
+
+def endpoints(store: Any, ep: Obj, now: float) -> str:
+    out = _head(ep)
+    out.append("Subsets:")
+    for subset in ep.get("subsets") or []:
+        ready = ",".join(a.get("ip", "") for a in subset.get("addresses") or [])
+        not_ready = ",".join(a.get("ip", "") for a in subset.get("notReadyAddresses") or [])
+        out += [f"  Addresses:\t{ready or '<none>'}",
+                f"  NotReadyAddresses:\t{not_ready or '<none>'}"]
+        if subset.get("ports"):
+            out += ["  Ports:", "    Name\tPort\tProtocol", "    ----\t----\t--------"]
+            out += [f"    {p.get('name') or '<unset>'}\t{p.get('port', 0)}\t"
+                    f"{p.get('protocol', 'TCP')}" for p in subset["ports"]]
+        out.append("")
+    events_block(out, events_for(store, ep), now)
+    return tabwriter("\n".join(out) + "\n")
+
+
+def daemonset(store: Any, ds: Obj, now: float) -> str:
+    from app.providers.sim.shell.kubectl_describe import _template
+
+    meta, spec, st = ds["metadata"], ds.get("spec") or {}, ds.get("status") or {}
+    tmpl = spec.get("template") or {}
+    out = [f"Name:\t{meta['name']}", f"Namespace:\t{meta.get('namespace', '')}",
+           f"Selector:\t{format_labels((spec.get('selector') or {}).get('matchLabels'))}",
+           f"Node-Selector:\t{format_labels((tmpl.get('spec') or {}).get('nodeSelector'))}"]
+    labels(out, "", "Labels", meta.get("labels"))
+    annotations(out, meta.get("annotations"))
+    out += [f"Desired Number of Nodes Scheduled: {st.get('desiredNumberScheduled', 0)}",
+            f"Current Number of Nodes Scheduled: {st.get('currentNumberScheduled', 0)}",
+            "Number of Nodes Scheduled with Up-to-date Pods: "
+            f"{st.get('updatedNumberScheduled', 0)}",
+            f"Number of Nodes Scheduled with Available Pods: {st.get('numberAvailable', 0)}",
+            f"Number of Nodes Misscheduled: {st.get('numberMisscheduled', 0)}"]
+    pods = [p for p in store.list("Pod", meta.get("namespace"))
+            if any(r.get("controller") and r.get("uid") == meta.get("uid")
+                   for r in p["metadata"].get("ownerReferences") or [])]
+    count = {ph: sum(1 for p in pods if (p.get("status") or {}).get("phase") == ph)
+             for ph in ("Running", "Pending", "Succeeded", "Failed")}
+    out.append(f"Pods Status:\t{count['Running']} Running / {count['Pending']} Waiting / "
+               f"{count['Succeeded']} Succeeded / {count['Failed']} Failed")
+    _template(out, tmpl)
+    events_block(out, events_for(store, ds), now)
+    return tabwriter("\n".join(out) + "\n")
+
+
 DESCRIBERS = {"ConfigMap": configmap, "Secret": secret, "ServiceAccount": serviceaccount,
               "Role": role, "ClusterRole": role, "RoleBinding": binding,
               "ClusterRoleBinding": binding, "StorageClass": storageclass,
-              "CertificateSigningRequest": csr, "Namespace": namespace}
+              "CertificateSigningRequest": csr, "Namespace": namespace,
+              "PriorityClass": priorityclass, "Endpoints": endpoints, "DaemonSet": daemonset}

@@ -128,3 +128,29 @@ def test_namespace_shows_status_and_no_quota(cluster: SimCluster) -> None:
                    "Labels:       kubernetes.io/metadata.name=kube-public\n"
                    "Annotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\n"
                    "No LimitRange resource.\n")
+
+
+def test_priorityclasses_exist_and_print_like_the_apiserver_table(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl get pc")
+    assert out.splitlines()[0].split() == ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE",
+                                           "PREEMPTIONPOLICY"]
+    assert out.splitlines()[2].split()[:3] == ["system-node-critical", "2000001000", "false"]
+    out, _ = sh(cluster, "kubectl describe priorityclass system-cluster-critical")
+    assert out == ("Name:              system-cluster-critical\nValue:             2000000000\n"
+                   "GlobalDefault:     false\nPreemptionPolicy:  PreemptLowerPriority\n"
+                   "Description:       Used for system critical pods that must run in the "
+                   "cluster, but can be moved to another node if necessary.\n"
+                   "Annotations:       <none>\nEvents:            <none>\n")
+
+
+def test_endpoints_list_each_subset_and_its_ports(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe endpoints kubernetes")
+    assert "Subsets:\n  Addresses:          172.18.0.2\n  NotReadyAddresses:  <none>\n" \
+           "  Ports:\n    Name   Port  Protocol\n    ----   ----  --------\n" \
+           "    https  6443  TCP\n\nEvents:  <none>\n" in out
+
+
+def test_daemonset_counts_nodes_and_its_pods(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe ds -n kube-system kindnet")
+    assert "Desired Number of Nodes Scheduled: 2\n" in out
+    assert "Pods Status:  2 Running / 0 Waiting / 0 Succeeded / 0 Failed\nPod Template:\n" in out
