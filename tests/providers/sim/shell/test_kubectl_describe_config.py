@@ -154,3 +154,23 @@ def test_daemonset_counts_nodes_and_its_pods(cluster: SimCluster) -> None:
     out, _ = sh(cluster, "kubectl describe ds -n kube-system kindnet")
     assert "Desired Number of Nodes Scheduled: 2\n" in out
     assert "Pods Status:  2 Running / 0 Waiting / 0 Succeeded / 0 Failed\nPod Template:\n" in out
+
+
+def test_binary_data_sizes_and_service_account_token_value(cluster: SimCluster) -> None:
+    store = cluster.store
+    store.create({"kind": "ConfigMap", "metadata": {"name": "bin", "namespace": "default"},
+                  "binaryData": {"blob": "AAECAw=="}}, cluster.t)
+    sa = store.get("ServiceAccount", "default", "default")
+    store.create({"kind": "Secret", "type": "kubernetes.io/service-account-token",
+                  "metadata": {"name": "default-token", "namespace": "default", "annotations": {
+                      "kubernetes.io/service-account.name": "default",
+                      "kubernetes.io/service-account.uid": sa["metadata"]["uid"]}},
+                  "data": {"ca.crt": "QUJD", "token": "ZXlKaGJHY2lPaUpT"}}, cluster.t)
+    out, _ = sh(cluster, "kubectl describe cm bin")
+    assert "\nData\n====\n\nBinaryData\n====\nblob: 4 bytes\n\nEvents:  <none>\n" in out
+    out, _ = sh(cluster, "kubectl describe secret default-token")
+    assert out.endswith("Data\n====\nca.crt:  3 bytes\ntoken:   eyJhbGciOiJS\n")
+    out, _ = sh(cluster, "kubectl describe sa default")
+    assert "Tokens:              default-token\n" in out
+    store.delete("ConfigMap", "bin", "default")
+    store.delete("Secret", "default-token", "default")
