@@ -18,9 +18,10 @@ controller of kube-controller-manager.
 - kube-node-lease is not immortal: the apiserver's system-namespaces controller creates it
   again once it is gone.
 
-The twin keeps no queue: the next pass is due `GRACE_DELAY` after the deletionTimestamp, then
-`estimate/2 + 1` after the NamespaceContentRemaining condition turned True (its
-lastTransitionTime), with the estimate of a default pod (terminationGracePeriodSeconds 30).
+The twin keeps no queue: the first pass is due `GRACE_DELAY` after the deletionTimestamp, the
+next `estimate/2 + 1` after the NamespaceContentRemaining condition turned True (its
+lastTransitionTime), with the estimate of a default pod (terminationGracePeriodSeconds 30);
+a pass runs as of its due time even when the twin steps later.
 """
 
 from __future__ import annotations
@@ -105,13 +106,12 @@ def _condition(ns: Obj, ctype: str) -> Obj | None:
                  if c.get("type") == ctype), None)
 
 
-def _due(ns: Obj, t: float) -> bool:
-    if t < ts(ns["metadata"]["deletionTimestamp"]) + GRACE_DELAY:
-        return False
+def _due(ns: Obj) -> float:
+    """When the controller's next pass over this namespace is due."""
     remaining = _condition(ns, "NamespaceContentRemaining")
     if remaining is not None and remaining.get("status") == "True":
-        return t >= ts(remaining["lastTransitionTime"]) + POD_GRACE // 2 + 1
-    return True
+        return ts(remaining["lastTransitionTime"]) + POD_GRACE // 2 + 1
+    return ts(ns["metadata"]["deletionTimestamp"]) + GRACE_DELAY
 
 
 def _set_conditions(ns: Obj, remaining: dict[str, int], t: float) -> None:
@@ -134,23 +134,31 @@ def _set_conditions(ns: Obj, remaining: dict[str, int], t: float) -> None:
         old.update(status=status, reason=reason, message=message)
 
 
-def _delete_content(cluster: SimCluster, name: str, t: float) -> dict[str, int]:
-    """deleteAllContent: every namespaced object goes; pods bound to a node that still run
-    are deleted gracefully. Returns `<resource>.<group>` -> objects remaining."""
+def _delete_content(cluster: SimCluster, name: str, at: float, t: float) -> dict[str, int]:
+    """deleteAllContent at `at`: every namespaced object goes; pods bound to a node that still
+    run are deleted gracefully, and are gone by the next pass when their kubelet posts (it kills
+    them at once and confirms, as nodelifecycle.finish_deletions has it). Returns
+    `<resource>.<group>` -> objects remaining."""
+    from app.providers.sim.nodelifecycle import posting
+
     store = cluster.store
+    nodes = {n.name: n for n in cluster.nodes}
     for (kind, ns, obj_name), obj in list(store.objects.items()):
         if ns != name or kind == "Namespace":
             continue
         if kind == "Pod":
             meta = obj["metadata"]
             phase = (obj.get("status") or {}).get("phase")
-            if obj["spec"].get("nodeName") and phase not in ("Succeeded", "Failed"):
+            node = obj["spec"].get("nodeName")
+            if node and phase not in ("Succeeded", "Failed"):
                 if not meta.get("deletionTimestamp"):
                     grace = int(obj["spec"].get("terminationGracePeriodSeconds", POD_GRACE))
-                    meta["deletionTimestamp"] = rfc3339(t + grace)
+                    meta["deletionTimestamp"] = rfc3339(at + grace)
                     meta["deletionGracePeriodSeconds"] = grace
                     store.update(obj)
-                continue
+                    continue
+                if not posting(nodes.get(node), t):
+                    continue
         store.delete(kind, obj_name, ns)
     remaining: dict[str, int] = {}
     for (kind, ns, _), _obj in store.objects.items():
@@ -162,20 +170,27 @@ def _delete_content(cluster: SimCluster, name: str, t: float) -> dict[str, int]:
 
 
 def sync(cluster: SimCluster, t: float) -> None:
-    """One pass of the namespace controller over every namespace being deleted."""
+    """The namespace controller's passes due by `t` over every namespace being deleted: the
+    first one at its due time, and, when content remained, the requeued one if that is due
+    too (further passes change nothing until the stuck pods' kubelets post again)."""
     store = cluster.store
     for ns in list(store.list("Namespace")):
-        if not ns["metadata"].get("deletionTimestamp") or not _due(ns, t):
+        if not ns["metadata"].get("deletionTimestamp"):
             continue
         name = ns["metadata"]["name"]
-        remaining = _delete_content(cluster, name, t)
-        _set_conditions(ns, remaining, t)
-        if remaining:
-            store.update(ns)
-            continue
-        ns["spec"]["finalizers"] = []
-        store.delete("Namespace", name, "")
-        if name in SYSTEM_NAMESPACES:
-            store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {
-                "name": name, "labels": {"kubernetes.io/metadata.name": name}},
-                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}, t)
+        for _ in range(2):
+            at = _due(ns)
+            if at > t:
+                break
+            remaining = _delete_content(cluster, name, at, t)
+            _set_conditions(ns, remaining, at)
+            if remaining:
+                store.update(ns)
+                continue
+            ns["spec"]["finalizers"] = []
+            store.delete("Namespace", name, "")
+            if name in SYSTEM_NAMESPACES:
+                store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {
+                    "name": name, "labels": {"kubernetes.io/metadata.name": name}},
+                    "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}, t)
+            break

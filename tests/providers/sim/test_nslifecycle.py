@@ -99,3 +99,24 @@ def test_a_new_namespace_gets_its_metadata_name_label(cluster: SimCluster) -> No
     ns = cluster.store.get("Namespace", "other")
     assert ns["metadata"]["labels"] == {"kubernetes.io/metadata.name": "other"}
     assert ns["status"]["phase"] == "Active"
+
+
+def test_recreating_a_terminating_namespace_says_it_is_being_deleted(
+        cluster: SimCluster) -> None:
+    sh(cluster, "kubectl delete namespace team")
+    out, code = sh(cluster, "kubectl create namespace team")
+    assert (out, code) == ('Error from server (AlreadyExists): object is being deleted: '
+                           'namespaces "team" already exists\n', 1)
+    cluster.advance(30)
+    assert sh(cluster, "kubectl create namespace team") == ("namespace/team created\n", 0)
+
+
+def test_pods_on_a_dead_node_keep_the_namespace_terminating(cluster: SimCluster) -> None:
+    cluster.node("kind-worker").power_off()
+    sh(cluster, "kubectl delete namespace team")
+    cluster.advance(120)
+    ns = cluster.store.get("Namespace", "team")
+    remaining = next(c for c in ns["status"]["conditions"]
+                     if c["type"] == "NamespaceContentRemaining")
+    assert remaining["message"] == "Some resources are remaining: pods. has 2 resource instances"
+    assert all(p["metadata"].get("deletionTimestamp") for p in cluster.store.list("Pod", "team"))

@@ -24,9 +24,13 @@ def create_namespace(inv: Invocation, pos: list[str]) -> str:
         raise k.KubectlError(f"error: exactly one NAME is required, got {len(pos)}\nSee "
                              "'kubectl create namespace -h' for help and examples")
     cluster = cluster_of(inv)
-    if cluster.store.find("Namespace", pos[0], "") is not None:
-        raise k.KubectlError(f'Error from server (AlreadyExists): namespaces "{pos[0]}" already '
-                             'exists')
+    existing = cluster.store.find("Namespace", pos[0], "")
+    if existing is not None:
+        # the registry's Create: an object still being deleted says so
+        being = "object is being deleted: " if existing["metadata"].get("deletionTimestamp") \
+            else ""
+        raise k.KubectlError(f'Error from server (AlreadyExists): {being}namespaces "{pos[0]}" '
+                             'already exists')
     from app.providers.sim import nslifecycle
 
     ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": pos[0]}, "spec": {}}
