@@ -374,3 +374,10 @@ DESCRIBERS = {"ConfigMap": configmap, "Secret": secret, "ServiceAccount": servic
               "ClusterRoleBinding": binding, "StorageClass": storageclass,
               "CertificateSigningRequest": csr, "Namespace": namespace,
               "PriorityClass": priorityclass, "Endpoints": endpoints, "DaemonSet": daemonset}
+
+
+def describer(kind: str) -> Any:  # noqa: ANN401 - a describer function or None
+    """This module's describer for `kind`, or kubectl_describe_generic's."""
+    from app.providers.sim.shell import kubectl_describe_generic
+
+    return DESCRIBERS.get(kind) or kubectl_describe_generic.DESCRIBERS.get(kind)

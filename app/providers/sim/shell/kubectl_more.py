@@ -73,7 +73,7 @@ def _describe(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
 
     fn = kubectl_describe.DESCRIBERS.get(kind) or {
         "Job": kubectl_describe_batch.job, "CronJob": kubectl_describe_batch.cronjob}.get(kind) \
-        or kubectl_describe_config.DESCRIBERS.get(kind)
+        or kubectl_describe_config.describer(kind)
     if fn is None:
         raise _k().KubectlError(f'error: "kubectl describe {pos[0]}" is not simulated by this '
                                 "kubedrill twin yet; use kubectl get -o yaml")

@@ -174,3 +174,30 @@ def test_binary_data_sizes_and_service_account_token_value(cluster: SimCluster) 
     assert "Tokens:              default-token\n" in out
     store.delete("ConfigMap", "bin", "default")
     store.delete("Secret", "default-token", "default")
+
+
+def test_smart_labels_split_camel_case_like_fatih_camelcase() -> None:
+    from app.providers.sim.shell.kubectl_describe_generic import camel_split, smart_label
+
+    assert camel_split("PDFLoader") == ["PDF", "Loader"]
+    assert smart_label("apiVersion") == "API Version"
+    assert smart_label("leaseDurationSeconds") == "Lease Duration Seconds"
+    assert smart_label("uid") == "UID"
+    assert smart_label("kubernetes.io/x") == "kubernetes.io/x"
+
+
+def test_lease_uses_the_generic_describer(cluster: SimCluster) -> None:
+    out, code = sh(cluster, "kubectl describe lease -n kube-node-lease kind-worker")
+    assert code == 0
+    assert "\nAPI Version:  coordination.k8s.io/v1\nKind:         Lease\nMetadata:\n" in out
+    assert "\n  Owner References:\n    API Version:     v1\n    Kind:            Node\n" in out
+    assert "\nSpec:\n  Holder Identity:         kind-worker\n" \
+           "  Lease Duration Seconds:  40\n" in out
+    assert out.endswith("Events:                    <none>\n")
+
+
+def test_endpointslice_lists_ports_and_endpoints(cluster: SimCluster) -> None:
+    out, _ = sh(cluster, "kubectl describe endpointslice -n kube-system -l k8s-app=kube-dns")
+    assert "AddressType:  IPv4\nPorts:\n  Name     Port  Protocol\n" in out
+    assert "\n    Conditions:\n      Ready:    true\n    Hostname:   <unset>\n" \
+           "    TargetRef:  Pod/coredns-" in out
