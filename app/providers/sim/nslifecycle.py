@@ -7,7 +7,9 @@ controller of kube-controller-manager.
   terminated (`<resource> "<name>" is forbidden: unable to create new content in namespace <ns>
   because it is being terminated`).
 - DELETE of a namespace (pkg/registry/core/namespace/storage): the object stays, with
-  `deletionTimestamp`, `spec.finalizers: [kubernetes]` and `status.phase: Terminating`.
+  `deletionTimestamp`, `spec.finalizers: [kubernetes]` and `status.phase: Terminating`; a
+  second DELETE while the finalizer is there is a Conflict (`The system is ensuring all
+  content is removed from this namespace...`).
 - The namespace controller (pkg/controller/namespace): it handles a deleted namespace
   `namespaceDeletionGracePeriod` (5 s) after the event, deletes every namespaced object in it
   (pods gracefully: they get a deletionTimestamp and the kubelet's usual path removes them;
@@ -53,7 +55,14 @@ CONDITIONS = (  # type, ok reason, ok message (okReasons / okMessages)
 
 
 class Forbidden(Exception):
-    """An admission refusal; the message is the apiserver's Status message."""
+    """An admission refusal; the message is the apiserver's Status message, `reason` its
+    StatusReason (kubectl prints `Error from server (<reason>): <message>`)."""
+
+    reason = "Forbidden"
+
+
+class Conflict(Forbidden):
+    reason = "Conflict"
 
 
 def _plural(kind: str) -> str:
@@ -93,9 +102,13 @@ def request_delete(cluster: SimCluster, name: str, t: float) -> None:
     ns = store.get("Namespace", name, "")
     meta = ns["metadata"]
     if meta.get("deletionTimestamp"):
+        if (ns.get("spec") or {}).get("finalizers"):
+            raise Conflict(f'Operation cannot be fulfilled on namespaces "{name}": The system is '
+                           "ensuring all content is removed from this namespace.  Upon "
+                           "completion, this namespace will automatically be purged by the "
+                           "system.")
         return
     meta["deletionTimestamp"] = rfc3339(t)
-    meta["deletionGracePeriodSeconds"] = 0
     ns.setdefault("spec", {})["finalizers"] = ["kubernetes"]
     ns.setdefault("status", {})["phase"] = "Terminating"
     store.update(ns)

@@ -120,3 +120,12 @@ def test_pods_on_a_dead_node_keep_the_namespace_terminating(cluster: SimCluster)
                      if c["type"] == "NamespaceContentRemaining")
     assert remaining["message"] == "Some resources are remaining: pods. has 2 resource instances"
     assert all(p["metadata"].get("deletionTimestamp") for p in cluster.store.list("Pod", "team"))
+
+
+def test_deleting_a_terminating_namespace_again_is_a_conflict(cluster: SimCluster) -> None:
+    sh(cluster, "kubectl delete namespace team")
+    out, code = sh(cluster, "kubectl delete namespace team")
+    assert (out, code) == ('Error from server (Conflict): Operation cannot be fulfilled on '
+                           'namespaces "team": The system is ensuring all content is removed '
+                           'from this namespace.  Upon completion, this namespace will '
+                           'automatically be purged by the system.\n', 1)

@@ -247,7 +247,7 @@ def _delete(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
             try:
                 nslifecycle.request_delete(cluster, name, cluster.t)
             except nslifecycle.Forbidden as err:
-                raise _k().KubectlError(f"Error from server (Forbidden): {err}") from None
+                raise _k().KubectlError(f"Error from server ({err.reason}): {err}") from None
         else:
             store.delete(kind, name, ns if KINDS[kind][2] else "")
             _cascade(store, obj)
