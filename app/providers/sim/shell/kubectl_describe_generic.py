@@ -1,7 +1,8 @@
-"""`kubectl describe` for EndpointSlices, and kubectl's generic describer for the kinds
-describe.go has no describer for (Leases, Events).
+"""`kubectl describe` for EndpointSlices and StatefulSets, and kubectl's generic describer for
+the kinds describe.go has no describer for (Leases, Events).
 
-k8s.io/kubectl v0.33.1 `pkg/describe/describe.go`: describeEndpointSliceV1, and
+k8s.io/kubectl v0.33.1 `pkg/describe/describe.go`: describeEndpointSliceV1, describeStatefulSet
+(+ describeVolumeClaimTemplates), and
 genericDescriber.Describe + printUnstructuredContent + smartLabelFor (field names split by
 github.com/fatih/camelcase and title-cased, the acronyms API URL UID OSB GUID in capitals;
 a name with any character but letters and `-` is printed as it is). The object is walked with
@@ -132,4 +133,54 @@ def endpointslice(store: Any, eps: Obj, now: float) -> str:
     return tabwriter("\n".join(out) + "\n")
 
 
-DESCRIBERS = {"EndpointSlice": endpointslice, "Lease": generic, "Event": generic}
+def statefulset(store: Any, sts: Obj, now: float) -> str:
+    """describeStatefulSet + describeVolumeClaimTemplates."""
+    from app.providers.sim.shell.kubectl_describe import _template, rfc1123z
+    from app.providers.sim.shell.kubectl_describe_config import format_labels
+
+    meta, spec, st = sts["metadata"], sts.get("spec") or {}, sts.get("status") or {}
+    out = [f"Name:\t{meta['name']}", f"Namespace:\t{meta.get('namespace', '')}",
+           f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}",
+           f"Selector:\t{format_labels((spec.get('selector') or {}).get('matchLabels'))}"]
+    labels(out, "", "Labels", meta.get("labels"))
+    annotations(out, meta.get("annotations"))
+    strategy = spec.get("updateStrategy") or {}
+    out += [f"Replicas:\t{spec.get('replicas', 1)} desired | {st.get('replicas', 0)} total",
+            f"Update Strategy:\t{strategy.get('type', 'RollingUpdate')}"]
+    ru = dict(strategy.get("rollingUpdate") or {})
+    if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+        ru.setdefault("partition", 0)  # SetDefaults_StatefulSet
+    if ru.get("partition") is not None:
+        out.append(f"  Partition:\t{ru['partition']}")
+        if ru.get("maxUnavailable") is not None:
+            out.append(f"  MaxUnavailable:\t{ru['maxUnavailable']}")
+    pods = [p for p in store.list("Pod", meta.get("namespace"))
+            if any(r.get("controller") and r.get("uid") == meta.get("uid")
+                   for r in p["metadata"].get("ownerReferences") or [])]
+    n = {ph: sum(1 for p in pods if (p.get("status") or {}).get("phase") == ph)
+         for ph in ("Running", "Pending", "Succeeded", "Failed")}
+    out.append(f"Pods Status:\t{n['Running']} Running / {n['Pending']} Waiting / "
+               f"{n['Succeeded']} Succeeded / {n['Failed']} Failed")
+    _template(out, spec.get("template") or {})
+    claims = spec.get("volumeClaimTemplates") or []
+    if not claims:
+        out.append("Volume Claims:\t<none>")
+    else:
+        out.append("Volume Claims:")
+        for pvc in claims:
+            pmeta, pspec = pvc.get("metadata") or {}, pvc.get("spec") or {}
+            ann = pmeta.get("annotations") or {}
+            cls = ann.get("volume.beta.kubernetes.io/storage-class") or \
+                pspec.get("storageClassName", "")
+            out += [f"  Name:\t{pmeta.get('name', '')}", f"  StorageClass:\t{cls}"]
+            labels(out, "  ", "Labels", pmeta.get("labels"))
+            labels(out, "  ", "Annotations", ann)
+            size = ((pspec.get("resources") or {}).get("requests") or {}).get("storage")
+            out += [f"  Capacity:\t{size or '<default>'}",
+                    f"  Access Modes:\t[{' '.join(pspec.get('accessModes') or [])}]"]
+    events_block(out, events_for(store, sts), now)
+    return tabwriter("\n".join(out) + "\n")
+
+
+DESCRIBERS = {"EndpointSlice": endpointslice, "Lease": generic, "Event": generic,
+              "StatefulSet": statefulset}

@@ -201,3 +201,34 @@ def test_endpointslice_lists_ports_and_endpoints(cluster: SimCluster) -> None:
     assert "AddressType:  IPv4\nPorts:\n  Name     Port  Protocol\n" in out
     assert "\n    Conditions:\n      Ready:    true\n    Hostname:   <unset>\n" \
            "    TargetRef:  Pod/coredns-" in out
+
+
+STS = """apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: default}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: pg, image: postgres:16}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+"""
+
+
+def test_statefulset_shows_strategy_and_volume_claims(cluster: SimCluster) -> None:
+    _, code = sh(cluster, f"cat > /root/sts.yaml <<'EOF'\n{STS}EOF\n"
+                          "kubectl apply -f /root/sts.yaml")
+    assert code == 0
+    out, _ = sh(cluster, "kubectl describe statefulset db")
+    assert "Replicas:           1 desired | 0 total\nUpdate Strategy:    RollingUpdate\n" \
+           "  Partition:        0\n" in out
+    assert "\nVolume Claims:\n  Name:          data\n" in out
+    assert "  Capacity:      1Gi\n  Access Modes:  [ReadWriteOnce]\n" in out
+    sh(cluster, "kubectl delete -f /root/sts.yaml")
