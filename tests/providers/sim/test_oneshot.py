@@ -65,3 +65,12 @@ def test_an_explicit_exit_code_fails_the_pod() -> None:
     assert pods and pods[0]["status"]["phase"] == "Failed"
     state = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (state["exitCode"], state["reason"]) == (3, "Error")
+
+
+def test_the_documentation_pi_job_prints_2000_digits() -> None:
+    out = oneshot.run(["perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"], T, "pi-x")
+    [(_, text)] = out.lines
+    assert len(text) == 2001  # "3." and 1999 decimals
+    assert text.startswith("3.14159265358979323846264338327950288419716939937510")
+    assert text.endswith("4780275901")  # ...2759009|9... rounded up
+    assert oneshot.bpi(5) == "3.1416"
