@@ -29,7 +29,7 @@ from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.terminal import SimTerminal, TwinHost
-from app.training import scoring, snapshots, twinlog
+from app.training import scoring, snapshots, templates, twinlog
 from app.training.grading import grade
 from app.training.kind_runtime import KindRuntime
 from app.training.models import (
@@ -124,9 +124,10 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario
                               token=token, name=name, team=team, event_code=event_code,
                               seed=seed, browser_id=browser_id, time_limit_s=time_limit_s)
     topo = scenario.topology
-    cluster = provider.create(attempt_id, cluster_name=topo.cluster_name,
-                              control_planes=topo.control_planes, workers=topo.workers,
-                              seed=seed, age=incident_age_s + 60)
+    cluster = templates.healthy_twin(_sim_provider(provider), attempt_id,
+                                     cluster_name=topo.cluster_name,
+                                     control_planes=topo.control_planes, workers=topo.workers,
+                                     seed=seed, age=incident_age_s + 60)
     break_cluster(cluster, scenario)
     started = now()
     attempt = Attempt(id=attempt_id, token_hash=hash_token(token), browser_id=browser_id,
@@ -456,6 +457,12 @@ def _run_on_sim(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
 def _kind(provider: Provider) -> KindRuntime:
     if not isinstance(provider, KindRuntime):
         raise Conflict("this attempt runs on a kind cluster; this server runs the sim provider")
+    return provider
+
+
+def _sim_provider(provider: Provider) -> SimProvider:
+    if not isinstance(provider, SimProvider):
+        raise Conflict("this server's provider makes no simulated clusters")
     return provider
 
 
