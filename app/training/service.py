@@ -409,17 +409,8 @@ def _exec_on_cached_twin(*, db: Session, provider: Provider, attempt_id: str,
             or now() >= aware(attempt.deadline):
         return None
     assert isinstance(provider, SimProvider)
-    cluster = hit[1]
     version = attempt.state_version
-    terminal = SimTerminal(cluster, cluster.default_node().name,
-                           _session(attempt, cluster, via))
-    node = terminal.node
-    with twinlog.recording(provider, attempt, cluster, terminal.session, via,
-                           command) as recorded:
-        result = terminal.run(command)
-    _keep_session(attempt, via, terminal.session)
-    note_command(db, attempt, node, command, result.exit_code)
-    twinlog.save(db, provider, attempt, cluster, recorded, attach=False)
+    result = _run_line(db, provider, attempt, hit[1], command, via)
     written = db.connection().execute(_EXEC_WRITE, {
         "attempt_id": attempt_id, "read_version": version,
         "state_version": attempt.state_version, "snapshot_version": attempt.snapshot_version,
@@ -440,7 +431,16 @@ def _run_on_sim(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
                 command: str, via: str) -> ExecResult:
     """The line on the attempt's twin; the caller holds the attempt's locks and fresh row."""
     require_active(db=db, catalog=catalog, attempt=attempt)
-    cluster = load_cluster(provider, attempt)
+    result = _run_line(db, provider, attempt, load_cluster(provider, attempt), command, via)
+    db.commit()
+    return result
+
+
+def _run_line(db: Session, provider: SimProvider, attempt: Attempt | CommandRow,
+              cluster: SimCluster, command: str, via: str) -> ExecResult:
+    """Run `command` in the attempt's `via` shell session on `cluster` and record all of it
+    in `db`'s transaction: the session, the timeline, the twin's new version. A `CommandRow`
+    is not the session's: its caller writes the row's new versions itself."""
     terminal = SimTerminal(cluster, cluster.default_node().name,
                            _session(attempt, cluster, via))
     node = terminal.node
@@ -449,8 +449,8 @@ def _run_on_sim(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
         result = terminal.run(command)
     _keep_session(attempt, via, terminal.session)
     note_command(db, attempt, node, command, result.exit_code)
-    save_cluster(db, provider, attempt, cluster, recorded)
-    db.commit()
+    twinlog.save(db, provider, attempt, cluster, recorded,
+                 attach=not isinstance(attempt, CommandRow))
     return result
 
 
