@@ -62,15 +62,17 @@ class SimNode:
     def mount_logs(self) -> None:
         """/var/log/pods and /var/log/containers, generated from this node's runtime, and the
         host's /proc files (procfiles.py)."""
-        from app.providers.sim import podlogs, procfiles
+        from app.providers.sim import containerd_run, podlogs, procfiles
 
         def key() -> tuple:
             rt = self.runtime
             return (self.cluster.t, id(rt), len(rt.sandboxes), len(rt.containers),
-                    sum(len(c.logs) for c in rt.containers.values()))
+                    sum(len(c.logs) for c in rt.containers.values()), self.powered,
+                    self.kubelet_pid, tuple(s["active"] for s in self.services.values()))
 
-        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS,
-                       lambda: podlogs.tree(self) | procfiles.tree(self), key)
+        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS + containerd_run.MOUNTS,
+                       lambda: podlogs.tree(self) | procfiles.tree(self)
+                       | containerd_run.tree(self), key)
 
     # --- the Node protocol -----------------------------------------------------------------
 
