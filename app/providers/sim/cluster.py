@@ -62,7 +62,7 @@ class SimNode:
     def mount_logs(self) -> None:
         """/var/log/pods and /var/log/containers, generated from this node's runtime, and the
         host's /proc files (procfiles.py)."""
-        from app.providers.sim import containerd_run, podlogs, procfiles
+        from app.providers.sim import containerd_run, kindnet_cni, podlogs, procfiles
 
         def key() -> tuple:
             rt = self.runtime
@@ -70,9 +70,10 @@ class SimNode:
                     sum(len(c.logs) for c in rt.containers.values()), self.powered,
                     self.kubelet_pid, tuple(s["active"] for s in self.services.values()))
 
-        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS + containerd_run.MOUNTS,
+        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS + containerd_run.MOUNTS
+                       + kindnet_cni.MOUNTS,
                        lambda: podlogs.tree(self) | procfiles.tree(self)
-                       | containerd_run.tree(self), key)
+                       | containerd_run.tree(self) | kindnet_cni.tree(self), key)
 
     # --- the Node protocol -----------------------------------------------------------------
 

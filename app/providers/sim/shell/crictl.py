@@ -206,6 +206,10 @@ def crictl(inv: Invocation) -> Output:
         from app.providers.sim.shell import crictl_more
 
         return getattr(crictl_more, verb)(inv, flags, rest)
+    if verb == "info":  # crictl_info.py
+        from app.providers.sim.shell.crictl_info import info
+
+        return info(inv, flags, rest)
     if verb == "exec":
         from app.providers.sim.shell.crictl_exec import crictl_exec
 
@@ -219,5 +223,5 @@ def crictl(inv: Invocation) -> Output:
 
 # cri-tools v1.33 commands the twin does not model (not "No help topic" to crictl)
 REAL_VERBS = {"attach", "create", "inspecti", "imagefsinfo", "port-forward", "pull", "run",
-              "runp", "rmi", "start", "info", "update", "config", "checkpoint", "events",
+              "runp", "rmi", "start", "update", "config", "checkpoint", "events",
               "update-runtime-config", "completion", "metricsp"}
