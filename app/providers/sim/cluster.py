@@ -197,8 +197,12 @@ class SimCluster:
         return self.node("control-plane")
 
     def apply(self, manifest: str) -> None:
+        from app.providers.sim import images
         from app.providers.sim.apply import apply_manifest
 
+        # The provider's apply brings a scenario's workloads: like an instructor's `kind load
+        # docker-image`, their images are put on every (airgapped) node first (images.py).
+        images.load(self, images.manifest_images(manifest))
         apply_manifest(self, manifest)
 
     def probe(self, check: Check) -> ProbeResult:
