@@ -103,6 +103,12 @@ def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
     attempt = start + 0.35 + _jitter(node.name, start, "attempt")
     log(attempt, "kubelet_node_status.go:75", f'"Attempting to register node" node="{node.name}"')
     registered = max(attempt + 0.008, (created or attempt) + _jitter(node.name, "registered"))
+    if not first:
+        # A later run registers once the API answers it (now: the twin keeps no history).
+        since = _api_since(node)
+        if since is None:
+            return out  # no API to register with: no more start-up lines
+        registered = max(registered, since + _jitter(node.name, start, "api"))
     if created is None or registered > end:
         return out  # never registered in this run (no API): no more start-up lines
     if not first:
@@ -138,6 +144,20 @@ def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
         log(max(ready, registered) + 0.85 + _jitter(node.name, start, "ready"),
             "kubelet_node_status.go:497", '"Fast updating node status as it just became ready"')
     return out
+
+
+def _api_since(node: SimNode) -> float | None:
+    """Since when the API has answered this node's kubelet, or None if it does not now."""
+    from app.providers.sim import kubelet_tls
+
+    cluster = node.cluster
+    if cluster.api_error(node) is not None or kubelet_tls.post_error(node, cluster.t):
+        return None
+    api = cluster.apiserver_node()
+    c = api.running_container("kube-apiserver") if api is not None else None
+    if c is None:
+        return None
+    return c.ready_at if c.ready_at is not None else (c.started or c.created)
 
 
 def _created(obj: dict[str, Any] | None) -> float | None:

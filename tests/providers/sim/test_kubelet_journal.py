@@ -104,3 +104,15 @@ def test_lines_have_the_shape_of_real_kubelet_journals() -> None:
         source = real.split()[8].rstrip("]")
         ours = [ln for ln in text if f" {source}] " in ln and _shape(ln) == _shape(real)]
         assert ours, real
+
+
+def test_a_restart_while_the_api_is_down_registers_nothing() -> None:
+    c = twin()
+    c.node("control-plane").write_file(
+        "/etc/kubernetes/manifests/kube-apiserver.yaml", b"not: a pod\n")
+    c.clock.advance(30)
+    sh(c, "systemctl restart kubelet")
+    c.clock.advance(30)
+    text = sh(c, "journalctl -u kubelet")
+    assert text.count('"Attempting to register node"') == 2
+    assert text.count('"Successfully registered node"') == 1
