@@ -29,6 +29,13 @@ ROOT = "/run/containerd"
 MOUNTS = (ROOT,)
 
 
+def shim_socket(sandbox_id: str) -> str:
+    """The pod's shim socket: containerd v2.1.1 `pkg/shim/util_unix.go` SocketAddress, the
+    sha256 of `<containerd address>/<namespace>/<id>` under /run/containerd/s."""
+    digest = hashlib.sha256(f"{ROOT}/containerd.sock/k8s.io/{sandbox_id}".encode()).hexdigest()
+    return f"{ROOT}/s/{digest}"
+
+
 def tree(node: SimNode) -> dict[str, Inode]:
     svc = node.services.get("containerd", {})
     since = max(node.booted, float(svc.get("since", node.booted)))
@@ -56,8 +63,7 @@ def tree(node: SimNode) -> dict[str, Inode]:
         for tid in (sb.id,):
             d(f"{task}/k8s.io/{tid}", 0o700, sb.created)
             d(f"runc/k8s.io/{tid}", 0o711, sb.created)
-        shim = hashlib.sha256(f"{ROOT}/containerd.sock.ttrpc|k8s.io|{sb.id}".encode())
-        out[f"{ROOT}/s/{shim.hexdigest()}"] = Inode(SOCK, mode=0o600, mtime=sb.created)
+        out[shim_socket(sb.id)] = Inode(SOCK, mode=0o600, mtime=sb.created)
     for c in rt.containers.values():
         d(f"{cri}/containers/{c.id}", 0o755, c.created)
         if c.running():

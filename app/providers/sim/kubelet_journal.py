@@ -44,24 +44,23 @@ if TYPE_CHECKING:
 
 Entry = tuple[float, str, int, str]
 
-STARTED = "Started kubelet.service"
-STOPPING = "Stopping kubelet.service"
 # volume plugin of each pod volume source, as the UniqueName shows it
 PLUGINS = {"hostPath": "host-path", "configMap": "configmap", "secret": "secret",
            "projected": "projected", "emptyDir": "empty-dir",
            "persistentVolumeClaim": "host-path", "downwardAPI": "downward-api"}
 
 
-def runs(node: SimNode) -> list[tuple[float, float, int]]:
-    """(start, end, pid) of every kubelet run the journal shows; the last one open-ended."""
+def runs(node: SimNode, unit: str = "kubelet") -> list[tuple[float, float, int]]:
+    """(start, end, pid) of every run of `unit` the journal shows; the last one open-ended."""
     starts: list[float] = []
     stops: list[float] = []
-    for t, unit, pid, msg in node.journal:
-        if unit != "kubelet" or pid != 1:
+    started, stopping = f"Started {unit}.service", f"Stopping {unit}.service"
+    for t, u, pid, msg in node.journal:
+        if u != unit or pid != 1:
             continue
-        if msg.startswith(STARTED):
+        if msg.startswith(started):
             starts.append(t)
-        elif msg.startswith(STOPPING):
+        elif msg.startswith(stopping):
             stops.append(t)
     starts.sort()
     out = []
@@ -69,7 +68,7 @@ def runs(node: SimNode) -> list[tuple[float, float, int]]:
         nxt = starts[i + 1] if i + 1 < len(starts) else float("inf")
         end = min([s for s in stops if start < s < nxt], default=nxt)
         pid = next((p for t, u, p, _ in node.journal
-                    if u == "kubelet" and p != 1 and start <= t < end), node.kubelet_pid)
+                    if u == unit and p != 1 and start <= t < end), node.kubelet_pid)
         out.append((start, end, pid))
     return out
 

@@ -48,9 +48,9 @@ def journal_lines(inv: Invocation, unit: str | None, since: float | None = None,
     node = node_of(inv)
     now = node.cluster.t
     out = []
-    from app.providers.sim import kubelet_journal
+    from app.providers.sim import containerd_journal, kubelet_journal
 
-    every = node.journal + kubelet_journal.entries(node)
+    every = node.journal + kubelet_journal.entries(node) + containerd_journal.entries(node)
     for t, u, pid, msg in sorted(every, key=lambda e: e[0]):
         if t > now or (unit and u != unit) or (since is not None and t < since):
             continue
