@@ -192,6 +192,7 @@ def ensure(kubelet: Kubelet, pod: PodState, spec: dict[str, Any], t: float) -> b
             _event(kubelet, pod, name, t, "Warning", "Failed", "Error: ImagePullBackOff")
         return False
     err = pull_error(image, nameserver(kubelet.node))
+    _containerd_pull(kubelet.node, t, image, err)
     _event(kubelet, pod, name, t, "Normal", "Pulling", f'Pulling image "{image}"')
     _event(kubelet, pod, name, t, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
     _event(kubelet, pod, name, t, "Warning", "Failed", "Error: ErrImagePull")
@@ -230,6 +231,21 @@ def waiting(kubelet: Kubelet, pod: PodState, name: str, t: float) -> dict[str, s
                 "message": f'Back-off pulling image "{entry["image"]}": ErrImagePull: '
                            f'{entry["error"]}'}
     return {"reason": "ErrImagePull", "message": entry["error"]}
+
+
+def _containerd_pull(node: SimNode, t: float, image: str, err: str) -> None:
+    """containerd's own lines for the kubelet's PullImage (instrumented_service.go: `PullImage
+    %q` at info, `PullImage %q failed` at error with the error before its gRPC wrapping)."""
+    from app.providers.sim.journals import _nanos, containerd_pid
+
+    svc = node.services.get("containerd", {})
+    pid = containerd_pid(node, max(node.booted, float(svc.get("since", node.booted))))
+    plain = err.split(" desc = ", 1)[-1]
+    asked = f"PullImage {_q(image)}"
+    lines = ((t - 0.004, f"level=info msg={_q(asked)}"),
+             (t - 0.001, f"level=error msg={_q(asked + ' failed')} error={_q(plain)}"))
+    for n, (at, text) in enumerate(lines):
+        node.journal_line(at, "containerd", f'time="{_nanos(at, n)}" {text}', pid=pid)
 
 
 def _event(kubelet: Kubelet, pod: PodState, name: str, t: float, type_: str, reason: str,

@@ -75,6 +75,11 @@ def test_a_pod_with_an_image_nobody_loaded_goes_errimagepull_then_backoff() -> N
         assert text in events, text
     journal = SimTerminal(c, "kind-worker").run("journalctl -u kubelet").output
     assert '"PullImage from image service failed"' in journal
+    runtime_log = SimTerminal(c, "kind-worker").run("journalctl -u containerd").output
+    assert 'level=info msg="PullImage \\"nginx:1.28\\""' in runtime_log
+    assert ('level=error msg="PullImage \\"nginx:1.28\\" failed" error="failed to pull and '
+            'unpack image \\"docker.io/library/nginx:1.28\\": failed to resolve image: '
+            'failed to do request: Head ') in runtime_log
 
 
 def test_a_provider_applied_workload_has_its_image_on_every_node_and_runs() -> None:
