@@ -42,12 +42,79 @@ def tree(node: SimNode, now: float) -> dict[str, Inode]:
         uid = 0 if p.user == "root" else int(p.user) if p.user.isdigit() else 0
         base = f"/proc/{p.pid}"
         out[base] = Inode(DIR, mode=0o555, uid=uid, gid=uid, mtime=p.start, virtual=True)
-        files = {"cmdline": "".join(a + "\0" for a in p.args), "comm": p.comm + "\n",
-                 "status": status(node, p, uid)}
+        files = {"cgroup": cgroup(node, p), "cmdline": "".join(a + "\0" for a in p.args),
+                 "comm": p.comm + "\n", "status": status(node, p, uid)}
         for name, text in files.items():
             out[f"{base}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444, uid=uid,
                                           gid=uid, mtime=p.start, virtual=True)
     return out
+
+
+def qos_class(spec: dict[str, Any]) -> str:
+    """pkg/apis/core/v1/helper/qos GetPodQOS: Guaranteed when every container's cpu and memory
+    limits are set and requests (defaulted from them) equal them; BestEffort when none is set."""
+    containers = list(spec.get("containers") or []) + list(spec.get("initContainers") or [])
+    any_set, guaranteed = False, True
+    for c in containers:
+        res = c.get("resources") or {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        any_set = any_set or bool(req) or bool(lim)
+        for key in ("cpu", "memory"):
+            if key not in lim or str(req.get(key, lim[key])) != str(lim[key]):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def cgroup(node: SimNode, p: Proc) -> str:
+    """cgroup v2 as a kind node sees it (its own cgroup namespace, `--cgroupns=private`): the
+    units systemd runs, kind's `kubelet.slice` (kubelet.service `Slice=`), and the pods under
+    the kubelet's `cgroupRoot: /kubelet` with the systemd driver. Real kind line (a pod
+    container): `0::/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/
+    kubelet-kubepods-besteffort-pod36f20d9d_cbc1_4ebd_b111_536eaa6a332e.slice/
+    cri-containerd-db90aab....scope` (tests/fidelity/samples/SOURCES.md). The shims stay in
+    containerd's cgroup (runc options `ShimCgroup = ""`)."""
+    from app.providers.sim.shell.proctable import program
+
+    prog = program(p.args)
+    units = {"init": "/init.scope", "systemd-journald": "/system.slice/systemd-journald.service",
+             "containerd": "/system.slice/containerd.service",
+             "containerd-shim-runc-v2": "/system.slice/containerd.service",
+             "kubelet": "/kubelet.slice/kubelet.service"}
+    if p.container is None and prog != "pause":
+        return f"0::{units.get(prog, '/')}\n"
+    sandbox_id = p.container.sandbox_id if p.container is not None else None
+    owner = p.container.id if p.container is not None else ""
+    uid, qos = "", "BestEffort"
+    for pod in node.kubelet.pods.values():
+        if p.container is not None and pod.uid == p.container.pod_uid or (
+                p.container is None and pod.sandbox_id in _sandboxes_of(node, p)):
+            uid, sandbox_id = pod.uid, pod.sandbox_id
+            # the class the API shows for the pod (kubectl describe), else computed
+            obj = node.cluster.store.find("Pod", pod.name, pod.namespace) or {}
+            qos = (obj.get("status") or {}).get("qosClass") or qos_class(pod.spec)
+            break
+    if not owner:
+        owner = sandbox_id or ""
+    base = "/kubelet.slice/kubelet-kubepods.slice"
+    pod_slice = f"pod{uid.replace('-', '_')}.slice"
+    if qos == "Guaranteed":
+        path = f"{base}/kubelet-kubepods-{pod_slice}"
+    else:
+        q = qos.lower()
+        path = f"{base}/kubelet-kubepods-{q}.slice/kubelet-kubepods-{q}-{pod_slice}"
+    return f"0::{path}/cri-containerd-{owner}.scope\n"
+
+
+def _sandboxes_of(node: SimNode, p: Proc) -> set[str]:
+    """The sandbox a pause process belongs to: its parent shim's `-id`."""
+    from app.providers.sim.shell.proctable import processes
+
+    for q in processes(node):
+        if q.pid == p.ppid and "-id" in q.args:
+            return {q.args[q.args.index("-id") + 1]}
+    return set()
 
 
 def _container_spec(node: SimNode, p: Proc) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -39,7 +39,7 @@ def test_every_process_ps_lists_has_a_proc_directory(kind: SimCluster) -> None:
     node_pids = {int(pid) for pid, tty in rows if tty == "?"}  # not the trainee's shell
     dirs = {int(x) for x in sh(kind, "ls /proc").split() if x.isdigit()}
     assert node_pids == dirs
-    assert sh(kind, "ls -1 /proc/1") == "cmdline\ncomm\nstatus\n"
+    assert sh(kind, "ls -1 /proc/1") == "cgroup\ncmdline\ncomm\nstatus\n"
     assert sh(kind, "ls -ld /proc/1").startswith("dr-xr-xr-x ")
 
 
@@ -94,3 +94,30 @@ def test_a_stopped_kubelet_leaves_no_proc_directory(kind: SimCluster) -> None:
     pid = sh(c, "pgrep -x kubelet").strip()
     sh(c, "systemctl stop kubelet")
     assert sh(c, f"ls /proc/{pid} 2>&1").endswith("No such file or directory\n")
+
+
+def test_cgroups_are_a_kind_nodes(kind: SimCluster) -> None:
+    import re
+
+    real = (SAMPLES / "proc-pid-cgroup-kind-pod.txt").read_text()
+    shape = re.compile(r"0::/kubelet\.slice/kubelet-kubepods\.slice/kubelet-kubepods-(\w+)\.slice/"
+                       r"kubelet-kubepods-\1-pod([0-9a-f_]+)\.slice/cri-containerd-([0-9a-f]{64})"
+                       r"\.scope\n")
+    assert shape.fullmatch(real)
+    etcd = sh(kind, "pgrep -x etcd").strip()
+    m = shape.fullmatch(sh(kind, f"cat /proc/{etcd}/cgroup"))
+    assert m is not None and m.group(1) == "burstable"
+    assert sh(kind, "crictl ps -q --name etcd").strip() == m.group(3)
+    kubelet = sh(kind, "pgrep -x kubelet").strip()
+    assert sh(kind, f"cat /proc/{kubelet}/cgroup") == "0::/kubelet.slice/kubelet.service\n"
+    assert sh(kind, "cat /proc/1/cgroup") == "0::/init.scope\n"
+
+
+def test_qos_classes() -> None:
+    from app.providers.sim.procpid import qos_class
+
+    both = {"cpu": "100m", "memory": "64Mi"}
+    assert qos_class({"containers": [{"name": "a"}]}) == "BestEffort"
+    assert qos_class({"containers": [{"resources": {"limits": both}}]}) == "Guaranteed"
+    assert qos_class({"containers": [{"resources": {"requests": {"cpu": "250m"}}}]}) == \
+        "Burstable"
