@@ -12,6 +12,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from app.sqlite_writers import serialise_writers
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -34,6 +36,7 @@ def get_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        serialise_writers(engine)
         return engine
     # Datetimes are stored as UTC in `timestamp without time zone` columns; a server whose
     # TimeZone is not UTC would shift them, so every session is pinned to UTC.

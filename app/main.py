@@ -28,6 +28,8 @@ from app.training import service
 from app.training.kind_runtime import KindRuntime
 from app.web import api, pages, terminal_ws
 from app.web import events as events_web
+from app.web.errors import training_error_response, validation_error_response
+from app.web.fast_exec import ExecFastPath
 from app.web.limits import Limiter, LimitsMiddleware
 from app.web.observability import RequestContext, configure_logging, new_metrics
 from app.web.saturation import Capacity, ConcurrencyCap
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.provider = (kind_runtime(settings, catalog) if settings.provider == "kind"
                           else SimProvider(settings.live_clusters_cached))
 
+    app.add_middleware(ExecFastPath)  # innermost: inside the limits, before the router
     app.state.limiter = Limiter(settings)
     app.add_middleware(LimitsMiddleware, limiter=app.state.limiter,
                        max_body_bytes=settings.max_body_bytes)
@@ -152,10 +155,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(service.TrainingError)
     async def _training_error(request: Request, exc: service.TrainingError) -> Response:
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=headers)
+            return training_error_response(exc)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
         return templates.TemplateResponse(request, "pages/error.html",
                                           {"status": exc.status_code, "detail": exc.detail},
                                           status_code=exc.status_code, headers=headers)
@@ -171,11 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        parts = []
-        for e in exc.errors():
-            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
-        return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
+        return validation_error_response(exc.errors())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -6,6 +6,7 @@ carry the answer key because it has no field for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, UniqueConstraint
@@ -69,6 +70,26 @@ class Attempt(SQLModel, table=True):
     state_version: int = 0
     snapshot_version: int = 0
     terminal_state: str = "{}"  # the shell session (cwd, env, history), JSON
+
+
+@dataclass
+class CommandRow:
+    """The columns of an attempt's row a sim command reads and writes, read without the ORM
+    (training/service.py `_exec_on_cached_twin`); the helpers a command goes through accept
+    it wherever they accept an `Attempt`."""
+
+    id: str
+    token_hash: str
+    provider: str
+    status: str
+    hold_since: datetime | None
+    deadline: datetime
+    started_at: datetime
+    ended_at: datetime | None
+    paused_s: float
+    state_version: int
+    snapshot_version: int
+    terminal_state: str
 
 
 class ClusterRecord(SQLModel, table=True):

@@ -13,11 +13,11 @@ import secrets
 import threading
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -29,7 +29,7 @@ from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.terminal import SimTerminal, TwinHost
-from app.training import scoring, snapshots, twinlog
+from app.training import scoring, snapshots, templates, twinlog
 from app.training.grading import grade
 from app.training.kind_runtime import KindRuntime
 from app.training.models import (
@@ -37,6 +37,7 @@ from app.training.models import (
     Attempt,
     AttemptPublic,
     CommandRecord,
+    CommandRow,
     HintRecord,
     ScenarioRecord,
     utcnow,
@@ -123,9 +124,10 @@ def start_attempt(*, db: Session, catalog: Catalog, provider: Provider, scenario
                               token=token, name=name, team=team, event_code=event_code,
                               seed=seed, browser_id=browser_id, time_limit_s=time_limit_s)
     topo = scenario.topology
-    cluster = provider.create(attempt_id, cluster_name=topo.cluster_name,
-                              control_planes=topo.control_planes, workers=topo.workers,
-                              seed=seed, age=incident_age_s + 60)
+    cluster = templates.healthy_twin(_sim_provider(provider), attempt_id,
+                                     cluster_name=topo.cluster_name,
+                                     control_planes=topo.control_planes, workers=topo.workers,
+                                     seed=seed, age=incident_age_s + 60)
     break_cluster(cluster, scenario)
     started = now()
     attempt = Attempt(id=attempt_id, token_hash=hash_token(token), browser_id=browser_id,
@@ -214,12 +216,12 @@ def get_attempt(*, db: Session, attempt_id: str) -> Attempt:
     return attempt
 
 
-def authorize(attempt: Attempt, token: str | None) -> None:
+def authorize(attempt: Attempt | CommandRow, token: str | None) -> None:
     if not token or not hmac.compare_digest(attempt.token_hash, hash_token(token)):
         raise Forbidden("this attempt belongs to someone else (missing or wrong token)")
 
 
-def elapsed_s(attempt: Attempt) -> float:
+def elapsed_s(attempt: Attempt | CommandRow) -> float:
     """Clock time used: wall time since start minus every facilitator pause."""
     if attempt.status in ("provisioning", "failed"):
         return 0.0
@@ -309,7 +311,7 @@ def save_cluster(db: Session, provider: SimProvider, attempt: Attempt,
     twinlog.save(db, provider, attempt, cluster, recorded)
 
 
-def _session(attempt: Attempt, cluster: SimCluster, which: str) -> ShellSession:
+def _session(attempt: Attempt | CommandRow, cluster: SimCluster, which: str) -> ShellSession:
     states = json.loads(attempt.terminal_state or "{}")
     host = TwinHost(cluster)
     if which in states:
@@ -317,20 +319,23 @@ def _session(attempt: Attempt, cluster: SimCluster, which: str) -> ShellSession:
     return ShellSession(host, cluster.default_node().name)
 
 
-def _keep_session(attempt: Attempt, which: str, session: ShellSession) -> None:
+def _keep_session(attempt: Attempt | CommandRow, which: str, session: ShellSession) -> None:
     states = json.loads(attempt.terminal_state or "{}")
     states[which] = session.to_json()
     attempt.terminal_state = json.dumps(states)
 
 
-def note_command(db: Session, attempt: Attempt, node: str, command: str,
+_INSERT_COMMAND = insert(CommandRecord)  # built once: its cache key is then memoised
+
+
+def note_command(db: Session, attempt: Attempt | CommandRow, node: str, command: str,
                  exit_code: int) -> None:
     """Add a typed line to the attempt's timeline (the debrief, the facilitator's room) in
     `db`'s transaction; blank lines are not kept."""
     if command.strip():
         # A Core INSERT: nothing reads the record back in this session, and the ORM's unit of
         # work costs more than the statement (one is written for every command).
-        db.connection().execute(insert(CommandRecord), {
+        db.connection().execute(_INSERT_COMMAND, {
             "attempt_id": attempt.id, "at": utcnow(), "elapsed_s": round(elapsed_s(attempt), 2),
             "node": node, "command": command[:2000], "exit_code": exit_code})
 
@@ -357,6 +362,10 @@ def exec_line(*, db: Session, catalog: Catalog, provider: Provider, attempt_id: 
     authorise and again under the lock was a sixth of the busiest request's time."""
     _check_length(command, max_length)
     with attempt_lock(attempt_id):
+        done = _exec_on_cached_twin(db=db, provider=provider, attempt_id=attempt_id,
+                                    token=token, command=command, via=via)
+        if done is not None:
+            return done
         attempt = db.get(Attempt, attempt_id, with_for_update=True)
         if attempt is None:
             raise NotFound("attempt not found")
@@ -367,6 +376,59 @@ def exec_line(*, db: Session, catalog: Catalog, provider: Provider, attempt_id: 
                                command=command, via=via, max_length=max_length)
         return _run_on_sim(db=db, catalog=catalog, provider=_sim(provider, attempt),
                            attempt=attempt, command=command, via=via)
+
+
+# What a command reads of its attempt's row, and what it writes back (built once: a
+# statement's construction costs about as much as running it).
+_EXEC_READ = select(*(getattr(Attempt, f.name)  # type: ignore[call-overload]
+                      for f in fields(CommandRow))
+                    ).where(Attempt.id == bindparam("attempt_id")).with_for_update()
+_EXEC_WRITE = update(Attempt).where(
+    Attempt.id == bindparam("attempt_id"),  # type: ignore[arg-type]
+    Attempt.state_version == bindparam("read_version"),  # type: ignore[arg-type]
+).values(state_version=bindparam("state_version"),
+         snapshot_version=bindparam("snapshot_version"),
+         terminal_state=bindparam("terminal_state"))
+
+
+def _exec_on_cached_twin(*, db: Session, provider: Provider, attempt_id: str,
+                         token: str | None, command: str, via: str) -> ExecResult | None:
+    """The common case of `exec_line` without the ORM: an active sim attempt whose twin this
+    process holds at the row's version. The row is read (and locked) and written back with
+    Core statements; loading and flushing it through the session cost more than a quarter of
+    a command's CPU. None: not that case, and nothing was changed; `exec_line` takes the
+    general path, which also gives every refusal its error."""
+    row = db.connection().execute(_EXEC_READ, {"attempt_id": attempt_id}).first()
+    if row is None:
+        raise NotFound("attempt not found")
+    attempt = CommandRow(*row)
+    authorize(attempt, token)
+    hit = provider.peek(attempt_id) if isinstance(provider, SimProvider) else None
+    if attempt.provider == "kind" or hit is None or hit[0] != attempt.state_version \
+            or attempt.status != "active" or attempt.hold_since is not None \
+            or now() >= aware(attempt.deadline):
+        return None
+    assert isinstance(provider, SimProvider)
+    cluster = hit[1]
+    version = attempt.state_version
+    terminal = SimTerminal(cluster, cluster.default_node().name,
+                           _session(attempt, cluster, via))
+    node = terminal.node
+    with twinlog.recording(provider, attempt, cluster, terminal.session, via,
+                           command) as recorded:
+        result = terminal.run(command)
+    _keep_session(attempt, via, terminal.session)
+    note_command(db, attempt, node, command, result.exit_code)
+    twinlog.save(db, provider, attempt, cluster, recorded, attach=False)
+    written = db.connection().execute(_EXEC_WRITE, {
+        "attempt_id": attempt_id, "read_version": version,
+        "state_version": attempt.state_version, "snapshot_version": attempt.snapshot_version,
+        "terminal_state": attempt.terminal_state})
+    if written.rowcount != 1:  # the row lock makes this unreachable; never write blind
+        db.rollback()
+        raise Conflict("the attempt changed while the command ran: run it again")
+    db.commit()
+    return result
 
 
 def _check_length(command: str, max_length: int) -> None:
@@ -395,6 +457,12 @@ def _run_on_sim(*, db: Session, catalog: Catalog, provider: SimProvider, attempt
 def _kind(provider: Provider) -> KindRuntime:
     if not isinstance(provider, KindRuntime):
         raise Conflict("this attempt runs on a kind cluster; this server runs the sim provider")
+    return provider
+
+
+def _sim_provider(provider: Provider) -> SimProvider:
+    if not isinstance(provider, SimProvider):
+        raise Conflict("this server's provider makes no simulated clusters")
     return provider
 
 

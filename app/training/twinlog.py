@@ -34,9 +34,10 @@ from app.providers.sim.cluster import SimCluster
 from app.providers.sim.provider import SimProvider
 from app.providers.sim.shell.session import ShellSession
 from app.training import snapshots
-from app.training.models import Attempt, TwinCommand, TwinSnapshot
+from app.training.models import Attempt, CommandRow, TwinCommand, TwinSnapshot
 
 SNAPSHOT_EVERY = 25
+_INSERT_JOURNAL = insert(TwinCommand)  # built once: its cache key is then memoised
 
 
 class JournalGap(RuntimeError):
@@ -55,7 +56,7 @@ class Recorded:
 
 
 @contextmanager
-def recording(provider: SimProvider, attempt: Attempt, cluster: SimCluster,
+def recording(provider: SimProvider, attempt: Attempt | CommandRow, cluster: SimCluster,
               session: ShellSession, via: str, line: str) -> Iterator[Recorded]:
     """Run a line inside this block to journal it: pins the clock, watches for randomness.
 
@@ -113,12 +114,13 @@ def _load(provider: SimProvider, attempt: Attempt) -> SimCluster:
     return cluster
 
 
-def save(db: Session, provider: SimProvider, attempt: Attempt, cluster: SimCluster,
-         recorded: Recorded | None = None) -> None:
+def save(db: Session, provider: SimProvider, attempt: Attempt | CommandRow, cluster: SimCluster,
+         recorded: Recorded | None = None, *, attach: bool = True) -> None:
     """Persist the twin's new version in `db`'s transaction: a journal row for a replayable
     command, else (or every SNAPSHOT_EVERY versions) a snapshot. The twin is taken out of the
     cache until the transaction commits, so a failed commit never leaves a version in memory
-    that the database does not have."""
+    that the database does not have. `attach=False`: the caller writes the attempt's new
+    versions itself (a row read with Core, not through the session)."""
     attempt.state_version += 1
     version = attempt.state_version
     provider.release(attempt.id)
@@ -129,15 +131,16 @@ def save(db: Session, provider: SimProvider, attempt: Attempt, cluster: SimClust
                                              TwinCommand.version <= version))
     else:
         # Core: one per command, never read back in this session.
-        db.connection().execute(insert(TwinCommand), {
+        db.connection().execute(_INSERT_JOURNAL, {
             "attempt_id": attempt.id, "version": version, "host_time": recorded.host_time,
             "via": recorded.via, "line": recorded.line,
             "session": json.dumps(recorded.session, separators=(",", ":"))})
-    db.add(attempt)
+    if attach:
+        db.add(attempt)
     after_commit(db, lambda: provider.remember(attempt.id, version, cluster))
 
 
-def write_snapshot(db: Session, attempt: Attempt, state: str, version: int, *,
+def write_snapshot(db: Session, attempt: Attempt | CommandRow, state: str, version: int, *,
                    new: bool = False) -> None:
     """The twin as of `version`, in the attempt's TwinSnapshot row (added or replaced; `new`:
     the attempt is being created, so there is no row to look for)."""

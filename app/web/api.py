@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +22,7 @@ from app.web.deps import (
     open_session,
     token_from,
 )
+from app.web.errors import training_error_response, validation_error_response
 
 router = APIRouter(prefix="/api")
 
@@ -96,11 +96,18 @@ _EXEC_BODY = {"requestBody": {"required": True, "content": {
 
 @router.post("/attempts/{attempt_id}/exec", openapi_extra=_EXEC_BODY,
              response_model=ExecResponse)
-async def exec_command(attempt_id: str, request: Request) -> JSONResponse:
+async def exec_command(attempt_id: str, request: Request) -> Response:
+    # Normally answered before the router by app/web/fast_exec.py; kept for the API document
+    # and for an app assembled without that middleware.
+    return await exec_response(request, attempt_id)
+
+
+async def exec_response(request: Request, attempt_id: str) -> Response:
+    """The whole exec route, errors included, in the shapes the app's handlers give them."""
     try:
         command = ExecRequest.model_validate_json(await request.body()).command
     except ValidationError as err:
-        raise RequestValidationError(err.errors()) from None
+        return validation_error_response(err.errors())
     state = request.app.state
     token = token_from(request, attempt_id)
 
@@ -114,7 +121,10 @@ async def exec_command(attempt_id: str, request: Request) -> JSONResponse:
                                        via="api", max_length=state.settings.max_command_length)
         return {"output": result.output, "exit_code": result.exit_code}
 
-    return JSONResponse(await run_in_threadpool(run))
+    try:
+        return JSONResponse(await run_in_threadpool(run))
+    except service.TrainingError as err:
+        return training_error_response(err)
 
 
 @router.post("/attempts/{attempt_id}/hints")

@@ -7,7 +7,8 @@ How long a workload process runs:
   starts — a batch step, or a crashing app under `restartPolicy: Always`;
 - without it, a container of a pod whose `restartPolicy` is `Never` or `OnFailure` (every Job
   pod) is a one-shot command: it runs for the `sleep N` its command contains (summed), plus
-  ONE_SHOT_S for the rest of the script, and exits 0;
+  ONE_SHOT_S for the rest of the script, and exits 0 (or with its `exit N`); what it prints
+  is oneshot.py's;
 - anything else runs until it is stopped (a server).
 
 The kubelet restarts an exited container only as the pod's `restartPolicy` allows
@@ -48,13 +49,19 @@ def plan_exit(pod: PodState, c: Container, start: float) -> None:
     """Set when a freshly started workload container exits, and with which code."""
     b = probing.behaviour(pod.annotations)
     runs: Any = b.get("runs_s") if b else None
+    code = int((b or {}).get("exit_code", 0))
     if runs is None:
         if restart_policy(pod.spec) == "Always":
             return
         runs = sleeps(c.command) + ONE_SHOT_S
+        from app.providers.sim import oneshot
+
+        out = oneshot.run(c.command, start, pod.name)
+        c.logs.extend((start + dt + 0.05, "stdout", text) for dt, text in out.lines)
+        if out.exit_code is not None:
+            code = out.exit_code
     elif isinstance(runs, list) and len(runs) == 2:
         runs = probing.resolve({"warmup_s": runs}, c)["warmup_s"]
-    code = int((b or {}).get("exit_code", 0))
     c.exit_at = start + float(runs)
     c.planned_exit_code = code
     c.planned_reason = "Completed" if code == 0 else "Error"

@@ -2,8 +2,8 @@
 
 Who writes what, and the source each shape is taken from (samples in tests/fidelity/samples/):
 - kube-apiserver: extension-apiserver-authentication, the legacy token-tracking ConfigMap and
-  the bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy: names only here,
-  rules are left empty — see the module's gaps in the report).
+  the bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy; the rules, and
+  admin/edit/view as the clusterrole-aggregation controller fills them, from rbac_policy.py).
 - kubeadm init: kubeadm-config (ClusterConfiguration as uploadconfig.go marshals it,
   kubeadm.k8s.io/v1beta4 with its defaults), kubelet-config (the same KubeletConfiguration the
   node's /var/lib/kubelet/config.yaml holds), kube-public/cluster-info (clusterinfo phase;
@@ -34,8 +34,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from app.providers.sim import rbac_policy, versions
 from app.providers.sim import store as store_module
-from app.providers.sim import versions
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.jsoncopy import clone
 from app.providers.sim.nodefiles import _data
@@ -353,10 +353,18 @@ RECONCILE = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
 def _rbac_objects() -> tuple[tuple[float, Obj], ...]:
     """(offset from cluster creation, object) for every RBAC object; the same in every twin."""
     out: list[tuple[float, Obj]] = []
+    rules = rbac_policy.cluster_role_rules()
     for name in POLICY_ROLES + tuple(f"system:controller:{c}" for c in CONTROLLER_ROLES):
-        out.append((0.0, {"kind": "ClusterRole", "metadata": _meta(
-            name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
-            "rules": [dict(r) for r in POLICY_RULES.get(name, [])]}))
+        labels = dict(BOOTSTRAP_LABELS)
+        if name in rbac_policy.AGGREGATE_LABELS:
+            labels[rbac_policy.AGGREGATE_LABELS[name]] = "true"
+        role: Obj = {"kind": "ClusterRole", "metadata": _meta(
+            name, labels=labels, annotations=RECONCILE),
+            "rules": rules.get(name, POLICY_RULES.get(name, []))}
+        if name in rbac_policy.AGGREGATED:
+            role["aggregationRule"] = {"clusterRoleSelectors": [
+                {"matchLabels": {rbac_policy.AGGREGATED[name]: "true"}}]}
+        out.append((0.0, role))
     for name in POLICY_BINDINGS + tuple(f"system:controller:{c}" for c in CONTROLLER_ROLES):
         binding: Obj = {"kind": "ClusterRoleBinding", "metadata": _meta(
             name, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
@@ -374,7 +382,8 @@ def _rbac_objects() -> tuple[tuple[float, Obj], ...]:
                                                                     "bootstrap-signer",))):
         for name in names:
             out.append((0.0, {"kind": "Role", "metadata": _meta(
-                name, ns, labels=BOOTSTRAP_LABELS, annotations=RECONCILE), "rules": []}))
+                name, ns, labels=BOOTSTRAP_LABELS, annotations=RECONCILE),
+                "rules": rbac_policy.namespace_role_rules().get((ns, name), [])}))
             bound = ("system::extension-apiserver-authentication-reader"
                      if name == "extension-apiserver-authentication-reader" else name)
             who = (_subject("ServiceAccount", name.split(":")[-1], "kube-system")
@@ -499,6 +508,15 @@ def _static_objects() -> tuple[tuple[float, Obj], ...]:
     out.append((20.0, {"kind": "ConfigMap", "metadata": _meta("local-path-config",
                                                                "local-path-storage"),
                        "data": dict(LOCAL_PATH_CONFIG)}))
+    # kube-apiserver's scheduling post-start hook (pkg/registry/scheduling/rest): the two
+    # system PriorityClasses (values and descriptions of pkg/apis/scheduling SystemPriorityClasses)
+    for name, value, text in (
+            ("system-node-critical", 2000001000, "Used for system critical pods that must not "
+             "be moved from their current node."),
+            ("system-cluster-critical", 2000000000, "Used for system critical pods that must run "
+             "in the cluster, but can be moved to another node if necessary.")):
+        out.append((0.0, {"kind": "PriorityClass", "metadata": _meta(name), "value": value,
+                          "description": text, "preemptionPolicy": "PreemptLowerPriority"}))
     out.append((20.0, {"kind": "StorageClass", "metadata": _meta(
         "standard", annotations={"storageclass.kubernetes.io/is-default-class": "true"}),
         "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
@@ -546,6 +564,28 @@ def _server(cluster: SimCluster) -> str:
     cps = [n for n in cluster.nodes if n.role == "control-plane"]
     host = f"{cluster.name}-external-load-balancer" if len(cps) > 1 else cps[0].name
     return f"https://{host}:6443"
+
+
+def extension_apiserver_authentication(cluster: SimCluster, ca: str) -> Obj:
+    """The ConfigMap kube-apiserver publishes for aggregated apiservers: its client CA and the
+    front-proxy request-header settings."""
+    return {"kind": "ConfigMap", "metadata": _meta("extension-apiserver-authentication",
+                                                   "kube-system"),
+            "data": {"client-ca-file": ca,
+                     "requestheader-allowed-names": '["front-proxy-client"]',
+                     "requestheader-client-ca-file": _front_proxy_ca(cluster),
+                     "requestheader-extra-headers-prefix": '["X-Remote-Extra-"]',
+                     "requestheader-group-headers": '["X-Remote-Group"]',
+                     "requestheader-username-headers": '["X-Remote-User"]'}}
+
+
+def apiserver_rbac(kind: str, name: str) -> Obj:
+    """A copy of the bootstrap-policy ClusterRole or ClusterRoleBinding `name` (what
+    kube-apiserver's RBAC post-start hook writes into an empty etcd)."""
+    for _, obj in _rbac_objects():
+        if obj["kind"] == kind and obj["metadata"]["name"] == name:
+            return clone(obj)
+    raise KeyError(name)
 
 
 def root_ca_configmap(ns: str, ca_pem: str) -> Obj:
@@ -650,14 +690,7 @@ def install(cluster: SimCluster, created: float) -> None:
     since = datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%d")
     proxy_data = {"config.conf": KUBE_PROXY_CONF, "kubeconfig.conf": proxy_kubeconfig}
     dynamic: list[tuple[float, Obj]] = [
-        (0.0, {"kind": "ConfigMap", "metadata": _meta("extension-apiserver-authentication",
-                                                       "kube-system"),
-               "data": {"client-ca-file": ca,
-                        "requestheader-allowed-names": '["front-proxy-client"]',
-                        "requestheader-client-ca-file": _front_proxy_ca(cluster),
-                        "requestheader-extra-headers-prefix": '["X-Remote-Extra-"]',
-                        "requestheader-group-headers": '["X-Remote-Group"]',
-                        "requestheader-username-headers": '["X-Remote-User"]'}}),
+        (0.0, extension_apiserver_authentication(cluster, ca)),
         (0.0, {"kind": "ConfigMap", "metadata": _meta(
             "kube-apiserver-legacy-service-account-token-tracking", "kube-system"),
             "data": {"since": since}}),

@@ -26,7 +26,9 @@ from app.providers.sim import (
     endpoints,
     events,
     nodelifecycle,
+    nslifecycle,
     scheduling,
+    tokencleaner,
 )
 from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet import PodState
@@ -415,6 +417,8 @@ def _statuses(cluster: SimCluster, t: float) -> None:
             _deployment_status(store, dep, t)
         nodelifecycle.sync(cluster, t)
         endpoints.sync(cluster, t)
+        nslifecycle.sync(cluster, t)
+        tokencleaner.sync(cluster, t)
         bootstrap_objects.sync(cluster, t)
 
 

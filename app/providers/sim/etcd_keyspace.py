@@ -112,15 +112,17 @@ def fresh_store(cluster: SimCluster, node: SimNode, t: float) -> Store:
     objs.append(_obj("PriorityClass", "system-node-critical", value=2000001000,
                      description="Used for system critical pods that must not be moved from "
                                  "their current node."))
-    objs += [_obj("ClusterRole", name, rules=[]) for name in BOOTSTRAP_CLUSTER_ROLES]
-    objs += [_obj("ClusterRoleBinding", name,
-                  roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                           "name": name}) for name in BOOTSTRAP_BINDINGS]
-    objs.append(_obj("ConfigMap", "extension-apiserver-authentication", "kube-system",
-                     data={"client-ca-file": "(the cluster CA)"}))
+    from app.providers.sim import bootstrap_objects as bo
+
+    objs += [bo.apiserver_rbac("ClusterRole", name) for name in BOOTSTRAP_CLUSTER_ROLES]
+    objs += [bo.apiserver_rbac("ClusterRoleBinding", name) for name in BOOTSTRAP_BINDINGS]
+    # the cluster CA, as kube-apiserver and the controller manager's root-ca-cert-publisher
+    # write it
+    ca = bo._ca_pem(cluster)
+    objs.append(bo.extension_apiserver_authentication(cluster, ca))
     for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
         objs.append(_obj("ServiceAccount", "default", ns))
-        objs.append(_obj("ConfigMap", "kube-root-ca.crt", ns, data={"ca.crt": "(the CA)"}))
+        objs.append(bo.root_ca_configmap(ns, ca))
     for o in objs:
         labels = o.pop("metadata_labels", None)
         if labels:

@@ -13,10 +13,11 @@ to a missing role denies with `RBAC: clusterrole.rbac.authorization.k8s.io "x" n
 The bootstrap policy (bootstrappolicy/policy.go: cluster-admin, system:discovery,
 system:basic-user, system:public-info-viewer, system:service-account-issuer-discovery and their
 bindings) and kubeadm's own (`kubeadm:cluster-admins` -> cluster-admin, `kubeadm:get-nodes`)
-exist on every kind cluster. The twin's store may not hold them as objects (etcd_keyspace only
-names them), so they are built in here; a store object of the same name adds to them, as the
-apiserver's reconciliation of `rbac.authorization.kubernetes.io/autoupdate` roles only ever
-adds missing permissions back. The Node authorizer (kubelets' `system:node:<name>`) is not
+exist on every kind cluster. The store holds them with bootstrappolicy's real rules
+(rbac_policy.py, written by bootstrap_objects and by etcd_keyspace into a fresh keyspace); the
+few built in here stay as a floor under a store object of the same name, as the apiserver's
+reconciliation of `rbac.authorization.kubernetes.io/autoupdate` roles only ever adds missing
+permissions back. The Node authorizer (kubelets' `system:node:<name>`) is not
 modelled.
 """
 

@@ -62,3 +62,20 @@ def test_a_data_dir_outside_the_mounts_is_lost_with_the_container() -> None:
     etcd.exit_at = c.t  # the process dies; the kubelet starts a new container
     c.advance(30)
     assert c.store.find("ConfigMap", "x", "default") is None
+
+
+def test_a_fresh_keyspace_gets_the_real_ca_and_the_real_bootstrap_rules() -> None:
+    c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=NOW))
+    ca = c.store.get("ConfigMap", "kube-root-ca.crt", "default")["data"]["ca.crt"]
+    assert ca.startswith("-----BEGIN CERTIFICATE-----")
+    set_flag(c, "--data-dir=/var/lib/etcd-new")
+    c.advance(30)
+    for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+        assert c.store.get("ConfigMap", "kube-root-ca.crt", ns)["data"] == {"ca.crt": ca}
+    auth = c.store.get("ConfigMap", "extension-apiserver-authentication", "kube-system")
+    assert auth["data"]["client-ca-file"] == ca
+    view = c.store.get("ClusterRole", "view")
+    assert view["aggregationRule"] and view["rules"]
+    assert c.store.get("ClusterRoleBinding", "system:discovery")["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+         "name": "system:authenticated"}]

@@ -48,6 +48,7 @@ for _kind, _names in {
     "ClusterRole": ["clusterrole", "clusterroles"],
     "ClusterRoleBinding": ["clusterrolebinding", "clusterrolebindings"],
     "Role": ["role", "roles"], "RoleBinding": ["rolebinding", "rolebindings"],
+    "PriorityClass": ["pc", "priorityclass", "priorityclasses"],
 }.items():
     for _n in _names:
         ALIASES[_n] = _kind

@@ -75,6 +75,12 @@ def create_job(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
         spec = {"template": {"spec": {"containers": [container], "restartPolicy": "Never"}}}
     if store.find("Job", name, ns) is not None:
         raise k.KubectlError(f'error: failed to create job: jobs.batch "{name}" already exists')
+    from app.providers.sim import nslifecycle
+
+    try:
+        nslifecycle.admit_create(store, "Job", name, ns)
+    except nslifecycle.Forbidden as err:
+        raise k.KubectlError(f"error: failed to create job: {err}") from None
     store.create({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec},
                  cluster.t)
     cluster.settle()

@@ -24,11 +24,18 @@ def create_namespace(inv: Invocation, pos: list[str]) -> str:
         raise k.KubectlError(f"error: exactly one NAME is required, got {len(pos)}\nSee "
                              "'kubectl create namespace -h' for help and examples")
     cluster = cluster_of(inv)
-    if cluster.store.find("Namespace", pos[0], "") is not None:
-        raise k.KubectlError(f'Error from server (AlreadyExists): namespaces "{pos[0]}" already '
-                             'exists')
-    cluster.store.create({"apiVersion": "v1", "kind": "Namespace",
-                          "metadata": {"name": pos[0]}, "spec": {}}, cluster.t)
+    existing = cluster.store.find("Namespace", pos[0], "")
+    if existing is not None:
+        # the registry's Create: an object still being deleted says so
+        being = "object is being deleted: " if existing["metadata"].get("deletionTimestamp") \
+            else ""
+        raise k.KubectlError(f'Error from server (AlreadyExists): {being}namespaces "{pos[0]}" '
+                             'already exists')
+    from app.providers.sim import nslifecycle
+
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": pos[0]}, "spec": {}}
+    nslifecycle.prepare_create(ns)
+    cluster.store.create(ns, cluster.t)
     cluster.settle()
     return f"namespace/{pos[0]} created\n"
 
@@ -57,6 +64,12 @@ def create_deployment(inv: Invocation, flags: dict[str, str], pos: list[str]) ->
     if cluster.store.find("Deployment", name, ns) is not None:
         raise k.KubectlError(f'error: failed to create deployment: deployments.apps "{name}" '
                              'already exists')
+    from app.providers.sim import nslifecycle
+
+    try:
+        nslifecycle.admit_create(cluster.store, "Deployment", name, ns)
+    except nslifecycle.Forbidden as err:
+        raise k.KubectlError(f"error: failed to create deployment: {err}") from None
     labels = {"app": name}
     containers = [{"name": _image_name(img), "image": img} for img in images]
     cluster.store.create({

@@ -57,6 +57,12 @@ def create_secret(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str
     cluster = cluster_of(inv)
     if cluster.store.find("Secret", name, ns) is not None:
         raise k.KubectlError(f'error: failed to create secret secrets "{name}" already exists')
+    from app.providers.sim import nslifecycle
+
+    try:
+        nslifecycle.admit_create(cluster.store, "Secret", name, ns)
+    except nslifecycle.Forbidden as err:
+        raise k.KubectlError(f"error: failed to create secret {err}") from None
     obj = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns},
            "type": "Opaque", "data": data}
     cluster.store.create(obj, cluster.t)

@@ -69,10 +69,11 @@ def _describe(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     kind, names = _target(flags, pos)
     cluster = cluster_of(inv)
     store = cluster.store
-    from app.providers.sim.shell import kubectl_describe_batch
+    from app.providers.sim.shell import kubectl_describe_batch, kubectl_describe_config
 
     fn = kubectl_describe.DESCRIBERS.get(kind) or {
-        "Job": kubectl_describe_batch.job, "CronJob": kubectl_describe_batch.cronjob}.get(kind)
+        "Job": kubectl_describe_batch.job, "CronJob": kubectl_describe_batch.cronjob}.get(kind) \
+        or kubectl_describe_config.describer(kind)
     if fn is None:
         raise _k().KubectlError(f'error: "kubectl describe {pos[0]}" is not simulated by this '
                                 "kubedrill twin yet; use kubectl get -o yaml")
@@ -179,6 +180,14 @@ def _apply(inv: Invocation, flags: dict[str, str], create: bool) -> str:
     for doc in docs:
         kind, meta, name, existing = locate(store, doc, flags)
         if existing is None:
+            from app.providers.sim import nslifecycle
+
+            try:
+                nslifecycle.admit_create(store, kind, name, meta.get("namespace", ""))
+            except nslifecycle.Forbidden as err:
+                raise _k().KubectlError(f'Error from server (Forbidden): error when creating '
+                                        f'"{path}": {err}') from None
+            nslifecycle.prepare_create(doc)
             store.create(doc, cluster.t)
             lines.append(f"{_ref(kind, name)} created")
             continue
@@ -232,8 +241,16 @@ def _delete(inv: Invocation, flags: dict[str, str], pos: list[str]) -> str:
     lines = []
     for kind, name, ns in targets:
         obj = _get_obj(store, kind, name, ns)
-        store.delete(kind, name, ns if KINDS[kind][2] else "")
-        _cascade(store, obj)
+        if kind == "Namespace":  # graceful: Terminating until the namespace controller is done
+            from app.providers.sim import nslifecycle
+
+            try:
+                nslifecycle.request_delete(cluster, name, cluster.t)
+            except nslifecycle.Forbidden as err:
+                raise _k().KubectlError(f"Error from server ({err.reason}): {err}") from None
+        else:
+            store.delete(kind, name, ns if KINDS[kind][2] else "")
+            _cascade(store, obj)
         lines.append(f'{kind.lower()} "{name}" deleted'
                      if "/" not in KINDS[kind][0] else
                      f'{_k()._resource_name(kind)} "{name}" deleted')

@@ -371,6 +371,16 @@ def bindings(objs: list[Obj], now: float, wide: bool, _: set[str]) -> tuple[Row,
     return head, rows
 
 
+def priorityclasses(objs: list[Obj], now: float, wide: bool, _: set[str]
+                    ) -> tuple[Row, list[Row]]:
+    """printPriorityClass (pkg/printers/internalversion): value, globalDefault as a Go bool,
+    age, preemptionPolicy (PreemptLowerPriority by default)."""
+    rows = [[o["metadata"]["name"], str(o.get("value", 0)),
+             "true" if o.get("globalDefault") else "false", age(o, now),
+             o.get("preemptionPolicy") or "PreemptLowerPriority"] for o in objs]
+    return ["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], rows
+
+
 Printer = Callable[[list[Obj], float, bool, set[str]], tuple[Row, list[Row]]]
 
 PRINTERS: dict[str, Printer] = {
@@ -381,5 +391,5 @@ PRINTERS: dict[str, Printer] = {
     "CronJob": cronjobs, "Lease": leases, "Job": jobs,
     "ServiceAccount": serviceaccounts, "StorageClass": storageclasses,
     "CertificateSigningRequest": csrs, "ClusterRole": roles, "Role": roles,
-    "ClusterRoleBinding": bindings, "RoleBinding": bindings,
+    "ClusterRoleBinding": bindings, "RoleBinding": bindings, "PriorityClass": priorityclasses,
 }

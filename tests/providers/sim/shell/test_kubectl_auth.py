@@ -154,3 +154,41 @@ def test_whoami_is_the_certificates_user_in_kubectls_table(cluster: SimCluster) 
                                    f"[X509SHA256={hashlib.sha256(der).hexdigest()}]")
     assert sh(cluster, "kubectl auth whoami --as=system:serviceaccount:i12e:default") == (
         impersonated, 0)
+
+
+VIEW_BINDING = """apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: jane-views, namespace: default}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: jane}
+"""
+
+
+def test_default_service_account_cannot_list_pods(cluster: SimCluster) -> None:
+    r = SimTerminal(cluster, "kind-control-plane").run(
+        "kubectl auth can-i list pods --as=system:serviceaccount:default:default")
+    assert (r.output, r.exit_code) == ("no\n", 1)
+
+
+def test_user_bound_to_view_reads_pods_but_not_secrets_in_that_namespace(
+        cluster: SimCluster) -> None:
+    term = SimTerminal(cluster, "kind-control-plane")
+    r = term.run(f"cat > /root/view.yaml <<'EOF'\n{VIEW_BINDING}EOF\n"
+                 "kubectl apply -f /root/view.yaml")
+    assert r.exit_code == 0, r.output
+    assert term.run("kubectl auth can-i list pods --as=jane").output == "yes\n"
+    assert term.run("kubectl auth can-i get deployments.apps --as=jane").output == "yes\n"
+    assert term.run("kubectl auth can-i list secrets --as=jane").output == "no\n"
+    assert term.run("kubectl auth can-i delete pods --as=jane").output == "no\n"
+    assert term.run("kubectl auth can-i list pods --as=jane -n kube-system").output == "no\n"
+
+
+def test_scheduler_rules_come_from_the_bootstrap_policy(cluster: SimCluster) -> None:
+    term = SimTerminal(cluster, "kind-control-plane")
+    assert term.run("kubectl auth can-i delete pods --as=system:kube-scheduler"
+                    ).output == "yes\n"
+    assert term.run("kubectl auth can-i create pods --as=system:kube-scheduler"
+                    ).output == "no\n"
+    assert term.run("kubectl auth can-i delete nodes --as=system:kube-scheduler"
+                    ).output.endswith("no\n")
