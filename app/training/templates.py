@@ -29,7 +29,8 @@ TEMPLATE_TTL_S = 600.0
 
 @dataclass(frozen=True)
 class _Template:
-    made: float  # host time the template was booted for
+    made: float  # host's monotonic clock when it was booted
+    twin_now: float  # the twins' clock then: a copy is never taken back in time
     state: str  # its snapshot
     booted_after: float  # twin seconds from "created" to the end of its boot
 
@@ -42,19 +43,21 @@ def healthy_twin(provider: SimProvider, key: str, *, cluster_name: str, control_
                  workers: int, seed: int, age: float) -> SimCluster:
     """A healthy twin of this topology whose boot ended `age` seconds ago, less its boot time
     (what `create_cluster(..., age=age)` returns), cached in `provider` under `key`."""
-    now = time.time()
+    made, clock = time.monotonic(), Clock()
+    now = clock.now()  # the twins' time (tests freeze it), not the host's
     which = (cluster_name, control_planes, workers, age)
     with _lock:
         template = _templates.get(which)
-    if template is None or now - template.made > TEMPLATE_TTL_S:
+    if template is None or made - template.made > TEMPLATE_TTL_S or now < template.twin_now:
         cluster = create_cluster(cluster_name, control_planes, workers, seed=seed,
-                                 clock=Clock(), age=age)
+                                 clock=clock, age=age)
         with _lock:
-            _templates[which] = _Template(made=now, state=snapshots.encode(cluster),
+            _templates[which] = _Template(made=made, twin_now=now,
+                                          state=snapshots.encode(cluster),
                                           booted_after=cluster.t - (now - age))
     else:
         cluster = snapshots.decode(template.state)
-        cluster.clock = Clock()
+        cluster.clock = clock
         cluster.seed = seed  # what the twin draws from now on differs per attempt
         cluster.advance_to(now - age + template.booted_after)
     provider.remember(key, 0, cluster)

@@ -70,7 +70,7 @@ def test_an_old_template_is_brought_forward_and_the_incident_is_the_same(
     # A template booted seven minutes before this start.
     old = create_cluster("kind", 1, 1, seed=1, clock=Clock(offset=-420), age=AGE)
     templates._templates[("kind", 1, 1, AGE)] = templates._Template(
-        made=time.time() - 420, state=snapshots.encode(old),
+        made=time.monotonic() - 420, twin_now=time.time() - 420, state=snapshots.encode(old),
         booted_after=old.t - (time.time() - 420 - AGE))
     copy = break_cluster(twin(SimProvider(), "c"), scenario)
     assert incident(copy) == incident(fresh)
