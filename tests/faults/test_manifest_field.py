@@ -19,11 +19,15 @@ def test_edit_changes_only_the_image_line() -> None:
     assert out == MANIFEST.replace("3.5.21-0", "x")
 
 
-def test_missing_tag_is_not_found_and_existing_repositories_pull() -> None:
-    err = images.pull_error("registry.k8s.io/etcd:3.5.21") or ""
-    assert "registry.k8s.io/etcd:3.5.21: not found" in err
-    assert images.pull_error("registry.k8s.io/etcd:3.5.16-0") is None
+def test_an_airgapped_node_cannot_resolve_the_registry() -> None:
+    err = images.pull_error("registry.k8s.io/etcd:3.5.21")
+    assert err == ('rpc error: code = Unknown desc = failed to pull and unpack image '
+                   '"registry.k8s.io/etcd:3.5.21": failed to resolve image: failed to do request: '
+                   'Head "https://registry.k8s.io/v2/etcd/manifests/3.5.21": dial tcp: lookup '
+                   'registry.k8s.io on 127.0.0.11:53: server misbehaving')
     assert images.normalize("nginx:1.27") == "docker.io/library/nginx:1.27"
+    assert images.manifest_url("docker.io/library/nginx:1.27") == (
+        "registry-1.docker.io", "https://registry-1.docker.io/v2/library/nginx/manifests/1.27")
 
 
 def test_a_tag_that_does_not_exist_never_creates_the_container() -> None:

@@ -474,6 +474,11 @@ def kubectl(argv: list[str], stdin: bytes) -> int:
             save(cluster, meta)
             return code
         if args[:3] == ["apply", "-f", "-"]:
+            from app.providers.sim import images
+
+            # The provider's apply: a kind cluster whose nodes can get these images (online,
+            # or loaded by the host); the twin's own nodes are airgapped (images.py).
+            images.load(cluster, images.manifest_images(stdin.decode("utf-8", "replace")))
             path = f"/tmp/.kubectl-apply-{os.getpid()}.yaml"
             cp.vfs.write(path, stdin, 0o600)
             line = f"kubectl apply -f {path}"

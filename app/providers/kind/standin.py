@@ -13,13 +13,14 @@ once and each `ok_paths` entry from its time on (404 before: a failed probe, lik
 show that image (a known difference from the twin, which shows the scenario's image name).
 
 Containers without the annotation keep their image unless it names a registry that cannot
-exist: the twin assumes every non-Kubernetes image can be pulled (app/providers/sim/images.py),
-and scenarios invent images of fictional companies (`registry.acme.internal/shop/catalog`,
-`ghcr.io/example/checkout`). Hosts under the reserved names `.internal`, `.example`, `.test`,
-`.invalid`, `.local`, `.localhost` (RFC 2606, RFC 6761, ICANN's 2024 `.internal` reservation)
-and the organisations `example`/`acme` on public registries get a stand-in that listens on the
-container's ports and every probe port (the twin's default `listen`), serving at once. Real
-images (`nginx:1.27`, `bitnami/kubectl:1.33`) are left alone and really pulled.
+exist: the twin loads every workload image onto its airgapped nodes as `kind load docker-image`
+would (app/providers/sim/images.py), and scenarios invent images of fictional companies
+(`registry.acme.internal/shop/catalog`, `ghcr.io/example/checkout`). Hosts under the reserved
+names `.internal`, `.example`, `.test`, `.invalid`, `.local`, `.localhost` (RFC 2606, RFC 6761,
+ICANN's 2024 `.internal` reservation) and the organisations `example`/`acme` on public
+registries get a stand-in that listens on the container's ports and every probe port (the
+twin's default `listen`), serving at once. Real images (`nginx:1.27`, `bitnami/kubectl:1.33`)
+are left alone and really pulled.
 
 The image is pulled by the nodes from Docker Hub; for offline hosts preload it with
 `kind load docker-image busybox:1.36.1 --name <cluster>`.

@@ -88,6 +88,11 @@ def container_status(node: SimNode, pod: PodState, spec: dict[str, Any], t: floa
                               "ready": False, "restartCount": 0, "started": False,
                               "state": {"waiting": {"reason": "ContainerCreating"}}}
     if not history:
+        from app.providers.sim.images import waiting
+
+        pulling = waiting(node.kubelet, pod, str(spec.get("name", "")), t)
+        if pulling is not None:  # ErrImagePull / ImagePullBackOff (images.py)
+            status["state"] = {"waiting": pulling}
         return status
     latest = history[-1]
     status["restartCount"] = latest.attempt

@@ -62,15 +62,18 @@ class SimNode:
     def mount_logs(self) -> None:
         """/var/log/pods and /var/log/containers, generated from this node's runtime, and the
         host's /proc files (procfiles.py)."""
-        from app.providers.sim import podlogs, procfiles
+        from app.providers.sim import containerd_run, kindnet_cni, podlogs, procfiles
 
         def key() -> tuple:
             rt = self.runtime
             return (self.cluster.t, id(rt), len(rt.sandboxes), len(rt.containers),
-                    sum(len(c.logs) for c in rt.containers.values()))
+                    sum(len(c.logs) for c in rt.containers.values()), self.powered,
+                    self.kubelet_pid, tuple(s["active"] for s in self.services.values()))
 
-        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS,
-                       lambda: podlogs.tree(self) | procfiles.tree(self), key)
+        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS + containerd_run.MOUNTS
+                       + kindnet_cni.MOUNTS,
+                       lambda: podlogs.tree(self) | procfiles.tree(self)
+                       | containerd_run.tree(self) | kindnet_cni.tree(self), key)
 
     # --- the Node protocol -----------------------------------------------------------------
 
@@ -194,8 +197,12 @@ class SimCluster:
         return self.node("control-plane")
 
     def apply(self, manifest: str) -> None:
+        from app.providers.sim import images
         from app.providers.sim.apply import apply_manifest
 
+        # The provider's apply brings a scenario's workloads: like an instructor's `kind load
+        # docker-image`, their images are put on every (airgapped) node first (images.py).
+        images.load(self, images.manifest_images(manifest))
         apply_manifest(self, manifest)
 
     def probe(self, check: Check) -> ProbeResult:

@@ -1,14 +1,28 @@
-"""Images on a node and in the registries: what containerd has, what a pull can fetch.
+"""Images on a node: what containerd has, and why no pull can fetch more.
 
 The node starts with what the kind node image pre-loads (kind-node-files.md §6.4: both
-`registry.k8s.io/<component>` and `<component>-amd64` tags, same image ID). A pull of a
-repository the twin knows (the Kubernetes images) succeeds only for tags that exist; other
-repositories are assumed to have the tag asked for.
+`registry.k8s.io/<component>` and `<component>-amd64` tags, same image ID). The nodes are
+airgapped, like the workshop's kind set-up: a scenario's workload images arrive the way an
+instructor brings them, `kind load docker-image` onto every node before the drill
+(`load`, called for every manifest the provider applies), and nothing else can be pulled.
 
-Kubelet image pulls follow `pkg/kubelet/images/image_manager.go` (IfNotPresent; a failed pull
-is ErrImagePull, later syncs during the back-off report ImagePullBackOff, back-off 10 s doubling
-to 5 min) with the CRI client's `"PullImage from image service failed"` line (OBS, kubelet
-1.31+: `log.go:32`) and containerd's NotFound text for a missing tag (OBS).
+A pull fails where containerd 2.1 fails without network: the transfer service resolves the
+reference with a HEAD to the registry (`core/transfer/local/pull.go` "failed to resolve image:
+%w", `core/remotes/docker/resolver.go` "failed to do request: %w"), Go's resolver asks the
+node's nameserver (Docker's embedded DNS, 127.0.0.11, which answers SERVFAIL for outside names:
+app/providers/sim/shell/dns.py; Go words that "server misbehaving"), and the CRI wraps it as
+`failed to pull and unpack image %q` (internal/cri/server/images/image_pull.go) with gRPC code
+Unknown. OBS, containerd 2.x: `failed to pull and unpack image "docker.io/library/redis:alpine":
+failed to resolve image: failed to do request: Head "https://registry-1.docker.io/v2/library/
+redis/manifests/alpine": dial tcp ...` (tests/fidelity/samples/SOURCES.md).
+
+Kubelet image pulls follow `pkg/kubelet/images/image_manager.go`: IfNotPresent (the default
+for a tagged image) uses what the node has; Always pulls every time (and so fails here);
+Never gives ErrImageNeverPull. A failed pull is ErrImagePull, later syncs during the back-off
+report ImagePullBackOff (10 s doubling to 5 min), with the CRI client's `"PullImage from image
+service failed"` line (OBS, kubelet 1.31+: `log.go:32`) and the pod's events `Pulling image`,
+`Failed to pull image`, `Error: ErrImagePull`, `Back-off pulling image`, `Error:
+ImagePullBackOff` (real-output.md §2).
 """
 
 from __future__ import annotations
@@ -39,16 +53,6 @@ PRELOADED: list[tuple[str, str, str]] = [
     ("registry.k8s.io/pause", versions.PAUSE, "320kB"),
 ]
 
-# Tags that exist upstream for the repositories the twin knows.
-KNOWN_TAGS: dict[str, set[str]] = {
-    "registry.k8s.io/etcd": {f"3.5.{i}-0" for i in range(0, 22)} |
-                            {"3.4.13-0", "3.4.3-0", "3.6.0-0", "3.6.1-0"},
-    "registry.k8s.io/pause": {"3.6", "3.7", "3.8", "3.9", "3.10"},
-    "registry.k8s.io/coredns/coredns": {"v1.10.1", "v1.11.1", "v1.11.3", "v1.12.0"},
-} | {f"registry.k8s.io/{c}": {f"v1.{m}.{p}" for m in range(28, 34) for p in range(0, 12)}
-     for c in _K8S}
-
-
 def normalize(image: str) -> str:
     """containerd's full reference: `nginx:1.27` is `docker.io/library/nginx:1.27`."""
     name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "",
@@ -74,13 +78,75 @@ def listed_id(ref: str) -> str:
     return image_id(f"{repo.removesuffix('-amd64')}:{tag}")
 
 
-def pull_error(image: str) -> str | None:
+def manifest_url(ref: str) -> tuple[str, str]:
+    """(registry host, manifest URL) containerd's resolver asks for a full reference: Docker
+    Hub's API host is registry-1.docker.io (core/remotes/docker/config hosts defaults)."""
+    name, at, digest = ref.partition("@")
+    repo, _, tag = name.rpartition(":") if not at else (name, "", "")
+    host, _, path = repo.partition("/")
+    api = "registry-1.docker.io" if host == "docker.io" else host
+    return api, f"https://{api}/v2/{path}/manifests/{digest or tag}"
+
+
+def pull_error(image: str, nameserver: str = "127.0.0.11") -> str:
+    """Why containerd cannot pull `image` on an airgapped node: its registry's name does not
+    resolve (Go: "server misbehaving" for SERVFAIL, "no such host" for NXDOMAIN: the
+    special-use `.local` names Docker's DNS does not forward)."""
     ref = normalize(image)
-    repo, _, tag = ref.rpartition(":")
-    if repo in KNOWN_TAGS and tag not in KNOWN_TAGS[repo]:
-        return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": '
-                f'failed to resolve reference "{ref}": {ref}: not found')
-    return None
+    host, url = manifest_url(ref)
+    why = "no such host" if host.split(":")[0].endswith(".local") else "server misbehaving"
+    return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": '
+            f'failed to resolve image: failed to do request: Head "{url}": dial tcp: lookup '
+            f'{host.split(":")[0]} on {nameserver}:53: {why}')
+
+
+def nameserver(node: SimNode) -> str:
+    """The first nameserver of the node's /etc/resolv.conf, as Go's resolver reads it."""
+    try:
+        text = node.vfs.read("/etc/resolv.conf").decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - no resolv.conf: Go falls back to the loopback
+        return "127.0.0.1"
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) > 1 and parts[0] == "nameserver":
+            return parts[1]
+    return "127.0.0.1"
+
+
+def manifest_images(manifest: str) -> list[str]:
+    """Every container image a manifest names (pods and pod templates, any kind)."""
+    import yaml
+
+    found: list[str] = []
+
+    def walk(node: Any) -> None:  # noqa: ANN401 - parsed YAML
+        if isinstance(node, dict):
+            for key in ("containers", "initContainers", "ephemeralContainers"):
+                for c in node.get(key) or []:
+                    if isinstance(c, dict) and isinstance(c.get("image"), str):
+                        found.append(c["image"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    try:
+        for doc in yaml.safe_load_all(manifest):
+            walk(doc)
+    except yaml.YAMLError:
+        return []
+    return found
+
+
+def load(cluster: Any, refs: list[str]) -> None:  # noqa: ANN401 - SimCluster
+    """`kind load docker-image`: the images onto every node, with a size of their own."""
+    import hashlib
+
+    for ref in {normalize(r) for r in refs}:
+        mb = 20 + int(hashlib.sha1(ref.encode()).hexdigest()[:4], 16) % 180
+        for node in cluster.nodes:
+            node_images(node).setdefault(ref, f"{mb}.{mb % 10}MB")
 
 
 def _state(kubelet: Kubelet) -> dict[str, dict[str, Any]]:
@@ -98,26 +164,41 @@ def ensure(kubelet: Kubelet, pod: PodState, spec: dict[str, Any], t: float) -> b
     name = spec.get("name", "")
     ref = normalize(image)
     imgs = node_images(kubelet.node)
-    if ref in imgs:
-        return True
+    policy = spec.get("imagePullPolicy") or ("Always" if ref.endswith(":latest") else
+                                             "IfNotPresent")
     key = f"{pod.uid}/{name}"
+    if ref in imgs and policy != "Always":
+        if getattr(kubelet, "pulls", None):
+            kubelet.pulls.pop(key, None)  # type: ignore[attr-defined]
+        return True
     pulls = _state(kubelet)
     entry = pulls.get(key)
     where = f'pod="{pod.namespace}/{pod.name}" podUID="{pod.uid}"'
+    if policy == "Never":
+        msg = f'Container image "{image}" is not present with pull policy of Never'
+        if entry is None or entry["image"] != image or t >= entry["report_at"]:
+            pulls[key] = {"image": image, "error": msg, "delay": 0.0, "until": t,
+                          "report_at": t + REPORT_EVERY, "at": t, "reason": "ErrImageNeverPull"}
+            _sync_error(kubelet, t, name, "ErrImageNeverPull", msg, where)
+            _event(kubelet, pod, name, t, "Warning", "ErrImageNeverPull", msg)
+            _event(kubelet, pod, name, t, "Warning", "Failed", "Error: ErrImageNeverPull")
+        return False
     if entry is not None and entry["image"] == image and t < entry["until"]:
         if t >= entry["report_at"]:
             entry["report_at"] = t + REPORT_EVERY
             msg = f'Back-off pulling image "{image}": ErrImagePull: {entry["error"]}'
             _sync_error(kubelet, t, name, "ImagePullBackOff", msg, where)
+            _event(kubelet, pod, name, t, "Normal", "BackOff", f'Back-off pulling image "{image}"')
+            _event(kubelet, pod, name, t, "Warning", "Failed", "Error: ImagePullBackOff")
         return False
-    err = pull_error(image)
-    if err is None:
-        imgs[ref] = "57.7MB"
-        pulls.pop(key, None)
-        return True
+    err = pull_error(image, nameserver(kubelet.node))
+    _containerd_pull(kubelet.node, t, image, err)
+    _event(kubelet, pod, name, t, "Normal", "Pulling", f'Pulling image "{image}"')
+    _event(kubelet, pod, name, t, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
+    _event(kubelet, pod, name, t, "Warning", "Failed", "Error: ErrImagePull")
     delay = PULL_BACKOFF_INITIAL if entry is None else min(entry["delay"] * 2, PULL_BACKOFF_MAX)
     pulls[key] = {"image": image, "error": err, "delay": delay, "until": t + delay,
-                  "report_at": t + 1.0}
+                  "report_at": t + 1.0, "at": t}
     kubelet.journal(t, "E", "log.go:32", f'"PullImage from image service failed" '
                                          f'err={_q(err)} image={_q(image)}')
     kubelet.journal(t, "E", "kuberuntime_image.go:42",
@@ -133,6 +214,50 @@ def next_retry(kubelet: Kubelet, after: float) -> float | None:
              if key.split("/", 1)[0] in kubelet.pods]
     times = [x for x in times if x > after] or times
     return min(times) if times else None
+
+
+def waiting(kubelet: Kubelet, pod: PodState, name: str, t: float) -> dict[str, str] | None:
+    """The container's `state.waiting` while its image cannot be had (kuberuntime: the
+    reason is the pull error, the message its text; the back-off message once a sync ran
+    into the back-off)."""
+    entry = _state(kubelet).get(f"{pod.uid}/{name}") if getattr(kubelet, "pulls", None) \
+        else None
+    if entry is None:
+        return None
+    if entry.get("reason") == "ErrImageNeverPull":
+        return {"reason": "ErrImageNeverPull", "message": entry["error"]}
+    if t >= entry.get("at", t) + 1.0 and t < entry["until"]:
+        return {"reason": "ImagePullBackOff",
+                "message": f'Back-off pulling image "{entry["image"]}": ErrImagePull: '
+                           f'{entry["error"]}'}
+    return {"reason": "ErrImagePull", "message": entry["error"]}
+
+
+def _containerd_pull(node: SimNode, t: float, image: str, err: str) -> None:
+    """containerd's own lines for the kubelet's PullImage (instrumented_service.go: `PullImage
+    %q` at info, `PullImage %q failed` at error with the error before its gRPC wrapping)."""
+    from app.providers.sim.journals import _nanos, containerd_pid
+
+    svc = node.services.get("containerd", {})
+    pid = containerd_pid(node, max(node.booted, float(svc.get("since", node.booted))))
+    plain = err.split(" desc = ", 1)[-1]
+    asked = f"PullImage {_q(image)}"
+    lines = ((t - 0.004, f"level=info msg={_q(asked)}"),
+             (t - 0.001, f"level=error msg={_q(asked + ' failed')} error={_q(plain)}"))
+    for n, (at, text) in enumerate(lines):
+        node.journal_line(at, "containerd", f'time="{_nanos(at, n)}" {text}', pid=pid)
+
+
+def _event(kubelet: Kubelet, pod: PodState, name: str, t: float, type_: str, reason: str,
+           message: str) -> None:
+    from app.providers.sim import events
+
+    node = kubelet.node
+    obj = node.cluster.store.find("Pod", pod.name, pod.namespace)
+    if obj is None:  # a static pod's events go to its mirror pod, once there is one
+        return
+    events.record(node.cluster, t, events.involved(obj, f"spec.containers{{{name}}}"), type_,
+                  reason, message, "kubelet", node.name)
 
 
 def forget(kubelet: Kubelet, pod_uid: str) -> None:

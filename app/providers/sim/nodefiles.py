@@ -86,6 +86,9 @@ def base_template() -> dict[str, Inode]:
         "/proc": 0o555,
         "/dev": 0o755,
         "/run/containerd": 0o711,
+        # kind's base image: the CNI plugins' directory and an empty net.d for kindnetd
+        "/opt/cni/bin": 0o755,
+        "/etc/cni/net.d": 0o755,
         "/kind": 0o755,
     }
     return build_template(files, dirs, mtime=versions.IMAGE_BUILT)

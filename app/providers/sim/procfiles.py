@@ -143,5 +143,10 @@ def tree(node: SimNode) -> dict[str, Inode]:
     now = node.cluster.t
     files = {"loadavg": loadavg(node), "uptime": uptime(node), "meminfo": meminfo(node),
              "cpuinfo": cpuinfo(), "version": VERSION}
-    return {f"/proc/{name}": Inode(FILE, data=text.encode(), mode=0o444, mtime=now)
-            for name, text in files.items()}
+    from app.providers.sim import procpid
+
+    # Kernel-generated: `ls -l` and stat say size 0 (virtual), reading gives the text.
+    out = {f"/proc/{name}": Inode(FILE, data=text.encode(), mode=0o444, mtime=now,
+                                  virtual=True) for name, text in files.items()}
+    out.update(procpid.tree(node, now))
+    return out

@@ -16,6 +16,7 @@ from typing import Any
 DIR = "dir"
 FILE = "file"
 LINK = "link"
+SOCK = "sock"  # a Unix socket's inode (containerd.sock): `ls -l` shows `s`, size 0
 
 
 class VFSError(OSError):
@@ -47,6 +48,12 @@ class DirectoryNotEmpty(VFSError):
     strerror_text = "Directory not empty"
 
 
+class NoDevice(VFSError):
+    """open(2) of a Unix socket: ENXIO."""
+
+    strerror_text = "No such device or address"
+
+
 class FileExists(VFSError):
     strerror_text = "File exists"
 
@@ -60,13 +67,17 @@ class Inode:
     gid: int = 0
     mtime: float = 0.0
     target: str = ""  # symlink target
+    # A kernel-generated file (/proc): stat and `ls -l` say size 0 whatever reading gives.
+    virtual: bool = False
 
     @property
     def size(self) -> int:
         if self.kind == DIR:
-            return 4096
+            return 0 if self.virtual else 4096
         if self.kind == LINK:
             return len(self.target)
+        if self.virtual or self.kind == SOCK:
+            return 0
         return len(self.data)
 
     def to_json(self) -> dict[str, Any]:
@@ -223,6 +234,8 @@ class VFS:
         node = self.stat(path, cwd)
         if node.kind == DIR:
             raise IsADirectory(path)
+        if node.kind == SOCK:
+            raise NoDevice(path)
         return node.data
 
     def read_text(self, path: str, cwd: str = "/") -> str:

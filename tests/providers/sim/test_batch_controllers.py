@@ -336,6 +336,9 @@ def test_kubectl_create_job_from_a_cronjob_runs_it_now(cluster: SimCluster) -> N
 
 
 def test_kubectl_create_job_from_an_image(cluster: SimCluster) -> None:
+    from app.providers.sim import images
+
+    images.load(cluster, ["busybox:1.36"])  # the nodes are airgapped: kind load docker-image
     term = SimTerminal(cluster, "kind-control-plane")
     r = term.run("kubectl create job once --image=busybox:1.36 -- sh -c 'sleep 3'")
     assert (r.output, r.exit_code) == ("job.batch/once created\n", 0)

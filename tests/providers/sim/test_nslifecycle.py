@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.providers.sim import nslifecycle
+from app.providers.sim import images, nslifecycle
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import SimCluster, create_cluster
 from app.providers.sim.terminal import SimTerminal
@@ -16,9 +16,10 @@ CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late, namespace: team}\n
 @pytest.fixture()
 def cluster() -> SimCluster:
     c = create_cluster("kind", 1, 1, clock=Clock(frozen_at=1764118800.0))
+    images.load(c, ["nginx:1.27"])  # the nodes are airgapped: kind load docker-image
     term = SimTerminal(c, "kind-control-plane")
     assert term.run("kubectl create namespace team").exit_code == 0
-    assert term.run("kubectl create deployment web --image=nginx -n team --replicas=2"
+    assert term.run("kubectl create deployment web --image=nginx:1.27 -n team --replicas=2"
                     ).exit_code == 0
     c.advance(30)
     return c

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.providers.sim import oneshot
+from app.providers.sim import images, oneshot
 from app.providers.sim.clock import Clock
 from app.providers.sim.cluster import create_cluster
 from app.providers.sim.terminal import SimTerminal
@@ -45,6 +45,7 @@ def test_what_the_twin_cannot_know_stops_the_output() -> None:
 
 def test_kubectl_logs_job_shows_the_pods_output_as_it_is_printed() -> None:
     c = create_cluster("kind", 1, 1, clock=Clock(frozen_at=T))
+    images.load(c, ["busybox:1.36"])  # the nodes are airgapped: kind load docker-image
     term = SimTerminal(c, "kind-control-plane")
     r = term.run("kubectl create job hello --image=busybox:1.36 -- sh -c "
                  "'date; echo Hello from the Kubernetes cluster; sleep 5; echo bye'")
@@ -58,6 +59,7 @@ def test_kubectl_logs_job_shows_the_pods_output_as_it_is_printed() -> None:
 
 def test_an_explicit_exit_code_fails_the_pod() -> None:
     c = create_cluster("kind", 1, 1, clock=Clock(frozen_at=T))
+    images.load(c, ["busybox:1.36"])  # the nodes are airgapped: kind load docker-image
     term = SimTerminal(c, "kind-control-plane")
     term.run("kubectl create job fail --image=busybox:1.36 -- sh -c 'echo failing; exit 3'")
     c.advance(5)

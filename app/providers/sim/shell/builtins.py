@@ -521,7 +521,7 @@ def test_eval(args: list[str], session: ShellSession, extended: bool = False,
             return False
         kinds = {"f": node.kind == "file", "d": node.kind == "dir", "L": node.kind == "link",
                  "h": node.kind == "link", "s": node.size > 0, "x": bool(node.mode & 0o111)
-                 or node.kind == "dir"}
+                 or node.kind == "dir", "S": node.kind == "sock"}
         return kinds.get(op, op in "eaOGrwN")
 
     def binary_test(a: str, op: str, b: str) -> bool:

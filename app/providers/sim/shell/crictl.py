@@ -15,7 +15,8 @@ from app.providers.sim.shell.twin import cluster_of, node_of, split_flags
 from app.providers.sim.tables import crictl_table
 
 VALUE_FLAGS = {"name", "pod", "p", "state", "s", "tail", "label", "namespace", "o", "output",
-               "image", "id", "template", "seconds"}
+               "image", "id", "template", "seconds", "creds", "auth", "username",
+               "pod-config", "annotation", "pull-timeout"}  # the last six: crictl pull
 
 STATE = {"running": "Running", "exited": "Exited", "created": "Created"}
 
@@ -206,6 +207,14 @@ def crictl(inv: Invocation) -> Output:
         from app.providers.sim.shell import crictl_more
 
         return getattr(crictl_more, verb)(inv, flags, rest)
+    if verb == "pull":  # crictl_pull.py: nothing can be pulled on an airgapped node
+        from app.providers.sim.shell.crictl_pull import pull
+
+        return pull(inv, flags, rest)
+    if verb == "info":  # crictl_info.py
+        from app.providers.sim.shell.crictl_info import info
+
+        return info(inv, flags, rest)
     if verb == "exec":
         from app.providers.sim.shell.crictl_exec import crictl_exec
 
@@ -218,6 +227,6 @@ def crictl(inv: Invocation) -> Output:
 
 
 # cri-tools v1.33 commands the twin does not model (not "No help topic" to crictl)
-REAL_VERBS = {"attach", "create", "inspecti", "imagefsinfo", "port-forward", "pull", "run",
-              "runp", "rmi", "start", "info", "update", "config", "checkpoint", "events",
+REAL_VERBS = {"attach", "create", "inspecti", "imagefsinfo", "port-forward", "run",
+              "runp", "rmi", "start", "update", "config", "checkpoint", "events",
               "update-runtime-config", "completion", "metricsp"}

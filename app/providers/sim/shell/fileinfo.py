@@ -14,7 +14,7 @@ from app.providers.sim.shell.builtins import (
 )
 from app.providers.sim.shell.files import blocks_1k, ids, inode_number, mode_string, nlink
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.vfs import DIR, LINK, VFS, Inode, VFSError, normpath
+from app.providers.sim.vfs import DIR, LINK, SOCK, VFS, Inode, VFSError, normpath
 
 # --- stat / file ---------------------------------------------------------------------------
 
@@ -23,6 +23,8 @@ def file_type(node: Inode) -> str:
         return "directory"
     if node.kind == LINK:
         return "symbolic link"
+    if node.kind == SOCK:
+        return "socket"
     return "regular file" if node.size else "regular empty file"
 
 
@@ -47,7 +49,8 @@ def _stat_field(spec: str, arg: str, path: str, node: Inode, vfs: VFS) -> str:
 
 
 def _st_mode(node: Inode) -> int:
-    return {DIR: 0o040000, LINK: 0o120000}.get(node.kind, 0o100000) | (node.mode & 0o7777)
+    return {DIR: 0o040000, LINK: 0o120000, SOCK: 0o140000}.get(node.kind, 0o100000) | \
+        (node.mode & 0o7777)
 
 
 STAT_DEFAULT = ("  File: %N\n  Size: %-10s\tBlocks: %-10b IO Block: %-6o %F\n"
@@ -114,8 +117,10 @@ def magic(node: Inode, vfs: VFS, path: str) -> str:
         return "directory"
     if node.kind == LINK:
         return f"symbolic link to {node.target}"
+    if node.kind == SOCK:
+        return "socket"
     data = node.data
-    if not data:
+    if not data or node.virtual:  # file(1) trusts st_size, which /proc files give as 0
         return "empty"
     if data.startswith(b"\x7fELF"):
         return "ELF 64-bit LSB pie executable, x86-64, version 1 (SYSV), dynamically linked, " \

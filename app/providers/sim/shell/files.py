@@ -18,7 +18,7 @@ from app.providers.sim.shell.builtins import (
     human,
 )
 from app.providers.sim.shell.registry import Invocation, Output, command
-from app.providers.sim.vfs import DIR, FILE, LINK, VFS, Inode, VFSError, normpath
+from app.providers.sim.vfs import DIR, FILE, LINK, SOCK, VFS, Inode, VFSError, normpath
 
 SIX_MONTHS = 31556952 // 2
 
@@ -42,7 +42,7 @@ def ids(vfs: VFS, which: str) -> dict[int, str]:
 
 
 def mode_string(node: Inode) -> str:
-    kind = {DIR: "d", LINK: "l"}.get(node.kind, "-")
+    kind = {DIR: "d", LINK: "l", SOCK: "s"}.get(node.kind, "-")
     if node.kind == LINK:
         return "lrwxrwxrwx"
     bits = ""
@@ -56,6 +56,8 @@ def mode_string(node: Inode) -> str:
 
 
 def blocks_1k(node: Inode) -> int:
+    if node.virtual:
+        return 0  # /proc: nothing on disk
     if node.kind == DIR:
         return 4
     if node.kind == LINK:

@@ -48,7 +48,10 @@ def journal_lines(inv: Invocation, unit: str | None, since: float | None = None,
     node = node_of(inv)
     now = node.cluster.t
     out = []
-    for t, u, pid, msg in sorted(node.journal, key=lambda e: e[0]):
+    from app.providers.sim import containerd_journal, kubelet_journal
+
+    every = node.journal + kubelet_journal.entries(node) + containerd_journal.entries(node)
+    for t, u, pid, msg in sorted(every, key=lambda e: e[0]):
         if t > now or (unit and u != unit) or (since is not None and t < since):
             continue
         if max_priority < 7 and priority_of(pid, msg) > max_priority:
