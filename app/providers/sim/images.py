@@ -35,6 +35,7 @@ from app.providers.sim.runtime import image_id
 if TYPE_CHECKING:
     from app.providers.sim.cluster import SimNode
     from app.providers.sim.kubelet import Kubelet, PodState
+    from app.providers.sim.vfs import VFS
 
 PULL_BACKOFF_INITIAL = 10.0
 PULL_BACKOFF_MAX = 300.0
@@ -102,9 +103,15 @@ def pull_error(image: str, nameserver: str = "127.0.0.11") -> str:
 
 def nameserver(node: SimNode) -> str:
     """The first nameserver of the node's /etc/resolv.conf, as Go's resolver reads it."""
+    return resolv_nameserver(node.vfs)
+
+
+def resolv_nameserver(vfs: VFS) -> str:
+    """The first nameserver of /etc/resolv.conf in `vfs` (Go's resolver and glibc's both
+    take the first, and fall back to the loopback without one)."""
     try:
-        text = node.vfs.read("/etc/resolv.conf").decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - no resolv.conf: Go falls back to the loopback
+        text = vfs.read("/etc/resolv.conf").decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - no resolv.conf: the loopback
         return "127.0.0.1"
     for line in text.splitlines():
         parts = line.split()

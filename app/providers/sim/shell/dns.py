@@ -52,15 +52,9 @@ class Answer:
 
 
 def default_server(inv: Invocation) -> str:
-    try:
-        text = inv.session.vfs.read("/etc/resolv.conf").decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - no resolv.conf: glibc falls back to the loopback
-        return "127.0.0.1"
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) > 1 and parts[0] == "nameserver":
-            return parts[1]
-    return "127.0.0.1"
+    from app.providers.sim.images import resolv_nameserver
+
+    return resolv_nameserver(inv.session.vfs)
 
 
 def _coredns_state(cluster: SimCluster, server: str) -> str:
