@@ -12,15 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.providers.base import Check, ExecResult, ProbeResult, ProviderError
-from app.providers.sim import (
-    apistatus,
-    bootstrap,
-    controllers,
-    journals,
-    kubelet_api_down,
-    nodefiles,
-    versions,
-)
+from app.providers.sim import apistatus, bootstrap, controllers, journals, nodefiles, versions
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
@@ -262,8 +254,6 @@ class SimCluster:
         # A second pass so a change on one node (etcd up) is seen by another (apiserver) at
         # once; only when the first started or stopped something (most steps change nothing
         # but logs, and the second pass was half the cost of advancing the twin).
-        for n in self.nodes:  # the refusals of the time since the last step, up to now
-            kubelet_api_down.catch_up(n, t)
         before = self._runtime_signature()
         for n in self.nodes:
             if n.kubelet_running():
@@ -284,12 +274,6 @@ class SimCluster:
 
             for n in self.nodes:
                 api_tls_failure(n, t)
-        elif api_err == "refused":
-            for n in self.nodes:
-                kubelet_api_down.log_refused(n, t)
-        if api_err != "refused":
-            for n in self.nodes:
-                kubelet_api_down.answered(n)
 
     def _runtime_signature(self) -> tuple[int, ...]:
         """Changes when a pass of the kubelets starts, stops or removes a container or pod."""
