@@ -132,6 +132,8 @@ def boot(cluster: SimCluster, created: float) -> None:
     # after the pods, so that their UIDs (and all that hashes them) stay what they were
     bootstrap_objects.install(cluster, created)
     cluster.advance_to(created + 60)
+    # kubelet_journal.py tells the start-up; the refusals noted during it are not another
+    cluster.api_down.clear()
 
 
 def node_object(cluster: SimCluster, n: SimNode, index: int) -> dict[str, Any]:

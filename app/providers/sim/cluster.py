@@ -12,7 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.providers.base import Check, ExecResult, ProbeResult, ProviderError
-from app.providers.sim import apistatus, bootstrap, controllers, journals, nodefiles, versions
+from app.providers.sim import (
+    apistatus,
+    bootstrap,
+    controllers,
+    journals,
+    kubelet_api_down,
+    nodefiles,
+    versions,
+)
 from app.providers.sim.clock import Clock
 from app.providers.sim.components.etcd import client_endpoints
 from app.providers.sim.components.etcd_flags import FlagError
@@ -163,6 +171,15 @@ class SimNode:
     def kubelet_running(self) -> bool:
         return self.powered and self.services["kubelet"]["active"]
 
+    def apiserver_listening(self, t: float) -> Container | None:
+        """The kube-apiserver accepting connections on :6443 at `t`: it binds once it has
+        reached etcd (ready), and keeps the port while it later loses etcd."""
+        api = self.running_container("kube-apiserver")
+        if api is None or not api.started or (api.ready_at is None and "etcd_lost" not in
+                                              api.notes) or (api.ready_at or 0) > t:
+            return None
+        return api
+
 
 class SimCluster:
     """Implements `app.providers.base.Cluster` for the embedded twin."""
@@ -177,6 +194,8 @@ class SimCluster:
         self.templates = templates or {s.name: node_template(name, s, specs) for s in specs}
         self.nodes: list[SimNode] = [SimNode(self, s, VFS(self.templates[s.name])) for s in specs]
         self.unknown_commands: list[str] = []
+        # [down since, back at or None, dial error]: when the kubelets' dials were refused
+        self.api_down: list[list[Any]] = []
 
     # --- the Cluster protocol --------------------------------------------------------------
 
@@ -263,6 +282,7 @@ class SimCluster:
                 if n.kubelet_running():
                     n.kubelet.sync(t)
         api_err = self.api_error(None)
+        kubelet_api_down.record(self, t, api_err)
         if api_err is None:
             controllers.before_status(self, t)
             # Under etcd's NOSPACE alarm every status write fails.
@@ -403,6 +423,7 @@ class SimCluster:
             "specs": [vars(n.spec) for n in self.nodes],
             "store": self.store.to_json(),
             "unknown_commands": self.unknown_commands,
+            "api_down": self.api_down,
             "etcd": getattr(self, "etcd_state", None),
             "nodes": [{
                 "vfs": n.vfs.to_json(), "runtime": n.runtime.to_json(),
@@ -427,6 +448,7 @@ class SimCluster:
         cluster.t = raw["t"]
         cluster.store = Store.from_json(raw["store"])
         cluster.unknown_commands = raw.get("unknown_commands", [])
+        cluster.api_down = raw.get("api_down", [])
         if raw.get("etcd") is not None:
             cluster.etcd_state = raw["etcd"]
         for n, nraw in zip(cluster.nodes, raw["nodes"], strict=True):

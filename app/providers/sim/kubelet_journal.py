@@ -87,10 +87,19 @@ def _jitter(*key: object) -> float:
 
 
 def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
-    from app.providers.sim import kubelet_tls
+    from app.providers.sim import kubelet_api_down
+
+    out, registered = _run_start(node, start, end, pid)
+    return out + kubelet_api_down.run_entries(node, start, end, pid, registered)
+
+
+def _run_start(node: SimNode, start: float, end: float, pid: int
+               ) -> tuple[list[Entry], float | None]:
+    """A run's start-up lines, and when it registered its node (None: not in this run)."""
+    from app.providers.sim import kubelet_api_down, kubelet_tls
 
     if kubelet_tls.blocks_start(node, start):
-        return []  # it exited at start (kubelet_tls writes those lines)
+        return [], None  # it exited at start (kubelet_tls writes those lines)
     out: list[Entry] = []
 
     def log(t: float, source: str, msg: str) -> None:
@@ -103,13 +112,23 @@ def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
     log(attempt, "kubelet_node_status.go:75", f'"Attempting to register node" node="{node.name}"')
     registered = max(attempt + 0.008, (created or attempt) + _jitter(node.name, "registered"))
     if not first:
-        # A later run registers once the API answers it (now: the twin keeps no history).
+        # Refused tries first, while the API was down (kubelet_api_down.py), then the first
+        # one that reached it; any other failure (TLS, 401) is told by kubelet_tls.py.
+        failed, answered = kubelet_api_down.registration(node, attempt, end, pid)
+        out += failed
+        if answered is None:
+            return out, None
         since = _api_since(node)
-        if since is None:
-            return out  # no API to register with: no more start-up lines
-        registered = max(registered, since + _jitter(node.name, start, "api"))
+        if since is None and kubelet_api_down.down_at(node.cluster, node.cluster.t) is None:
+            return out, None  # it fails another way now (TLS, 401): kubelet_tls.py
+        if answered > attempt:
+            log(answered, "kubelet_node_status.go:75",
+                f'"Attempting to register node" node="{node.name}"')
+            registered = max(registered, answered + 0.008)
+        elif since is not None:
+            registered = max(registered, since + _jitter(node.name, start, "api"))
     if created is None or registered > end:
-        return out  # never registered in this run (no API): no more start-up lines
+        return out, None  # never registered in this run (no API): no more start-up lines
     if not first:
         log(registered - 0.0001, "kubelet_node_status.go:124",
             f'"Node was previously registered" node="{node.name}"')
@@ -142,7 +161,7 @@ def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
     if ready is not None:
         log(max(ready, registered) + 0.85 + _jitter(node.name, start, "ready"),
             "kubelet_node_status.go:497", '"Fast updating node status as it just became ready"')
-    return out
+    return out, registered
 
 
 def _api_since(node: SimNode) -> float | None:

@@ -340,9 +340,8 @@ def _verify_client(cluster: SimCluster, node: SimNode, ca_path: str
 def listener(cluster: SimCluster, node: SimNode, port: int) -> Listener | None:
     t = cluster.t
     if port == 6443:
-        api = node.running_container("kube-apiserver")
-        if api is None or not api.started or (api.ready_at is None and "etcd_lost" not in
-                                              api.notes) or (api.ready_at or 0) > t:
+        api = node.apiserver_listening(t)
+        if api is None:
             return None
         cert = tls.loaded(api.notes, "serving_cert") or _read(
             node, flag_values(api.command).get("tls-cert-file", ""))

@@ -151,8 +151,8 @@ def _connect(inv: Invocation) -> None:
     elif not target.powered:
         failure = ("unable", f"dial tcp {target.ip}:{port}: connect: no route to host")
     else:
-        api = target.running_container("kube-apiserver")
-        if api is None or not api.started or api.ready_at is None and "etcd_lost" not in api.notes:
+        api = target.apiserver_listening(cluster.t)
+        if api is None:
             failure = ("refused", f"dial tcp {target.ip}:{port}: connect: connection refused")
         elif not api.ready(cluster.t):
             raise KubectlError("Error from server (Timeout): the server was unable to return a "

@@ -1,0 +1,242 @@
+"""What a running kubelet logs while its API server refuses connections (real-output.md §1c).
+
+The twin only notes when the API went down and came back (`record`, one comparison per step);
+the lines are derived when the journal is read, as kubelet_journal.py derives the start-up
+lines, so a broken cluster costs no more to advance than a healthy one.
+
+What the real kubelet does while every dial to the API fails:
+- **Node status** (kubelet_node_status.go `syncNodeStatus`, every nodeStatusUpdateFrequency =
+  10 s, once the node is registered): five tries (nodeStatusUpdateRetry), the first read from
+  the apiserver's cache (`resourceVersion=0`), each logged "Error updating node status, will
+  retry", then "Unable to update node status" err="update node status exceeds retry count".
+- **Node lease** (component-helpers `apimachinery/lease/controller.go` v0.33.1, renewInterval
+  10 s): a kubelet that holds its lease first tries `retryUpdateLease` five times ("Failed to
+  update lease", line 195, a PUT), says "failed to update lease using latest lease, fallback
+  to ensure lease" (line 115), then `backoffEnsureLease` GETs the lease until it answers,
+  logging "Failed to ensure lease exists, will retry" (line 145) with the wait it will take:
+  200ms, 400ms, ... doubling to maxBackoff 7s. The next sync comes 10 s after the one that
+  succeeds.
+- **Registration** of a kubelet started while the API is down (`registerWithAPIServer`):
+  "Attempting to register node", then "Unable to register node with API server" with the
+  POST's error, sleeping 100ms doubling to 7s between tries.
+
+Not modelled: the client-go reflectors' "Failed to watch" lines, "Unable to write event",
+status_manager's per-pod lines; an apiserver that accepts connections but does not answer
+(the twin's "timeout" state, error text unconfirmed); the HA load balancer (haproxy accepts
+the dial, the error differs). A refusal of more than an hour shows its last hour. Line
+numbers of kubelet_node_status.go: 548 observed in v1.33-era logs; 535 ("Unable to update")
+and 98 ("Unable to register", 23 lines below "Attempting" as in v1.29-v1.30) reconstructed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from app.providers.sim import kubeconfig
+from app.providers.sim.components.base import klog
+from app.providers.sim.kubelet_tls import KUBELET_CONF, STATUS_EVERY
+from app.providers.sim.vfs import VFSError
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimCluster, SimNode
+
+Entry = tuple[float, str, int, str]
+Window = list  # [down since, back at (None: still down), Go's dial error tail]
+
+STATUS_RETRIES = 5  # nodeStatusUpdateRetry
+LEASE_RETRIES = 5  # maxUpdateRetries
+RENEW_EVERY = 10.0  # renewInterval: 0.25 x nodeLeaseDurationSeconds (40)
+MAX_BACKOFF = 7.0  # lease maxBackoff, and registerWithAPIServer's cap
+HISTORY = 3600.0
+REFUSED = "connect: connection refused"
+NO_ROUTE = "connect: no route to host"
+
+
+# --- recording (at every step) -------------------------------------------------------------
+
+def record(cluster: SimCluster, t: float, api_err: str | None) -> None:
+    """Note whether the kubelets' dials to the API are refused at `t`."""
+    windows: list[Window] = cluster.api_down
+    is_open = bool(windows) and windows[-1][1] is None
+    why = _refusal(cluster, t) if api_err in ("refused", "timeout") else None
+    if is_open and windows[-1][2] == why:
+        return
+    if is_open:
+        windows[-1][1] = t
+    if why is not None:
+        windows.append([t, None, why])
+
+
+def _refusal(cluster: SimCluster, t: float) -> str | None:
+    cps = [n for n in cluster.nodes if n.role == "control-plane"]
+    if any(n.powered and n.apiserver_listening(t) for n in cps):
+        return None  # it accepts connections (and may not answer): not modelled
+    return REFUSED if cps and cps[0].powered else NO_ROUTE
+
+
+def windows_of(cluster: SimCluster) -> list[tuple[float, float, str]]:
+    """(down since, back at or +inf, dial error) of every refusal the twin noted."""
+    return [(a, math.inf if b is None else b, why) for a, b, why in cluster.api_down]
+
+
+def down_at(cluster: SimCluster, t: float) -> tuple[float, float, str] | None:
+    for w in windows_of(cluster):
+        if w[0] <= t < w[1]:
+            return w
+    return None
+
+
+# --- what the kubelet logs (when read) -----------------------------------------------------
+
+def _target(node: SimNode) -> tuple[str, str] | None:
+    """(server URL, `dial tcp <ip>:<port>`) of the kubelet's API server, None when it is not
+    a node the kubelet dials directly (kind's HA load balancer)."""
+    try:
+        server = kubeconfig.server(node.vfs.read(KUBELET_CONF))
+    except (VFSError, ValueError):
+        return None
+    parts = urlsplit(server)
+    host = parts.hostname or ""
+    if host.endswith("-external-load-balancer"):
+        return None
+    target = node.cluster.node_by_host(host, node)
+    if target is None or target.role != "control-plane":
+        return None
+    return server, f"dial tcp {target.ip}:{parts.port or 443}"
+
+
+class _Lines:
+    def __init__(self, node: SimNode, pid: int, until: float) -> None:
+        self.out: list[Entry] = []
+        self.node, self.pid, self.until = node, pid, until
+
+    def add(self, at: float, level: str, source: str, msg: str) -> None:
+        if at <= self.until:
+            self.out.append((at, "kubelet", self.pid, klog(at, level, source, msg,
+                                                             pid=self.pid)))
+
+
+def _backoff(first: float, sleep: float) -> Iterator[tuple[float, float]]:
+    """(time of a try, the sleep after it): sleeps double from `sleep` up to 7 s."""
+    at = first
+    while True:
+        sleep = min(sleep * 2, MAX_BACKOFF)
+        yield at, sleep
+        at += sleep
+
+
+def registration(node: SimNode, first: float, end: float, pid: int
+                 ) -> tuple[list[Entry], float | None]:
+    """The failed registration tries of a kubelet run whose first try (`first`, its
+    "Attempting to register node" logged by the caller) found the API refusing, and when a
+    later try found it answering: `first` when it was not refusing, None when not by `end`."""
+    w = down_at(node.cluster, first)
+    if w is None:
+        return [], first
+    found = _target(node)
+    lines = _Lines(node, pid, end)
+    back, why = w[1], w[2]
+    for at, _sleep in _backoff(first, 0.1):
+        if at >= back:
+            return lines.out, (at if at <= end else None)
+        if at > end:
+            return lines.out, None
+        if found is None:
+            continue
+        server, dial = found
+        if at > first:
+            lines.add(at, "I", "kubelet_node_status.go:75",
+                      f'"Attempting to register node" node="{node.name}"')
+        lines.add(at + 0.0006, "E", "kubelet_node_status.go:98",
+                  f'"Unable to register node with API server" err="Post '
+                  f'\\"{server}/api/v1/nodes\\": {dial}: {why}" node="{node.name}"')
+    return lines.out, None  # pragma: no cover - _backoff never ends
+
+
+def run_entries(node: SimNode, start: float, end: float, pid: int,
+                registered: float | None) -> list[Entry]:
+    """The status and lease lines of the kubelet run [start, end) (end: its stop or now);
+    `registered`: when the run registered its node (status updates start then)."""
+    windows = [w for w in windows_of(node.cluster) if w[1] > start and w[0] < end]
+    found = _target(node) if windows else None
+    if found is None:
+        return []
+    lines = _Lines(node, pid, end)
+    if registered is not None:
+        _status(lines, found, windows, start, registered, end)
+    _lease(lines, found, windows, start, end)
+    return lines.out
+
+
+def _status(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, float, str]],
+            start: float, registered: float, end: float) -> None:
+    server, dial = found
+    name = lines.node.name
+    phase = start + 0.9 + _jitter(name, start) * 4
+    for a, b, why in windows:
+        lo = max(a, registered, min(b, end) - HISTORY)
+        k = max(0, math.ceil((lo - phase) / STATUS_EVERY))
+        beat = phase + k * STATUS_EVERY
+        while beat < min(b, end):
+            for i in range(STATUS_RETRIES):
+                query = "resourceVersion=0&timeout=10s" if i == 0 else "timeout=10s"
+                lines.add(beat + i * 0.0004, "E", "kubelet_node_status.go:548",
+                          f'"Error updating node status, will retry" err="error getting node '
+                          f'\\"{name}\\": Get \\"{server}/api/v1/nodes/{name}?{query}\\": '
+                          f'{dial}: {why}"')
+            lines.add(beat + STATUS_RETRIES * 0.0004, "E", "kubelet_node_status.go:535",
+                      '"Unable to update node status" err="update node status exceeds retry '
+                      'count"')
+            beat += STATUS_EVERY
+
+
+def _lease(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, float, str]],
+           start: float, end: float) -> None:
+    server, dial = found
+    name = lines.node.name
+    url = f"{server}/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}"
+    sync = start + 0.4 + _jitter(name, start, "lease")  # the first sync runs at once
+    held = False  # a lease to update (latestLease) once a sync has succeeded in this run
+    for a, b, why in windows:
+        if sync < a:
+            held = True
+            sync += math.ceil((a - sync) / RENEW_EVERY) * RENEW_EVERY
+        if sync >= min(b, end):
+            continue
+        err = f"{dial}: {why}"
+        if held:
+            for i in range(LEASE_RETRIES):
+                lines.add(sync + i * 0.0005, "E", "controller.go:195",
+                          f'"Failed to update lease" err="Put \\"{url}?timeout=10s\\": {err}"')
+            lines.add(sync + LEASE_RETRIES * 0.0005, "I", "controller.go:115",
+                      '"failed to update lease using latest lease, fallback to ensure lease" '
+                      f'err="failed {LEASE_RETRIES} attempts to update lease"')
+            sync += LEASE_RETRIES * 0.0005 + 0.0002
+        cutoff = min(b, end) - HISTORY
+        at, sleep = sync, 0.1
+        while at < b and at <= end:
+            sleep = min(sleep * 2, MAX_BACKOFF)
+            if at < cutoff and sleep == MAX_BACKOFF:  # the last hour only: skip ahead at once
+                at += math.floor((cutoff - at) / MAX_BACKOFF) * MAX_BACKOFF
+            if at >= cutoff:
+                lines.add(at, "E", "controller.go:145",
+                          f'"Failed to ensure lease exists, will retry" err="Get '
+                          f'\\"{url}?timeout=10s\\": {err}" interval="{_go_duration(sleep)}"')
+            at += sleep
+        held = True
+        sync = at + RENEW_EVERY
+
+
+def _go_duration(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    return f"{ms}ms" if ms < 1000 else f"{ms / 1000:g}s"
+
+
+def _jitter(*key: object) -> float:
+    from app.providers.sim.kubelet_journal import _jitter as jitter
+
+    return jitter(*key)
+

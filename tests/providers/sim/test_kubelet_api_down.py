@@ -1,0 +1,158 @@
+"""kubelet_api_down: what a running kubelet logs while its API server refuses connections
+(shared/reference/real-output.md §1c; lease lines from component-helpers v0.33.1
+apimachinery/lease/controller.go), derived when the journal is read."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from app.providers.sim.clock import Clock
+from app.providers.sim.cluster import SimCluster, create_cluster
+
+MANIFEST = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+ASIDE = "/root/kube-apiserver.yaml"
+REFUSED = "dial tcp 172.18.0.2:6443: connect: connection refused"
+
+
+def twin() -> SimCluster:
+    cluster = create_cluster("kind", 1, 1, seed=1, clock=Clock(frozen_at=1764118800.0))
+    cluster.sync()
+    return cluster
+
+
+def journal(cluster: SimCluster, node: str, pattern: str = "") -> list[str]:
+    out = cluster.open_terminal(node).run("journalctl -u kubelet --no-pager").output
+    return [line for line in out.splitlines() if re.search(pattern, line)]
+
+
+def api(cluster: SimCluster, up: bool) -> None:
+    cp = cluster.node("kind-control-plane")
+    cp.vfs.rename(ASIDE, MANIFEST) if up else cp.vfs.rename(MANIFEST, ASIDE)
+    cluster.settle()
+
+
+def intervals(lines: list[str]) -> list[str]:
+    return [m.group(1) for line in lines if (m := re.search(r'interval="([^"]+)"', line))]
+
+
+def test_a_healthy_twin_notes_no_refusal_and_logs_no_api_errors() -> None:
+    cluster = twin()
+    assert cluster.api_down == []
+    for node in ("kind-control-plane", "kind-worker"):
+        assert not journal(cluster, node, r"connection refused|Unable to update node status")
+
+
+def test_node_status_is_tried_five_times_every_10s_then_given_up() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(60)
+    status = journal(cluster, "kind-worker", "Error updating node status")
+    first = status[0]
+    assert 'err="error getting node \\"kind-worker\\": Get \\"https://kind-control-plane:6443' \
+           f'/api/v1/nodes/kind-worker?resourceVersion=0&timeout=10s\\": {REFUSED}"' in first
+    assert "kubelet_node_status.go:548]" in first and first.split()[5].startswith("E")
+    assert all("?timeout=10s" in line and "resourceVersion" not in line for line in status[1:5])
+    gave_up = journal(cluster, "kind-worker", "Unable to update node status")
+    assert len(gave_up) == len(status) // 5 == 6  # every 10 s for a minute
+    assert 'err="update node status exceeds retry count"' in gave_up[0]
+
+
+def test_the_lease_is_updated_five_times_then_ensured_with_a_back_off_to_7s() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(60)
+    lines = journal(cluster, "kind-control-plane", "controller.go")
+    puts = [x for x in lines if "Failed to update lease" in x]
+    assert len(puts) == 5 and all("controller.go:195]" in x for x in puts)
+    assert 'err="Put \\"https://172.18.0.2:6443/apis/coordination.k8s.io/v1/namespaces/' \
+           f'kube-node-lease/leases/kind-control-plane?timeout=10s\\": {REFUSED}"' in puts[0]
+    fallback = lines[5]
+    assert fallback.split()[5].startswith("I") and "controller.go:115]" in fallback
+    assert fallback.endswith('"failed to update lease using latest lease, fallback to ensure '
+                             'lease" err="failed 5 attempts to update lease"')
+    ensure = [x for x in lines if "Failed to ensure lease exists, will retry" in x]
+    assert intervals(ensure)[:8] == ["200ms", "400ms", "800ms", "1.6s", "3.2s", "6.4s", "7s",
+                                     "7s"]
+    assert 'err="Get \\"https://172.18.0.2:6443/apis/coordination.k8s.io/v1/namespaces/' \
+           f'kube-node-lease/leases/kind-control-plane?timeout=10s\\": {REFUSED}"' in ensure[0]
+
+
+def test_the_lines_stop_once_the_api_answers_and_come_back_with_the_next_outage() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(60)
+    api(cluster, up=True)
+    cluster.advance(120)
+    before = journal(cluster, "kind-worker", "connection refused")
+    cluster.advance(120)
+    assert journal(cluster, "kind-worker", "connection refused") == before
+    assert len(cluster.api_down) == 1 and cluster.api_down[0][1] is not None
+
+    api(cluster, up=False)
+    cluster.advance(30)
+    assert len(cluster.api_down) == 2
+    again = journal(cluster, "kind-worker", "Failed to ensure lease exists")
+    # a second outage starts a new back-off, after a new try to update the held lease
+    assert intervals(again).count("200ms") == 2
+    assert len(journal(cluster, "kind-worker", "Failed to update lease")) == 10
+
+
+def test_a_kubelet_restarted_while_the_api_is_down_retries_its_registration() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(5)
+    cluster.open_terminal("kind-worker").run("systemctl restart kubelet")
+    cluster.advance(40)
+    lines = journal(cluster, "kind-worker")
+    start = max(i for i, x in enumerate(lines) if "Started kubelet.service" in x)
+    run = lines[start:]
+    unable = [x for x in run if "Unable to register node with API server" in x]
+    assert len(unable) >= 6
+    assert f'err="Post \\"https://kind-control-plane:6443/api/v1/nodes\\": {REFUSED}" ' \
+           'node="kind-worker"' in unable[0]
+    attempts = [x for x in run if "Attempting to register node" in x]
+    assert len(attempts) == len(unable)
+    # no lease was held in this run: straight to ensuring it; no status before registering
+    assert not [x for x in run if "Failed to update lease" in x]
+    assert intervals([x for x in run if "ensure lease" in x])[0] == "200ms"
+    assert not [x for x in run if "Error updating node status" in x]
+    assert not [x for x in run if "Successfully registered node" in x]
+
+    api(cluster, up=True)
+    cluster.advance(60)
+    run = journal(cluster, "kind-worker")[start:]
+    registered = [i for i, x in enumerate(run) if "Successfully registered node" in x]
+    assert len(registered) == 1
+    assert "Node was previously registered" in run[registered[0] - 1]
+    assert "Attempting to register node" in run[registered[0] - 2]
+    assert not [x for x in run[registered[0]:] if "connection refused" in x]
+
+
+def test_a_powered_off_control_plane_is_no_route_to_host_for_the_worker() -> None:
+    cluster = twin()
+    cluster.node("kind-control-plane").power_off()
+    cluster.advance(30)
+    status = journal(cluster, "kind-worker", "Error updating node status")
+    assert status and all(
+        "dial tcp 172.18.0.2:6443: connect: no route to host" in x for x in status)
+
+
+def test_an_outage_of_hours_shows_its_last_hour() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(3 * 3600)
+    lease = journal(cluster, "kind-worker", "Failed to ensure lease exists")
+    status = journal(cluster, "kind-worker", "Unable to update node status")
+    assert 360 <= len(status) <= 361
+    assert 510 <= len(lease) <= 520
+
+
+def test_the_noted_outages_survive_a_snapshot() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(30)
+    raw = json.loads(json.dumps(cluster.to_json()))
+    assert raw["api_down"] == cluster.api_down  # JSON-stable: lists, no tuples
+    restored = SimCluster.from_json(raw)
+    assert journal(restored, "kind-worker") == journal(cluster, "kind-worker")
