@@ -16,16 +16,25 @@ What the real kubelet does while every dial to the API fails:
   logging "Failed to ensure lease exists, will retry" (line 145) with the wait it will take:
   200ms, 400ms, ... doubling to maxBackoff 7s. The next sync comes 10 s after the one that
   succeeds.
-- **Registration** of a kubelet started while the API is down (`registerWithAPIServer`):
-  "Attempting to register node", then "Unable to register node with API server" with the
-  POST's error, sleeping 100ms doubling to 7s between tries.
+- **A kubelet started while the API is down** (restarted, or its node rebooted):
+  - registration (`registerWithAPIServer`): "Attempting to register node", then "Unable to
+    register node with API server" with the POST's error, sleeping 100ms doubling to 7s;
+  - its informers' first LISTs (Node, Service, CSIDriver, RuntimeClass) fail: client-go
+    v0.33.1 `reflector.go:200` "Failed to watch" through HandleErrorWithContext
+    (logger="UnhandledError"), retried after [d, 2d) with d from 800ms doubling to 30s;
+  - with no Node in its informer cache, the eviction manager logs every 10 s "Eviction
+    manager: failed to get summary stats" err="failed to get node info: node ... not found".
+  A kubelet that had listed before keeps its cache and retries its watches silently (V(4)).
 
-Not modelled: the client-go reflectors' "Failed to watch" lines, "Unable to write event",
+Line numbers: 548 ("Error updating node status") as observed in v1.33-era logs; 107
+("Unable to register"), 292 (eviction) and reflector.go:200 from a kubelet journal whose
+reflector line only client-go v0.33 writes (KillerCoda CKA notes, Oct 2025); 535 ("Unable to
+update node status") reconstructed.
+
+Not modelled: "Unable to write event (may retry after sleeping)" (the event's Go dump),
 status_manager's per-pod lines; an apiserver that accepts connections but does not answer
 (the twin's "timeout" state, error text unconfirmed); the HA load balancer (haproxy accepts
-the dial, the error differs). A refusal of more than an hour shows its last hour. Line
-numbers of kubelet_node_status.go: 548 observed in v1.33-era logs; 535 ("Unable to update")
-and 98 ("Unable to register", 23 lines below "Attempting" as in v1.29-v1.30) reconstructed.
+the dial, the error differs). A refusal of more than an hour shows its last hour.
 """
 
 from __future__ import annotations
@@ -51,6 +60,17 @@ LEASE_RETRIES = 5  # maxUpdateRetries
 RENEW_EVERY = 10.0  # renewInterval: 0.25 x nodeLeaseDurationSeconds (40)
 MAX_BACKOFF = 7.0  # lease maxBackoff, and registerWithAPIServer's cap
 HISTORY = 3600.0
+# the kubelet's informers (informers.NewSharedInformerFactory in NewMainKubelet), LIST URLs
+INFORMERS = (
+    ("Node", "/api/v1/nodes?fieldSelector=metadata.name%3D{node}&limit=500&resourceVersion=0"),
+    ("Service", "/api/v1/services?fieldSelector=spec.clusterIP%21%3DNone&limit=500"
+                "&resourceVersion=0"),
+    ("CSIDriver", "/apis/storage.k8s.io/v1/csidrivers?limit=500&resourceVersion=0"),
+    ("RuntimeClass", "/apis/node.k8s.io/v1/runtimeclasses?limit=500&resourceVersion=0"),
+)
+INFORMERS_AT = 0.25  # after the process starts
+REFLECTOR_FIRST, REFLECTOR_MAX = 0.8, 30.0  # NewExponentialBackoffManager(800ms, 30s, ...)
+EVICTION_FIRST = 10.3  # the eviction manager's first synchronize, as observed
 REFUSED = "connect: connection refused"
 NO_ROUTE = "connect: no route to host"
 
@@ -150,7 +170,7 @@ def registration(node: SimNode, first: float, end: float, pid: int
         if at > first:
             lines.add(at, "I", "kubelet_node_status.go:75",
                       f'"Attempting to register node" node="{node.name}"')
-        lines.add(at + 0.0006, "E", "kubelet_node_status.go:98",
+        lines.add(at + 0.0006, "E", "kubelet_node_status.go:107",
                   f'"Unable to register node with API server" err="Post '
                   f'\\"{server}/api/v1/nodes\\": {dial}: {why}" node="{node.name}"')
     return lines.out, None  # pragma: no cover - _backoff never ends
@@ -168,6 +188,9 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
     if registered is not None:
         _status(lines, found, windows, start, registered, end)
     _lease(lines, found, windows, start, end)
+    first = down_at(node.cluster, start + INFORMERS_AT)
+    if first is not None:
+        _informers(lines, found, first, start, end)
     return lines.out
 
 
@@ -228,6 +251,41 @@ def _lease(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, flo
             at += sleep
         held = True
         sync = at + RENEW_EVERY
+
+
+def _informers(lines: _Lines, found: tuple[str, str], window: tuple[float, float, str],
+               start: float, end: float) -> None:
+    """A kubelet started while the API refuses: its informers' first LISTs fail, retried with
+    the reflector's back-off, and the eviction manager finds no node in the empty cache.
+    (A kubelet that had listed before retries its watches silently, at V(4).)"""
+    server, dial = found
+    name = lines.node.name
+    _, back, why = window
+    cutoff = min(back, end) - HISTORY
+    synced = math.inf
+    for kind, path in INFORMERS:
+        url = server + path.format(node=name)
+        at = start + INFORMERS_AT + _jitter(name, start, kind) / 10
+        wait = REFLECTOR_FIRST
+        while at < back and at <= end:
+            if at >= cutoff:
+                lines.add(at, "E", "reflector.go:200",
+                          f'"Failed to watch" err="failed to list *v1.{kind}: Get \\"{url}\\": '
+                          f'{dial}: {why}" logger="UnhandledError" '
+                          f'reflector="k8s.io/client-go/informers/factory.go:160" '
+                          f'type="*v1.{kind}"')
+            # Backoff.Step with jitter 1.0: a wait in [d, 2d), d doubling to 30 s
+            at += wait * (1 + _jitter(name, start, kind, at) / 0.09)
+            wait = min(wait * 2, REFLECTOR_MAX)
+        if kind == "Node":
+            synced = at
+    beat = start + EVICTION_FIRST + _jitter(name, start, "eviction")
+    beat += max(0, math.ceil((cutoff - beat) / STATUS_EVERY)) * STATUS_EVERY
+    while beat < synced and beat <= end:
+        lines.add(beat, "E", "eviction_manager.go:292",
+                  '"Eviction manager: failed to get summary stats" err="failed to get node '
+                  f'info: node \\"{name}\\" not found"')
+        beat += STATUS_EVERY
 
 
 def _go_duration(seconds: float) -> str:

@@ -118,6 +118,24 @@ def test_a_kubelet_restarted_while_the_api_is_down_retries_its_registration() ->
     assert intervals([x for x in run if "ensure lease" in x])[0] == "200ms"
     assert not [x for x in run if "Error updating node status" in x]
     assert not [x for x in run if "Successfully registered node" in x]
+    assert "kubelet_node_status.go:107]" in unable[0]
+    # its informers' first LISTs fail (client-go v0.33.1 reflector.go:200), with a back-off
+    watch = [x for x in run if '"Failed to watch"' in x]
+    kinds = {re.search(r'type="\*v1\.(\w+)"', x).group(1) for x in watch}  # type: ignore[union-attr]
+    assert kinds == {"Node", "Service", "CSIDriver", "RuntimeClass"}
+    node_lists = [x for x in watch if 'type="*v1.Node"' in x]
+    assert 4 <= len(node_lists) <= 7  # at 0, [0.8, 1.6), [1.6, 3.2)... seconds: 40 s
+    assert node_lists[0].endswith(
+        '"Failed to watch" err="failed to list *v1.Node: Get \\"https://kind-control-plane:6443'
+        '/api/v1/nodes?fieldSelector=metadata.name%3Dkind-worker&limit=500&resourceVersion=0'
+        f'\\": {REFUSED}" logger="UnhandledError" '
+        'reflector="k8s.io/client-go/informers/factory.go:160" type="*v1.Node"')
+    assert "fieldSelector=spec.clusterIP%21%3DNone&limit=500" in \
+        next(x for x in watch if 'type="*v1.Service"' in x)
+    eviction = [x for x in run if "Eviction manager" in x]
+    assert len(eviction) in (3, 4) and "eviction_manager.go:292]" in eviction[0]
+    assert eviction[0].endswith('"Eviction manager: failed to get summary stats" err="failed '
+                                'to get node info: node \\"kind-worker\\" not found"')
 
     api(cluster, up=True)
     cluster.advance(60)
@@ -127,6 +145,17 @@ def test_a_kubelet_restarted_while_the_api_is_down_retries_its_registration() ->
     assert "Node was previously registered" in run[registered[0] - 1]
     assert "Attempting to register node" in run[registered[0] - 2]
     assert not [x for x in run[registered[0]:] if "connection refused" in x]
+    # the eviction manager finds the node once the Node informer's next LIST succeeds
+    evictions = len([x for x in run if "Eviction manager" in x])
+    cluster.advance(120)
+    assert len(journal(cluster, "kind-worker", "Eviction manager")) == evictions
+
+
+def test_a_kubelet_that_had_listed_retries_its_watches_silently() -> None:
+    cluster = twin()
+    api(cluster, up=False)
+    cluster.advance(60)
+    assert not journal(cluster, "kind-worker", "Failed to watch|Eviction manager")
 
 
 def test_a_powered_off_control_plane_is_no_route_to_host_for_the_worker() -> None:
