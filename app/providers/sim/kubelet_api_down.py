@@ -31,10 +31,16 @@ Line numbers: 548 ("Error updating node status") as observed in v1.33-era logs; 
 reflector line only client-go v0.33 writes (KillerCoda CKA notes, Oct 2025); 535 ("Unable to
 update node status") reconstructed.
 
-Not modelled: "Unable to write event (may retry after sleeping)" (the event's Go dump),
-status_manager's per-pod lines; an apiserver that accepts connections but does not answer
-(the twin's "timeout" state, error text unconfirmed); the HA load balancer (haproxy accepts
-the dial, the error differs). A refusal of more than an hour shows its last hour.
+A stopped control-plane node (kind: its container stopped) leaves Docker's network, so its
+name no longer resolves: `dial tcp: lookup <node> on 127.0.0.11:53: no such host`, as a real
+kind worker's journal shows (tests/fidelity/samples/SOURCES.md).
+
+Not modelled: the "Failed to watch" lines a running kubelet's watches give when the error is
+not a refused connection (a name that no longer resolves); "Unable to write event (may retry
+after sleeping)" (the event's Go dump); status_manager's per-pod lines; an apiserver that
+accepts connections but does not answer (the twin's "timeout" state, error text unconfirmed);
+the HA load balancer (haproxy accepts the dial, the error differs). A refusal of more than an
+hour shows its last hour.
 """
 
 from __future__ import annotations
@@ -53,7 +59,8 @@ if TYPE_CHECKING:
     from app.providers.sim.cluster import SimCluster, SimNode
 
 Entry = tuple[float, str, int, str]
-Window = list  # [down since, back at (None: still down), Go's dial error tail]
+Window = list  # [down since, back at (None: still down), "refused" or "off"]
+Target = tuple[str, dict[str, str]]  # the kubelet's server URL, Go's dial error per cause
 
 STATUS_RETRIES = 5  # nodeStatusUpdateRetry
 LEASE_RETRIES = 5  # maxUpdateRetries
@@ -71,8 +78,6 @@ INFORMERS = (
 INFORMERS_AT = 0.25  # after the process starts
 REFLECTOR_FIRST, REFLECTOR_MAX = 0.8, 30.0  # NewExponentialBackoffManager(800ms, 30s, ...)
 EVICTION_FIRST = 10.3  # the eviction manager's first synchronize, as observed
-REFUSED = "connect: connection refused"
-NO_ROUTE = "connect: no route to host"
 
 
 # --- recording (at every step) -------------------------------------------------------------
@@ -94,11 +99,11 @@ def _refusal(cluster: SimCluster, t: float) -> str | None:
     cps = [n for n in cluster.nodes if n.role == "control-plane"]
     if any(n.powered and n.apiserver_listening(t) for n in cps):
         return None  # it accepts connections (and may not answer): not modelled
-    return REFUSED if cps and cps[0].powered else NO_ROUTE
+    return "refused" if cps and cps[0].powered else "off"
 
 
 def windows_of(cluster: SimCluster) -> list[tuple[float, float, str]]:
-    """(down since, back at or +inf, dial error) of every refusal the twin noted."""
+    """(down since, back at or +inf, cause) of every refusal the twin noted."""
     return [(a, math.inf if b is None else b, why) for a, b, why in cluster.api_down]
 
 
@@ -111,9 +116,11 @@ def down_at(cluster: SimCluster, t: float) -> tuple[float, float, str] | None:
 
 # --- what the kubelet logs (when read) -----------------------------------------------------
 
-def _target(node: SimNode) -> tuple[str, str] | None:
-    """(server URL, `dial tcp <ip>:<port>`) of the kubelet's API server, None when it is not
-    a node the kubelet dials directly (kind's HA load balancer)."""
+def _target(node: SimNode) -> Target | None:
+    """The kubelet's API server URL and the dial errors Go gives for it, None when it is not a
+    node the kubelet dials directly (kind's HA load balancer)."""
+    from app.providers.sim.images import resolv_nameserver
+
     try:
         server = kubeconfig.server(node.vfs.read(KUBELET_CONF))
     except (VFSError, ValueError):
@@ -125,7 +132,12 @@ def _target(node: SimNode) -> tuple[str, str] | None:
     target = node.cluster.node_by_host(host, node)
     if target is None or target.role != "control-plane":
         return None
-    return server, f"dial tcp {target.ip}:{parts.port or 443}"
+    dial = f"dial tcp {target.ip}:{parts.port or 443}"
+    # A stopped kind node leaves Docker's network: its name no longer resolves (Docker's
+    # embedded DNS), and its address answers nobody.
+    off = f"{dial}: connect: no route to host" if host == target.ip else \
+        f"dial tcp: lookup {host} on {resolv_nameserver(node.vfs)}:53: no such host"
+    return server, {"refused": f"{dial}: connect: connection refused", "off": off}
 
 
 class _Lines:
@@ -172,7 +184,7 @@ def registration(node: SimNode, first: float, end: float, pid: int
                       f'"Attempting to register node" node="{node.name}"')
         lines.add(at + 0.0006, "E", "kubelet_node_status.go:107",
                   f'"Unable to register node with API server" err="Post '
-                  f'\\"{server}/api/v1/nodes\\": {dial}: {why}" node="{node.name}"')
+                  f'\\"{server}/api/v1/nodes\\": {dial[why]}" node="{node.name}"')
     return lines.out, None  # pragma: no cover - _backoff never ends
 
 
@@ -194,7 +206,7 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
     return lines.out
 
 
-def _status(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, float, str]],
+def _status(lines: _Lines, found: Target, windows: list[tuple[float, float, str]],
             start: float, registered: float, end: float) -> None:
     server, dial = found
     name = lines.node.name
@@ -209,14 +221,14 @@ def _status(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, fl
                 lines.add(beat + i * 0.0004, "E", "kubelet_node_status.go:548",
                           f'"Error updating node status, will retry" err="error getting node '
                           f'\\"{name}\\": Get \\"{server}/api/v1/nodes/{name}?{query}\\": '
-                          f'{dial}: {why}"')
+                          f'{dial[why]}"')
             lines.add(beat + STATUS_RETRIES * 0.0004, "E", "kubelet_node_status.go:535",
                       '"Unable to update node status" err="update node status exceeds retry '
                       'count"')
             beat += STATUS_EVERY
 
 
-def _lease(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, float, str]],
+def _lease(lines: _Lines, found: Target, windows: list[tuple[float, float, str]],
            start: float, end: float) -> None:
     server, dial = found
     name = lines.node.name
@@ -229,7 +241,7 @@ def _lease(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, flo
             sync += math.ceil((a - sync) / RENEW_EVERY) * RENEW_EVERY
         if sync >= min(b, end):
             continue
-        err = f"{dial}: {why}"
+        err = dial[why]
         if held:
             for i in range(LEASE_RETRIES):
                 lines.add(sync + i * 0.0005, "E", "controller.go:195",
@@ -253,7 +265,7 @@ def _lease(lines: _Lines, found: tuple[str, str], windows: list[tuple[float, flo
         sync = at + RENEW_EVERY
 
 
-def _informers(lines: _Lines, found: tuple[str, str], window: tuple[float, float, str],
+def _informers(lines: _Lines, found: Target, window: tuple[float, float, str],
                start: float, end: float) -> None:
     """A kubelet started while the API refuses: its informers' first LISTs fail, retried with
     the reflector's back-off, and the eviction manager finds no node in the empty cache.
@@ -271,7 +283,7 @@ def _informers(lines: _Lines, found: tuple[str, str], window: tuple[float, float
             if at >= cutoff:
                 lines.add(at, "E", "reflector.go:200",
                           f'"Failed to watch" err="failed to list *v1.{kind}: Get \\"{url}\\": '
-                          f'{dial}: {why}" logger="UnhandledError" '
+                          f'{dial[why]}" logger="UnhandledError" '
                           f'reflector="k8s.io/client-go/informers/factory.go:160" '
                           f'type="*v1.{kind}"')
             # Backoff.Step with jitter 1.0: a wait in [d, 2d), d doubling to 30 s
