@@ -262,10 +262,17 @@ def public(attempt: Attempt) -> AttemptPublic:
                          seed=attempt.seed, progress=attempt.progress)
 
 
+def _clock(attempt: Attempt | CommandRow) -> str:
+    """Where the attempt's clock stands: "running", "due" (running, its deadline passed: it
+    ends at the next look) or "stopped" (not active, or the facilitator's hold)."""
+    if attempt.status != "active" or attempt.hold_since is not None:
+        return "stopped"
+    return "due" if now() >= aware(attempt.deadline) else "running"
+
+
 def refresh(*, db: Session, catalog: Catalog, attempt: Attempt) -> Attempt:
     """End the attempt if its deadline passed; the clock is the server's, not the browser's."""
-    if attempt.status == "active" and attempt.hold_since is None \
-            and now() >= aware(attempt.deadline):
+    if _clock(attempt) == "due":
         _end(db=db, catalog=catalog, attempt=attempt, status="expired",
              at=aware(attempt.deadline))
     return attempt
@@ -275,8 +282,7 @@ def expire_if_due(*, db: Session, catalog: Catalog, attempt: Attempt) -> None:
     """`refresh` for a request that has only read the attempt: nothing to do (and nothing to
     commit) until the deadline has passed; then the attempt ends under its row lock, so two
     processes (or the sweeper) finding it due at once end it once."""
-    if attempt.status != "active" or attempt.hold_since is not None \
-            or now() < aware(attempt.deadline):
+    if _clock(attempt) != "due":
         return
     with attempt_lock(attempt.id):
         db.refresh(attempt, with_for_update=True)
@@ -405,8 +411,7 @@ def _exec_on_cached_twin(*, db: Session, provider: Provider, attempt_id: str,
     authorize(attempt, token)
     hit = provider.peek(attempt_id) if isinstance(provider, SimProvider) else None
     if attempt.provider == "kind" or hit is None or hit[0] != attempt.state_version \
-            or attempt.status != "active" or attempt.hold_since is not None \
-            or now() >= aware(attempt.deadline):
+            or _clock(attempt) != "running":
         return None
     assert isinstance(provider, SimProvider)
     version = attempt.state_version

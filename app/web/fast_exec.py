@@ -11,14 +11,11 @@ and this path with another method or a trailing slash, goes on to the router.
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.web.api import exec_response
-
-EXEC = re.compile(r"/api/attempts/([^/]+)/exec")
+from app.web.paths import EXEC_PATH
 
 
 class ExecFastPath:
@@ -26,10 +23,11 @@ class ExecFastPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
         if scope["type"] == "http" and scope["method"] == "POST" \
-                and (match := EXEC.fullmatch(scope["path"])):
-            scope["path_params"] = {"attempt_id": match.group(1)}
-            response = await exec_response(Request(scope, receive), match.group(1))
+                and (match := EXEC_PATH.match(path)) and not path.endswith("/"):
+            scope["path_params"] = {"attempt_id": match["id"]}
+            response = await exec_response(Request(scope, receive), match["id"])
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
+from app.web.paths import ANSWER_PATH, EXEC_PATH, START_PATH
 
 
 @dataclass
@@ -105,12 +106,10 @@ MESSAGES = {
     "input": "typing too fast: that input was not sent, try again in {s}s",
 }
 
-_ID = r"(?P<id>[A-Za-z0-9_-]{1,64})"
 RULES: list[tuple[str, re.Pattern[str], str]] = [
-    ("POST", re.compile(r"^/api/attempts/?$"), "start"),
-    ("POST", re.compile(r"^/scenarios/[^/]+/start/?$"), "start"),
-    ("POST", re.compile(rf"^/api/attempts/{_ID}/exec/?$"), "command"),
-    ("POST", re.compile(rf"^/(?:api/)?attempts/{_ID}/answer/?$"), "answer"),
+    ("POST", START_PATH, "start"),
+    ("POST", EXEC_PATH, "command"),
+    ("POST", ANSWER_PATH, "answer"),
 ]
 
 

@@ -21,11 +21,11 @@ from collections import defaultdict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.web.paths import EXEC_PATH, START_PATH
+
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 log = logging.getLogger("kubedrill.http")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-EXEC_PATH = re.compile(r"^/api/attempts/[^/]+/exec/?$")
-START_PATH = re.compile(r"^/api/attempts/?$|^/scenarios/[^/]+/start/?$")
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
