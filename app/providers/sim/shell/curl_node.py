@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qs
 
-from app.providers.sim import pki, tls, versions
+from app.providers.sim import loadbalancer, pki, tls, versions
 from app.providers.sim.components.base import flag_values
 from app.providers.sim.etcd_metrics import go_g
 from app.providers.sim.shell.registry import Invocation, Output
@@ -530,10 +530,12 @@ def handle(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
            ) -> Output | None:
     """curl's answer when the URL names a node's component port; None for anything else."""
     host = parts.hostname or ""
+    cluster = cluster_of(inv)
+    if loadbalancer.is_it(cluster, host):
+        return _through_balancer(inv, flags, parts, port)
     node = resolve(inv, host)
     if node is None or port not in COMPONENT_PORTS:
         return None
-    cluster = cluster_of(inv)
     silent = "s" in flags or "silent" in flags
     show_err = "S" in flags or "show-error" in flags or not silent
     fmt = flags.get("w") or flags.get("write-out") or ""
@@ -589,6 +591,48 @@ def handle(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
         return Output.ordered([(2, err_out), (1, _write_out(fmt, code))], err.code)
     return _respond(flags, parts, port, resp, trace if verbose else [], fmt, show_err,
                     cluster.t)
+
+
+def _through_balancer(inv: Invocation, flags: dict[str, str], parts: SplitResult, port: int
+                      ) -> Output:
+    """curl to kind's haproxy (loadbalancer.py): the API port goes to a healthy API server, or
+    is closed at once when none is left; no other port listens."""
+    cluster = cluster_of(inv)
+    host = parts.hostname or ""
+    backend = loadbalancer.backend(cluster) if port == loadbalancer.PORT else None
+    if backend is not None:  # TCP passthrough: the API server's own answer, certificate and all
+        answer = handle(inv, flags, parts._replace(netloc=f"{backend.ip}:{port}"), port)
+        assert answer is not None
+        return _as_host(answer, f"{backend.ip}", host, loadbalancer.ip(cluster))
+    silent = "s" in flags or "silent" in flags
+    show_err = "S" in flags or "show-error" in flags or not silent
+    fmt = flags.get("w") or flags.get("write-out") or ""
+    address = loadbalancer.ip(cluster)
+    trace = [f"*   Trying {address}:{port}..."]
+    if port != loadbalancer.PORT:
+        code, message = 7, (f"Failed to connect to {host} port {port} after 0 ms: Couldn't "
+                            "connect to server")
+        trace.append(f"* connect to {address} port {port} failed: Connection refused")
+    else:
+        trace.append(f"* Connected to {host} ({address}) port {port} (#0)")
+        if parts.scheme == "https":
+            code, message = 35, f"OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to " \
+                                f"{host}:{port} "
+        else:
+            code, message = 52, "Empty reply from server"
+    trace += [f"* {message}", "* Closing connection 0"]
+    verbose = "v" in flags or "verbose" in flags
+    err_out = ("\n".join(trace) + "\n" if verbose else "") + \
+        (f"curl: ({code}) {message}\n" if show_err else "")
+    return Output.ordered([(2, err_out), (1, _write_out(fmt, "000"))], code)
+
+
+def _as_host(answer: Output, backend_ip: str, host: str, address: str) -> Output:
+    """A backend's answer as curl prints it when it asked the load balancer."""
+    def fix(text: str) -> str:
+        return text.replace(f"Trying {backend_ip}:", f"Trying {address}:").replace(
+            f"Connected to {backend_ip} ({backend_ip})", f"Connected to {host} ({address})")
+    return Output.ordered([(fd, fix(text)) for fd, text in answer.chunks()], answer.exit_code)
 
 
 def _write_out(fmt: str, code: str) -> str:

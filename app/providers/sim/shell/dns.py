@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.providers.sim import loadbalancer
 from app.providers.sim.runtime import make_id
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of
@@ -126,13 +127,17 @@ def _cluster_answer(cluster: SimCluster, name: str, qtype: str) -> Answer:
 def _docker_answer(cluster: SimCluster, name: str, qtype: str, via_coredns: bool = False
                    ) -> Answer:
     bare = name.rstrip(".")
-    for n in cluster.nodes:
-        if bare in (n.name, f"{n.name}.kind") and n.powered:
+    containers = [(n.name, n.ip) for n in cluster.nodes if n.powered]
+    if loadbalancer.name(cluster):  # kind's haproxy runs in a container of its own
+        containers.append((str(loadbalancer.name(cluster)), loadbalancer.ip(cluster)))
+    for cname, address in containers:
+        if bare in (cname, f"{cname}.kind"):
             ans = Answer("NOERROR", edns=via_coredns)
             if qtype == "A":
-                ans.records.append((bare + ".", 600, "A", n.ip))
+                ans.records.append((bare + ".", 600, "A", address))
             elif qtype == "AAAA":
-                ans.records.append((bare + ".", 600, "AAAA", V6_PREFIX + n.ip.rsplit(".", 1)[1]))
+                ans.records.append((bare + ".", 600, "AAAA",
+                                    V6_PREFIX + address.rsplit(".", 1)[1]))
             return ans
     if "." in bare and not bare.endswith(".local"):  # forwarded upstream: there is none
         return Answer("SERVFAIL", edns=via_coredns, recursion=False)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from app.providers.sim import kubeconfig, versions
+from app.providers.sim import kubeconfig, loadbalancer, versions
 from app.providers.sim.batchrun import restarts
 from app.providers.sim.clock import rfc3339nano, utc
 from app.providers.sim.shell import goyaml
@@ -145,7 +145,12 @@ def _connect(inv: Invocation) -> None:
     target = cluster.node_by_host(host, node_of(inv))
     hostport = parts.netloc
     failure = None
-    if target is None or port != 6443 or target.role != "control-plane":
+    balanced = loadbalancer.is_it(cluster, host) and port == loadbalancer.PORT
+    if balanced:  # haproxy hands the connection to a backend passing /healthz, if any
+        target = loadbalancer.backend(cluster)
+    if balanced and target is None:
+        failure = ("unable", loadbalancer.EOF)
+    elif target is None or port != 6443 or target.role != "control-plane":
         ip = "[::1]" if host == "localhost" else host
         failure = ("refused", f"dial tcp {ip}:{port}: connect: connection refused")
     elif not target.powered:

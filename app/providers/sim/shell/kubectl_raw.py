@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from app.providers.sim import loadbalancer
 from app.providers.sim.shell.registry import Invocation, Output
 from app.providers.sim.shell.twin import cluster_of, node_of
 from app.providers.sim.store import KINDS, NotFoundError
@@ -137,8 +138,12 @@ def _target(inv: Invocation) -> tuple[SimNode | None, str]:
     from app.providers.sim.shell import kubectl as k
 
     server = k._server(inv)
-    host = urlsplit(server).hostname or "localhost"
-    return cluster_of(inv).node_by_host(host, node_of(inv)), server
+    parts = urlsplit(server)
+    host = parts.hostname or "localhost"
+    cluster = cluster_of(inv)
+    if loadbalancer.is_it(cluster, host) and parts.port == loadbalancer.PORT:
+        return loadbalancer.backend(cluster), server
+    return cluster.node_by_host(host, node_of(inv)), server
 
 
 def get_raw(inv: Invocation, path: str) -> Output:

@@ -18,6 +18,7 @@ import hashlib
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from app.providers.sim import loadbalancer
 from app.providers.sim.shell.proctable import Socket, sockets
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of
@@ -517,6 +518,8 @@ def resolve_host(inv: Invocation, name: str) -> tuple[str | None, str | None]:
     for n in cluster.nodes:
         if name in (n.name, f"{n.name}.kind"):
             return n.ip, name
+    if loadbalancer.is_it(cluster, name):  # a container on the kind network too
+        return loadbalancer.ip(cluster), name
     return None, None
 
 
@@ -524,9 +527,12 @@ def _reverse(inv: Invocation, ip_text: str) -> str | None:
     node = node_of(inv)
     if ip_text == node.ip:
         return node.name
-    for n in cluster_of(inv).nodes:
+    cluster = cluster_of(inv)
+    for n in cluster.nodes:
         if n.ip == ip_text:
             return f"{n.name}.kind"
+    if loadbalancer.is_it(cluster, ip_text):
+        return f"{loadbalancer.name(cluster)}.kind"
     return None
 
 
@@ -554,7 +560,7 @@ def _reachable(inv: Invocation, ip_text: str) -> tuple[str, int]:
             if not (running or sandbox):
                 return "silent", 0
             return "reply", 63 if host is node else 62
-    if ip_text == "172.18.0.1":
+    if ip_text == "172.18.0.1" or loadbalancer.is_it(cluster, ip_text):
         return "reply", 64
     return "silent", 0
 

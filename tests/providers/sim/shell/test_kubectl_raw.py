@@ -58,9 +58,14 @@ def test_raw_discovery_documents(cluster: SimCluster) -> None:
     assert "apps" in {g["name"] for g in groups}
 
 
+# In the HA drill admin.conf goes through kind's load balancer, which has no healthy API
+# server left (loadbalancer.py); the scheduler's kubeconfig asks the local one directly.
+DIRECT = "KUBECONFIG=/etc/kubernetes/scheduler.conf "
+
+
 def test_raw_readyz_when_etcd_lost_is_an_internal_error() -> None:
     c = broken("etcd-quorum-lost")
-    out = run(c, "kubectl get --raw /readyz")
+    out = run(c, DIRECT + "kubectl get --raw /readyz")
     assert out.exit_code == 1
     assert out.output.startswith('Error from server (InternalError): an error on the server '
                                  '("[+]ping ok\\n[+]log ok\\n[-]etcd failed: reason withheld\\n'
@@ -134,10 +139,15 @@ def test_explain_secret_lists_its_data_fields(cluster: SimCluster) -> None:
 
 def test_raw_single_check_path() -> None:
     c = broken("etcd-quorum-lost")
-    out = run(c, "kubectl get --raw /readyz/ping")
+    out = run(c, DIRECT + "kubectl get --raw /readyz/ping")
     assert out.output == "ok"
-    out = run(c, "kubectl get --raw /livez/etcd")
+    out = run(c, DIRECT + "kubectl get --raw /livez/etcd")
     assert out.exit_code == 1
     assert out.output == ('Error from server (InternalError): an error on the server ("internal '
                           'server error: error getting data from etcd: context deadline '
                           'exceeded") has prevented the request from succeeding\n')
+
+
+def test_raw_through_a_load_balancer_with_no_healthy_backend_is_eof() -> None:
+    out = run(broken("etcd-quorum-lost"), "kubectl get --raw /readyz")
+    assert (out.exit_code, out.output) == (1, "Unable to connect to the server: EOF\n")
