@@ -16,6 +16,9 @@ What the real kubelet does while every dial to the API fails:
   logging "Failed to ensure lease exists, will retry" (line 145) with the wait it will take:
   200ms, 400ms, ... doubling to maxBackoff 7s. The next sync comes 10 s after the one that
   succeeds.
+- **Pod status** (status_manager.go `syncPod`): a pod whose status changes (a container
+  starts or exits) is written at once, then retried by the 10 s batch sync; each try GETs the
+  pod first and logs, at info, "Failed to get status for pod" with the GET's error.
 - **A kubelet started while the API is down** (restarted, or its node rebooted):
   - registration (`registerWithAPIServer`): "Attempting to register node", then "Unable to
     register node with API server" with the POST's error, sleeping 100ms doubling to 7s;
@@ -29,7 +32,9 @@ What the real kubelet does while every dial to the API fails:
 Line numbers: 548 ("Error updating node status") as observed in v1.33-era logs; 107
 ("Unable to register"), 292 (eviction) and reflector.go:200 from a kubelet journal whose
 reflector line only client-go v0.33 writes (KillerCoda CKA notes, Oct 2025); 535 ("Unable to
-update node status") reconstructed.
+update node status") reconstructed; status_manager.go:890 is a v1.32.7 kubelet's (v1.33's
+reconstructed). Status changes are seen from the containers the node still has: an attempt
+the kubelet's GC removed takes its change with it.
 
 A stopped control-plane node (kind: its container stopped) leaves Docker's network, so its
 name no longer resolves: `dial tcp: lookup <node> on 127.0.0.11:53: no such host`, as a real
@@ -37,7 +42,7 @@ kind worker's journal shows (tests/fidelity/samples/SOURCES.md).
 
 Not modelled: the "Failed to watch" lines a running kubelet's watches give when the error is
 not a refused connection (a name that no longer resolves); "Unable to write event (may retry
-after sleeping)" (the event's Go dump); status_manager's per-pod lines; an apiserver that
+after sleeping)" (the event's Go dump); "Failed deleting a mirror pod"; an apiserver that
 accepts connections but does not answer (the twin's "timeout" state, error text unconfirmed);
 the HA load balancer (haproxy accepts the dial, the error differs). A refusal of more than an
 hour shows its last hour.
@@ -78,6 +83,7 @@ INFORMERS = (
 INFORMERS_AT = 0.25  # after the process starts
 REFLECTOR_FIRST, REFLECTOR_MAX = 0.8, 30.0  # NewExponentialBackoffManager(800ms, 30s, ...)
 EVICTION_FIRST = 10.3  # the eviction manager's first synchronize, as observed
+STATUS_FIRST = 0.6  # the status manager's first sync after the process starts
 
 
 # --- recording (at every step) -------------------------------------------------------------
@@ -200,6 +206,7 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
     if registered is not None:
         _status(lines, found, windows, start, registered, end)
     _lease(lines, found, windows, start, end)
+    _pod_status(lines, found, windows, start, end)
     first = down_at(node.cluster, start + INFORMERS_AT)
     if first is not None:
         _informers(lines, found, first, start, end)
@@ -263,6 +270,43 @@ def _lease(lines: _Lines, found: Target, windows: list[tuple[float, float, str]]
             at += sleep
         held = True
         sync = at + RENEW_EVERY
+
+
+def _pod_status(lines: _Lines, found: Target, windows: list[tuple[float, float, str]],
+                start: float, end: float) -> None:
+    """The status manager's GETs for pods whose status changed while the API refused: one
+    when the change is seen, then one per 10 s batch sync until the API answers."""
+    server, dial = found
+    node = lines.node
+    changes: dict[str, list[float]] = {}
+    names: dict[str, str] = {}
+    for c in node.runtime.containers.values():
+        for at in (c.started, c.finished):
+            if at is not None and at >= start:
+                changes.setdefault(c.pod_uid, []).append(at)
+                names[c.pod_uid] = f"{c.namespace}/{c.pod_name}"
+    for pod in node.kubelet.pods.values():  # a new kubelet has every static pod's status new
+        if pod.static and pod.created <= start + STATUS_FIRST:
+            changes.setdefault(pod.uid, []).append(start + STATUS_FIRST)
+            names[pod.uid] = f"{pod.namespace}/{pod.name}"
+    phase = start + STATUS_FIRST + _jitter(node.name, start, "batch") * 10
+    for a, b, why in windows:
+        hi = min(b, end)
+        lo = max(a, start, hi - HISTORY)
+        for uid, times in sorted(changes.items()):
+            seen = sorted({t for t in times if lo <= t < hi})
+            if not seen:
+                continue
+            namespace, name = names[uid].split("/", 1)
+            msg = (f'"Failed to get status for pod" podUID="{uid}" pod="{names[uid]}" err="Get '
+                   f'\\"{server}/api/v1/namespaces/{namespace}/pods/{name}\\": {dial[why]}"')
+            beat = phase + math.ceil((seen[0] - phase) / STATUS_EVERY) * STATUS_EVERY
+            beats = [t + 0.0004 for t in seen]
+            while beat < hi:
+                beats.append(beat + _jitter(uid, beat) / 100)
+                beat += STATUS_EVERY
+            for at in sorted(beats):
+                lines.add(at, "I", "status_manager.go:890", msg)
 
 
 def _informers(lines: _Lines, found: Target, window: tuple[float, float, str],

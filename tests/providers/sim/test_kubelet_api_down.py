@@ -200,7 +200,8 @@ def _normal(line: str) -> tuple[str, str]:
             (r"connect: [a-z ]+", "connect: CAUSE"),
             (r"(nodes|leases)/[^?\\\"]+", r"\1/NODE"), (r"metadata.name%3D[^&]+", "NODE"),
             (r'node \\"[^\\]+\\"', "node NODE"), (r'node="[^"]+"', 'node="NODE"'),
-            (r'interval="[^"]+"', 'interval="I"')):
+            (r'interval="[^"]+"', 'interval="I"'), (r'podUID="[^"]+"', 'podUID="U"'),
+            (r'pod="[^"]+"', 'pod="P"'), (r"pods/[^\\\"]+", "pods/P")):
         msg = re.sub(pattern, value, msg)
     return source, msg
 
@@ -216,6 +217,23 @@ def test_every_line_matches_a_real_kubelet_journal_line() -> None:
     cluster.open_terminal("kind-worker").run("systemctl restart kubelet")
     cluster.advance(40)
     ours = {_normal(x) for node in ("kind-control-plane", "kind-worker")
-            for x in journal(cluster, node, r"^\S+ \S+ \S+ \S+ kubelet\[\d+\]: E")}
+            for x in journal(cluster, node, r"^\S+ \S+ \S+ \S+ kubelet\[\d+\]: [EI]\d")}
     for real in sample:
         assert _normal(real) in ours, real
+
+
+def test_pods_whose_status_changed_are_retried_by_the_status_manager_every_10s() -> None:
+    cluster = twin()
+    api(cluster, up=False)  # the scheduler loses its lease and exits: its status changes
+    cluster.advance(60)
+    lines = journal(cluster, "kind-control-plane",
+                    "Failed to get status for pod.*kube-scheduler-kind-control-plane")
+    assert 5 <= len(lines) <= 7  # when it changed, then every batch sync
+    assert lines[0].split()[5].startswith("I") and "status_manager.go:890]" in lines[0]
+    assert lines[0].endswith(
+        'pod="kube-system/kube-scheduler-kind-control-plane" err="Get \\"https://172.18.0.2:6443'
+        f'/api/v1/namespaces/kube-system/pods/kube-scheduler-kind-control-plane\\": {REFUSED}"')
+    # a static pod removed from the manifests has no status left to write
+    assert not journal(cluster, "kind-control-plane",
+                       "Failed to get status for pod.*kube-apiserver-kind-control-plane")
+    assert not journal(cluster, "kind-worker", "Failed to get status for pod")  # no change there
