@@ -60,6 +60,8 @@ def _post_pod(cluster: SimCluster, node: SimNode, pod: PodState, t: float) -> No
     if obj is None:
         if not pod.static:
             return  # deleted through the API; the kubelet will stop it
+        if store.find("Node", node.name) is None:
+            return  # a mirror pod's owner is its Node: none without it (kubelet_node_gone.py)
         obj = store.create(_mirror(cluster, node, pod), pod.created)
     obj["status"] = pod_status(node, pod, t, obj.get("status") or {})
 

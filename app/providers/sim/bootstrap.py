@@ -86,7 +86,9 @@ def boot(cluster: SimCluster, created: float) -> None:
             "name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}, created)
     for i, n in enumerate(cluster.nodes):
-        store.create(node_object(cluster, n, i), created + (15 if n.role == "worker" else 0))
+        at = created + (15 if n.role == "worker" else 0)
+        store.create(node_object(cluster, n, i), at)
+        n.services["kubelet"]["registered_at"] = at  # kubelet_node_gone.py
     store.create({"kind": "Service", "metadata": {
         "name": "kubernetes", "namespace": "default",
         "labels": {"component": "apiserver", "provider": "kubernetes"}},
@@ -134,6 +136,7 @@ def boot(cluster: SimCluster, created: float) -> None:
     cluster.advance_to(created + 60)
     # kubelet_journal.py tells the start-up; the refusals noted during it are not another
     cluster.api_down.clear()
+    cluster.node_gone.clear()
 
 
 def node_object(cluster: SimCluster, n: SimNode, index: int) -> dict[str, Any]:

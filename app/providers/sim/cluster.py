@@ -18,6 +18,7 @@ from app.providers.sim import (
     controllers,
     journals,
     kubelet_api_down,
+    kubelet_node_gone,
     nodefiles,
     versions,
 )
@@ -147,6 +148,7 @@ class SimNode:
         if self.services["kubelet"]["active"]:
             self.kubelet_pid += 163
             self.kubelet.reset_backoff()
+            kubelet_node_gone.started(self)
             for sb in self.runtime.sandboxes.values():
                 if sb.state == "notready":
                     sb.state, sb.attempt = "ready", sb.attempt + 1
@@ -196,6 +198,8 @@ class SimCluster:
         self.unknown_commands: list[str] = []
         # [down since, back at or None, dial error]: when the kubelets' dials were refused
         self.api_down: list[list[Any]] = []
+        # node name -> [[missing since, back at or None]]: a running kubelet's Node was gone
+        self.node_gone: dict[str, list[list[Any]]] = {}
 
     # --- the Cluster protocol --------------------------------------------------------------
 
@@ -284,6 +288,7 @@ class SimCluster:
         api_err = self.api_error(None)
         kubelet_api_down.record(self, t, api_err)
         if api_err is None:
+            kubelet_node_gone.record(self, t)
             controllers.before_status(self, t)
             # Under etcd's NOSPACE alarm every status write fails.
             if not getattr(self, "etcd_state", {}).get("alarms"):
@@ -401,6 +406,7 @@ class SimCluster:
         if name == "kubelet":
             node.kubelet_pid += 17
             node.kubelet.reset_backoff()
+            kubelet_node_gone.started(node)
         node.journal_line(t, name, f"Started {name}.service - {desc}.", pid=1)
         journals.unit_started(node, name, t)
         if name == "kubelet":
@@ -423,7 +429,7 @@ class SimCluster:
             "specs": [vars(n.spec) for n in self.nodes],
             "store": self.store.to_json(),
             "unknown_commands": self.unknown_commands,
-            "api_down": self.api_down,
+            "api_down": self.api_down, "node_gone": self.node_gone,
             "etcd": getattr(self, "etcd_state", None),
             "nodes": [{
                 "vfs": n.vfs.to_json(), "runtime": n.runtime.to_json(),
@@ -449,6 +455,7 @@ class SimCluster:
         cluster.store = Store.from_json(raw["store"])
         cluster.unknown_commands = raw.get("unknown_commands", [])
         cluster.api_down = raw.get("api_down", [])
+        cluster.node_gone = raw.get("node_gone", {})
         if raw.get("etcd") is not None:
             cluster.etcd_state = raw["etcd"]
         for n, nraw in zip(cluster.nodes, raw["nodes"], strict=True):

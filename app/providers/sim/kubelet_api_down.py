@@ -217,7 +217,7 @@ def _status(lines: _Lines, found: Target, windows: list[tuple[float, float, str]
             start: float, registered: float, end: float) -> None:
     server, dial = found
     name = lines.node.name
-    phase = start + 0.9 + _jitter(name, start) * 4
+    phase = status_phase(name, start)
     for a, b, why in windows:
         lo = max(a, registered, min(b, end) - HISTORY)
         k = max(0, math.ceil((lo - phase) / STATUS_EVERY))
@@ -240,7 +240,7 @@ def _lease(lines: _Lines, found: Target, windows: list[tuple[float, float, str]]
     server, dial = found
     name = lines.node.name
     url = f"{server}/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}"
-    sync = start + 0.4 + _jitter(name, start, "lease")  # the first sync runs at once
+    sync = lease_phase(name, start)
     held = False  # a lease to update (latestLease) once a sync has succeeded in this run
     for a, b, why in windows:
         if sync < a:
@@ -335,13 +335,28 @@ def _informers(lines: _Lines, found: Target, window: tuple[float, float, str],
             wait = min(wait * 2, REFLECTOR_MAX)
         if kind == "Node":
             synced = at
-    beat = start + EVICTION_FIRST + _jitter(name, start, "eviction")
+    beat = eviction_phase(name, start)
     beat += max(0, math.ceil((cutoff - beat) / STATUS_EVERY)) * STATUS_EVERY
     while beat < synced and beat <= end:
         lines.add(beat, "E", "eviction_manager.go:292",
                   '"Eviction manager: failed to get summary stats" err="failed to get node '
                   f'info: node \\"{name}\\" not found"')
         beat += STATUS_EVERY
+
+
+def status_phase(name: str, start: float) -> float:
+    """When a kubelet run's node-status loop first runs (then every 10 s)."""
+    return start + 0.9 + _jitter(name, start) * 4
+
+
+def lease_phase(name: str, start: float) -> float:
+    """When a kubelet run's lease controller first syncs: at once (then every 10 s)."""
+    return start + 0.4 + _jitter(name, start, "lease")
+
+
+def eviction_phase(name: str, start: float) -> float:
+    """When a kubelet run's eviction manager first synchronizes (then every 10 s)."""
+    return start + EVICTION_FIRST + _jitter(name, start, "eviction")
 
 
 def _go_duration(seconds: float) -> str:

@@ -87,16 +87,17 @@ def _jitter(*key: object) -> float:
 
 
 def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
-    from app.providers.sim import kubelet_api_down
+    from app.providers.sim import kubelet_api_down, kubelet_node_gone
 
     out, registered = _run_start(node, start, end, pid)
-    return out + kubelet_api_down.run_entries(node, start, end, pid, registered)
+    return out + kubelet_api_down.run_entries(node, start, end, pid, registered) + \
+        kubelet_node_gone.run_entries(node, start, end, pid, registered)
 
 
 def _run_start(node: SimNode, start: float, end: float, pid: int
                ) -> tuple[list[Entry], float | None]:
     """A run's start-up lines, and when it registered its node (None: not in this run)."""
-    from app.providers.sim import kubelet_api_down, kubelet_tls
+    from app.providers.sim import kubelet_api_down, kubelet_node_gone, kubelet_tls
 
     if kubelet_tls.blocks_start(node, start):
         return [], None  # it exited at start (kubelet_tls writes those lines)
@@ -107,6 +108,8 @@ def _run_start(node: SimNode, start: float, end: float, pid: int
 
     obj = node.cluster.store.find("Node", node.name)
     created = _created(obj)
+    if obj is None:  # a Node gone since: its registration as kubelet_node_gone.py noted it
+        created = kubelet_node_gone.registered_before(node, start)
     first = created is None or created >= start - 1
     attempt = start + 0.35 + _jitter(node.name, start, "attempt")
     log(attempt, "kubelet_node_status.go:75", f'"Attempting to register node" node="{node.name}"')
