@@ -1,5 +1,5 @@
-"""What containerd logs while the kubelet starts pods: derived from the runtime when the journal
-is read, never stored (like kubelet_journal.py).
+"""What containerd logs as the kubelet runs, stops and removes pods: derived from the runtime
+when the journal is read, never stored (like kubelet_journal.py).
 
 containerd's CRI plugin logs every CRI call at info (containerd v2.1.1
 `internal/cri/instrument/instrumented_service.go`): `RunPodSandbox for %+v` and `... returns
@@ -12,8 +12,33 @@ OBS containerd 2.x: `address="unix:///run/containerd/s/<64 hex>" namespace=moby
 protocol=ttrpc version=3`). logrus' text format quotes the message and escapes its quotes;
 fields follow in key order.
 
-Only what the node still has is shown: a container the kubelet's GC removed takes its lines
-with it (a real journal keeps them). Exits (`TaskExit event`) are not derived.
+The end of a container (v2.1.1, real 2.x lines in tests/fidelity/samples/
+containerd2-exit-stop-remove.txt):
+- its process exits: `TaskExit event in podsandbox handler %+v` (`podsandbox/events.go`, the
+  pod sandbox controller subscribes to /tasks/exit) and `received exit event %+v` (the CRI's exit
+  monitor, `internal/cri/server/events.go`), the event printed by Go's prototext: `container_id:
+  "<id>"  id:"<id>"  pid:<pid>  exit_status:<n>  exited_at:{seconds:<s>  nanos:<ns>}`, zero
+  fields left out (exit 0 has no exit_status), two spaces as containerd 2.1 builds show;
+- the kubelet (liveness kill, pod removed) or `crictl stop` stops it: `StopContainer for %q
+  with timeout %d (s)`, `Stop container %q with signal terminated` (timeout 0: `Kill container
+  %q`), the exit, `StopContainer for %q returns successfully` (`container_stop.go`);
+- a pod is stopped: `StopPodSandbox for %q`, `Container to stop %q must be in running or unknown
+  state, current state "CONTAINER_EXITED"` per exited container, the pause's TaskExit (137),
+  the shim going (`shim disconnected`, `cleaning up after shim disconnected`, `cleaning up dead
+  shim`, all info with `id=` and `namespace=` in 2.1.1: PR #11815), `received exit event
+  sandbox_id:...`, `TearDown network for sandbox %q successfully`, `... returns successfully`;
+- the kubelet's GC (once a minute) or crictl removes it: `RemoveContainer for %q` / `... returns
+  successfully`; `RemovePodSandbox for %q`, `Forcibly stopping sandbox %q`, TearDown again,
+  `RemovePodSandbox %q returns successfully` (no "for": instrumented_service.go).
+What is gone from the runtime is kept as small records (containerd_history.py), so a removed
+container's lines stay, up to that module's CAP per node.
+
+Not derived: exec probes' exits (2.1 logs a `TaskExit event in podsandbox handler` with the exec
+id for every run, containerd#11836), `connecting to shim <container id>` that 2.x logs when a
+container joins its pod's shim (source only, no real line seen), OOM events, a stop that runs
+into its timeout (`Kill container` after the grace period: the twin's stopped processes exit on
+SIGTERM), the old static pod's stop waiting before the new one starts (the twin starts the new
+pod in the same instant), and anything a restarted containerd logs while recovering containers.
 """
 
 from __future__ import annotations
@@ -179,8 +204,10 @@ def entries(node: SimNode) -> list[Entry]:
         if c.started is not None:
             add(t0 + 0.021, f"StartContainer for {_q(c.id)}")
             add(t0 + 0.083, f"StartContainer for {_q(c.id)} returns successfully")
-        # a process that dies at once is reported after StartContainer returns
-        _exit_lines(add, c, t0 + 0.084 if c.started is not None else t0 + 0.02)
+        # a process that dies at once is reported after StartContainer returns; one that died
+        # with the node (reboot) is not reported by the containerd that starts afterwards
+        if c.finished is not None and any(s + 0.1 < c.finished < e for s, e, _ in pids):
+            _exit_lines(add, c, t0 + 0.084 if c.started is not None else t0 + 0.02)
         if c.removed is not None:
             t1 = c.removed + 0.004 + _spread("rm", c.id) * 10
             add(t1, f"RemoveContainer for {_q(c.id)}")

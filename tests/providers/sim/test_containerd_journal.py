@@ -274,3 +274,14 @@ def test_the_derived_lines_have_the_shape_of_real_containerd_2_lines() -> None:
         assert s in twin_shapes, s
         matched += 1
     assert matched == len(real) - 3
+
+
+def test_containers_that_died_with_a_rebooted_node_get_no_exit_event() -> None:
+    c = twin()
+    w = c.node("worker")
+    before = {x.id for x in w.runtime.containers.values()}
+    w.reboot()
+    c.advance(30)
+    text = sh(c, "journalctl -u containerd", "kind-worker")
+    assert before and not any(exit_lines(text, cid) for cid in before)
+    assert "RunPodSandbox" in text  # the kubelet brought its pods back
