@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from app.providers.sim import images, kubelet_tls, yamlcache
+from app.providers.sim import containerd_history, images, kubelet_tls, yamlcache
 from app.providers.sim.batchrun import plan_exit, restarts
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
@@ -215,7 +215,12 @@ class Kubelet:
                 doomed.append(older)
             newest_dead[(c.pod_uid, c.name)] = c
         for c in doomed:
+            containerd_history.container_removed(rt, c, tick, self._spec_of(c))
             del rt.containers[c.id]
+
+    def _spec_of(self, c: Container) -> dict[str, Any] | None:
+        pod = self.pods.get(c.pod_uid)
+        return pod.spec if pod is not None else None
 
     def _create_pod(self, pod: PodState, t: float) -> None:
         self.pods[pod.uid] = pod
@@ -225,6 +230,7 @@ class Kubelet:
     def _remove_pod(self, pod: PodState, t: float) -> None:
         images.forget(self, pod.uid)
         rt = self.node.runtime
+        containerd_history.pod_removed(rt, pod, t)
         for c in rt.containers_of(pod.uid):
             del rt.containers[c.id]
         rt.sandboxes.pop(pod.sandbox_id, None)

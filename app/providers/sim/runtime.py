@@ -92,6 +92,8 @@ class Runtime:
     # "<pod uid>/<container>" -> highest attempt whose log file /var/log/pods/.../<N>.log is still
     # there after its container record went (`crictl rmp`, `crictl rm -k`).
     kept_logs: dict[str, int] = field(default_factory=dict)
+    # What containerd stopped and removed, for its journal (containerd_history.py records).
+    gone: list[list[Any]] = field(default_factory=list)
 
     def keep_log(self, pod_uid: str, name: str, attempt: int) -> None:
         key = f"{pod_uid}/{name}"
@@ -127,11 +129,13 @@ class Runtime:
     def to_json(self) -> dict[str, Any]:
         return {"sandboxes": [s.to_json() for s in self.sandboxes.values()],
                 "containers": [c.to_json() for c in self.containers.values()],
-                "active": self.active, **({"kept_logs": self.kept_logs} if self.kept_logs else {})}
+                "active": self.active, **({"kept_logs": self.kept_logs} if self.kept_logs else {}),
+                **({"gone": self.gone} if self.gone else {})}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Runtime:
-        rt = cls(active=raw.get("active", True), kept_logs=dict(raw.get("kept_logs", {})))
+        rt = cls(active=raw.get("active", True), kept_logs=dict(raw.get("kept_logs", {})),
+                 gone=[list(r) for r in raw.get("gone", [])])
         for s in raw["sandboxes"]:
             rt.sandboxes[s["id"]] = Sandbox(**s)
         for c in raw["containers"]:

@@ -158,6 +158,7 @@ def _stop(inv: Invocation, pos: list[str]) -> Output:
                           f'container "{ref}": not found\n', exit_code=1)
         if c.running():  # the process dies now; the kubelet's next sync sees the exit
             c.exit_at, c.planned_exit_code, c.planned_reason = cluster_of(inv).t, 137, "Error"
+            c.notes["cri_stop"] = [cluster_of(inv).t, 0]  # containerd's journal (StopContainer)
         out += f"{ref}\n"
     return Output(stdout=out)
 

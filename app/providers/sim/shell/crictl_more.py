@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from app.providers.sim import containerd_history
 from app.providers.sim.runtime import Container, Sandbox, make_id
 from app.providers.sim.shell.gotemplate import TemplateError, render
 from app.providers.sim.shell.registry import Invocation, Output
@@ -81,7 +82,9 @@ def rm(inv: Invocation, flags: dict[str, str], ids: list[str]) -> Output:
                 errors.append(f'container "{ref}" is running, please stop it first')
                 continue
             c.stop(now, 137, "Error")
+            containerd_history.stop_requested(c, now, 0)
             out += f"{ref}\n"
+        containerd_history.container_removed(rt, c, now)
         del rt.containers[c.id]
         if keep_logs:
             rt.keep_log(c.pod_uid, c.name, c.attempt)
@@ -116,7 +119,9 @@ def rmp(inv: Invocation, flags: dict[str, str], ids: list[str]) -> Output:
             out += f"Stopped sandbox {ref}\n"
         for c in [c for c in rt.containers.values() if c.sandbox_id == sb.id]:
             rt.keep_log(c.pod_uid, c.name, c.attempt)
+            containerd_history.container_removed(rt, c, None)
             del rt.containers[c.id]
+        containerd_history.sandbox_removed(rt, sb, None, node.cluster.t)
         del rt.sandboxes[sb.id]
         out += f"Removed sandbox {ref}\n"
     return _fatal(_aggregate(errors), out) if errors else Output(stdout=out)
@@ -128,6 +133,9 @@ def _stop_sandbox(t: float, rt: Any, sb: Sandbox) -> None:
     for c in rt.containers.values():
         if c.sandbox_id == sb.id and c.running():
             c.stop(t, 137, "Error")
+            containerd_history.stop_requested(c, t, None)
+    if sb.state == "ready":
+        containerd_history.sandbox_stopped(rt, sb, t)
     sb.state = "notready"
 
 
