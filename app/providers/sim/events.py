@@ -102,7 +102,12 @@ def series_count(s: Obj, now: float) -> tuple[int, float]:
 
 
 def publish_series(cluster: SimCluster, t: float) -> None:
-    """Write every container's series as events, summed per pod like the correlator does."""
+    """Write every container's series as events, summed per pod like the correlator does.
+
+    Each series remembers how many of its occurrences it already added (`published`), and an
+    event only ever grows by the new ones: the kubelet's GC removes dead attempts (all but the
+    newest per container), and the occurrences they caused stay counted in the Event, as the
+    correlator's count does (a pod killed 5 times by its liveness probe shows `Killing` x5)."""
     from app.providers.sim.components.leader import write_refused
 
     if write_refused(cluster) is not None:
@@ -119,13 +124,21 @@ def publish_series(cluster: SimCluster, t: float) -> None:
                 if not n:
                     continue
                 key = (c.pod_uid, s["reason"], s["message"], s["field_path"])
-                entry = totals.setdefault(key, [c, node.name, s, s["first"], last, 0])
+                entry = totals.setdefault(key, [c, node.name, s, s["first"], last, 0, []])
                 entry[3] = min(entry[3], s["first"])
                 entry[4] = max(entry[4], last)
-                entry[5] += n
-    for c, host, s, first, last, count in totals.values():
+                entry[5] += n - s.get("published", 0)
+                entry[6].append((s, n))
+    for c, host, s, first, last, new, counted in totals.values():
         pod = store.find("Pod", c.pod_name, c.namespace)
         if pod is None or pod["metadata"].get("uid") != c.pod_uid:
             continue
-        upsert(store, involved(pod, s["field_path"]), s["type"], s["reason"], s["message"],
-               "kubelet", host, first, last, count)
+        ref = involved(pod, s["field_path"])
+        ev = _find(store, ref, s["reason"], s["message"], "kubelet")
+        if ev is None:
+            new = sum(n for _, n in counted)  # a fresh Event holds every occurrence
+        count = (ev["count"] if ev is not None else 0) + new
+        upsert(store, ref, s["type"], s["reason"], s["message"], "kubelet", host, first, last,
+               count)
+        for one, n in counted:
+            one["published"] = n
