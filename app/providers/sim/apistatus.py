@@ -57,13 +57,25 @@ def _heartbeat(obj: dict[str, Any], node: SimNode, t: float) -> None:
 def _post_pod(cluster: SimCluster, node: SimNode, pod: PodState, t: float) -> None:
     store = cluster.store
     obj = store.find("Pod", pod.name, pod.namespace)
+    created = pod.created
+    if obj is not None and pod.static and _outdated(obj, pod):
+        # kubelet syncPod: a mirror pod whose config.mirror hash is not the static pod's
+        # ("Deleted mirror pod because it is outdated") is deleted and created anew.
+        store.delete("Pod", pod.name, pod.namespace)
+        obj, created = None, max(t, pod.created)
     if obj is None:
         if not pod.static:
             return  # deleted through the API; the kubelet will stop it
         if store.find("Node", node.name) is None:
             return  # a mirror pod's owner is its Node: none without it (kubelet_node_gone.py)
-        obj = store.create(_mirror(cluster, node, pod), pod.created)
+        obj = store.create(_mirror(cluster, node, pod), created)
     obj["status"] = pod_status(node, pod, t, obj.get("status") or {})
+
+
+def _outdated(obj: dict[str, Any], pod: PodState) -> bool:
+    """kubepod.IsMirrorPodOf is false: the manifest changed since the mirror was made."""
+    mirror = (obj["metadata"].get("annotations") or {}).get("kubernetes.io/config.mirror")
+    return mirror is not None and mirror != pod.uid
 
 
 def _mirror(cluster: SimCluster, node: SimNode, pod: PodState) -> dict[str, Any]:
