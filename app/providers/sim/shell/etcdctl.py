@@ -307,7 +307,9 @@ def endpoint_cmd(ctl: Ctl, args: list[str]) -> Output:
             if dial_err is not None or member is None:
                 err += f"Failed to get the status of endpoint {ep} ({DEADLINE})\n"
                 continue
-            errors = ", ".join(f"memberID:{a['member']} alarm:{a['alarm']} " for a in alarms)
+            # maintenance.go Status: "etcdserver: no leader" first, then one per alarm
+            errors = ", ".join([*(["etcdserver: no leader"] if lead is None else []),
+                                *(f"memberID:{a['member']} alarm:{a['alarm']} " for a in alarms)])
             index = ctl.cluster.store.revision + 3120
             rows.append([ep, f"{member.id:x}", versions.ETCD,
                          humanize_bytes(ec.db_size(ctl.cluster)),

@@ -210,3 +210,15 @@ def test_etcd_state_survives_serialisation() -> None:
     run(c, f"etcdctl {TLS} put /drill/x hello")
     again = SimCluster.from_json(c.to_json())
     assert run(again, f"etcdctl {TLS} get /drill/x --print-value-only").output == "hello\n"
+
+
+def test_endpoint_status_without_quorum_reports_no_leader_in_errors() -> None:
+    # etcd 3.5 maintenance.go Status: Leader == raft.None adds "etcdserver: no leader"
+    c = create_cluster("kind", 1, 0, clock=Clock(frozen_at=NOW))
+    assert "ERRORS" in run(c, f"etcdctl {TLS} endpoint status -w table").output
+    assert run(c, f"etcdctl {TLS} endpoint status").output.endswith(", \n")
+    run(c, f"etcdctl {TLS} member add extra --peer-urls=https://172.18.0.9:2380")
+    out = run(c, f"etcdctl {TLS} endpoint status")
+    assert out.exit_code == 0
+    assert out.output.endswith(", etcdserver: no leader\n")
+    assert ", false, false, " in out.output  # not the leader, not a learner
