@@ -39,10 +39,11 @@ def test_the_reissued_certificate_expired_the_given_time_ago_with_same_names_and
     assert pki.verify_chain(c.node("control-plane").read_file(path), ca)
 
 
-def test_an_expired_serving_cert_breaks_the_api_only_after_the_apiserver_reloads_it() -> None:
+def test_an_expired_serving_cert_breaks_the_api_even_without_a_restart() -> None:
+    # kube-apiserver's DynamicServingCertificateController re-reads --tls-cert-file on change
     c = _cluster()
     _inject(c, "control-plane", path="/etc/kubernetes/pki/apiserver.crt", restart=False)
-    assert c.probe(Check(probe="apiserver-healthy", params={})).ok
+    assert not c.probe(Check(probe="apiserver-healthy", params={})).ok
     _inject(c, "control-plane", path="/etc/kubernetes/pki/apiserver.crt")
     c.advance(10)  # the restarted apiserver is serving again
     result = c.probe(Check(probe="apiserver-healthy", params={}))

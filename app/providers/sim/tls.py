@@ -1,7 +1,8 @@
 """TLS decisions of the twin's components: Go's x509 verification against the twin's clock.
 
 Components load their certificates when they start (a file renewed later only takes effect
-after a restart, as on a real node) and peers verify them at `cluster.t`. Error texts are Go's:
+after a restart, as on a real node; except kube-apiserver's serving pair, which it re-reads on
+change: certreload.py) and peers verify them at `cluster.t`. Error texts are Go's:
 crypto/x509 `CertificateInvalidError.Error()` (verify.go: "x509: certificate has expired or is
 not yet valid: " + "current time %s is after %s", times formatted time.RFC3339) and, from Go
 1.20, crypto/tls `CertificateVerificationError` ("tls: failed to verify certificate: %v"). A

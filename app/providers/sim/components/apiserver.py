@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from app.providers.sim import encryption, tls, versions
+from app.providers.sim import certreload, encryption, tls, versions
 from app.providers.sim import etcd_cluster as ec
 from app.providers.sim.components.base import Context, flag_values, klog
 from app.providers.sim.components.etcd import log_rejected, reject_client
@@ -71,7 +71,7 @@ class KubeApiserver:
                                          f"external host was not specified, using {ip}")))
         c.logs.append((t + 0.01, "stderr", klog(t + 0.01, "I", "server.go:159",
                                                 f'Version: {versions.KUBERNETES}')))
-        # Read once at start: a renewed file takes effect only when the container restarts.
+        # Read at start; the serving pair is re-read on change too (certreload.reload_serving).
         for note, flag in (("serving_cert", "tls-cert-file"),
                            ("etcd_client_cert", "etcd-certfile")):
             if flag in flags:
@@ -120,6 +120,7 @@ class KubeApiserver:
         c.ready_at = t + 3.0
 
     def reconcile(self, ctx: Context, c: Container) -> None:
+        certreload.reload_serving(ctx.node, c)  # a renewed --tls-cert-file is served at once
         err = _etcd_error(ctx, c)
         if err is None and "waiting_since" not in c.notes and not ec.has_quorum(ctx.cluster):
             self._no_quorum(ctx, c)
