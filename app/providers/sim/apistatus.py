@@ -87,8 +87,8 @@ def _mirror(cluster: SimCluster, node: SimNode, pod: PodState) -> dict[str, Any]
                            {"operator": "Exists", "effect": "NoExecute"}]
     return {"kind": "Pod", "metadata": {
         "name": pod.name, "namespace": pod.namespace, "uid": pod.uid,
-        "labels": pod.labels, "annotations": {**pod.annotations,
-                                              "kubernetes.io/config.seen": rfc3339(pod.created)},
+        "labels": pod.labels, "annotations": {"kubernetes.io/config.seen": rfc3339(pod.created),
+                                              **pod.annotations},
         "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": node.name,
                              "uid": node_obj["metadata"]["uid"], "controller": True}]},
         "spec": spec}

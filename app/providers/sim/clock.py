@@ -55,6 +55,13 @@ def rfc3339nano(ts: float) -> str:
     return f"{utc(whole):%Y-%m-%dT%H:%M:%S}{frac}Z"
 
 
+def rfc3339nano_fixed(ns: int) -> str:
+    """The kubelet's RFC3339NanoFixed (pkg/kubelet/types: always nine fraction digits), in UTC,
+    of a time in integer nanoseconds (a float cannot hold them): kubernetes.io/config.seen."""
+    whole, frac = divmod(ns, 1_000_000_000)
+    return f"{utc(whole):%Y-%m-%dT%H:%M:%S}.{frac:09d}Z"
+
+
 def parse_rfc3339(value: str | None) -> float:
     """The inverse of `rfc3339`; an absent timestamp reads as the epoch."""
     if not value:

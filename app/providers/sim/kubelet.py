@@ -18,6 +18,7 @@ import yaml
 
 from app.providers.sim import containerd_history, images, kubelet_tls, yamlcache
 from app.providers.sim.batchrun import plan_exit, restarts
+from app.providers.sim.clock import rfc3339nano_fixed
 from app.providers.sim.components.base import Context, klog
 from app.providers.sim.components.registry import component_for
 from app.providers.sim.runtime import Container, Sandbox, make_id
@@ -92,6 +93,13 @@ class Backoff:
     reported: bool = False
 
 
+
+def config_seen(digest: str, t: float) -> str:
+    """kubernetes.io/config.seen: when the kubelet's config source first read the pod
+    (config.go recordFirstSeenTime, RFC3339NanoFixed). The file source reads a manifest a
+    fraction of a second after the change; the fraction is drawn from the pod's hash."""
+    return rfc3339nano_fixed(round(t * 1e6) * 1000 + int(digest[:8], 16) % 900_000_000)
+
 class Kubelet:
     def __init__(self, node: SimNode) -> None:
         self.node = node
@@ -163,6 +171,7 @@ class Kubelet:
             annotations={**(meta.get("annotations") or {}),
                          "kubernetes.io/config.hash": digest,
                          "kubernetes.io/config.mirror": digest,
+                         "kubernetes.io/config.seen": config_seen(digest, t),
                          "kubernetes.io/config.source": "file"})
 
     # --- the loop --------------------------------------------------------------------------

@@ -39,3 +39,22 @@ def test_an_edited_manifest_gets_a_new_mirror_pod_with_the_new_hash() -> None:
     cp.write_file(MANIFEST, restored.encode())
     cluster.advance(20)
     assert mirror(cluster)["metadata"]["annotations"]["kubernetes.io/config.mirror"] == old_hash
+
+
+def test_config_seen_has_the_kubelets_nine_digit_fraction_and_follows_an_edit() -> None:
+    # real kind mirror pod: "kubernetes.io/config.seen": "2024-10-12T12:53:27.751706220Z"
+    # (kubelet types.RFC3339NanoFixed), set when the file source first reads the manifest
+    import re
+
+    cluster = twin()
+    seen = mirror(cluster)["metadata"]["annotations"]["kubernetes.io/config.seen"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z", seen)
+    cluster.advance(60)
+    cp = cluster.node("kind-control-plane")
+    cp.write_file(MANIFEST, cp.read_file(MANIFEST).replace(b"--leader-elect=true",
+                                                           b"--leader-elect=false"))
+    cluster.advance(5)
+    after = mirror(cluster)["metadata"]["annotations"]["kubernetes.io/config.seen"]
+    assert after[:19] == rfc3339(cluster.clock.now() - 5)[:19]
+    sandbox = cp.exec("crictl inspectp $(crictl pods -q --name kube-scheduler --state ready)")
+    assert f'"kubernetes.io/config.seen": "{after}"' in sandbox.output
