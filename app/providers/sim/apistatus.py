@@ -175,9 +175,19 @@ def pod_status(node: SimNode, pod: PodState, t: float, old: dict[str, Any]) -> d
 
 
 def _pod_ip(node: SimNode, pod: PodState) -> str:
+    """The next address host-local IPAM hands out on this node's podCIDR: after the highest one
+    in use (it allocates upwards from its last reservation, never an address in use), so a
+    replacement pod does not get the address of a pod still running."""
     index = node.cluster.nodes.index(node)
-    # Pods created in the same instant (a Deployment's replicas) get distinct addresses.
-    host = 2 + sum(1 for p in node.kubelet.pods.values()
-                   if not p.static and not p.spec.get("hostNetwork")
-                   and (p.created, p.uid) < (pod.created, pod.uid))
-    return f"10.244.{index}.{host}"
+    store = node.cluster.store
+    highest, earlier = 1, 0
+    for p in node.kubelet.pods.values():
+        if p.uid == pod.uid or p.static or p.spec.get("hostNetwork"):
+            continue
+        obj = store.find("Pod", p.name, p.namespace)
+        ip = ((obj or {}).get("status") or {}).get("podIP", "")
+        if obj is not None and obj["metadata"].get("uid") == p.uid and ip.startswith("10.244."):
+            highest = max(highest, int(ip.rsplit(".", 1)[1]))
+        elif (p.created, p.uid) < (pod.created, pod.uid):
+            earlier += 1  # created before it in the same instant, address not posted yet
+    return f"10.244.{index}.{highest + 1 + earlier}"
