@@ -8,7 +8,9 @@ A scenario declares how an app container behaves with a pod-template annotation:
 - `warmup_s`: seconds after the start before it accepts connections (a JVM booting);
 - `ok_paths`: for HTTP, the seconds after the start from which a path answers 200; before
   that (but once listening) it answers 503. Paths not listed answer 200 once listening;
-- `logs`: `[[seconds, "line"], ...]` what the process prints to stdout, and when.
+- `logs`: `[[seconds, "line"], ...]` what the process prints to stdout, and when; `{now}` in
+  a line becomes the time it is printed (RFC 3339, UTC), so a log timestamp never contradicts
+  the twin's clock.
 
 A timing may be a range `[lo, hi]`: each container draws one value in it (from its pod UID
 and restart count), so replicas of one Deployment warm up unevenly, as real ones do.
@@ -32,6 +34,7 @@ import json
 import math
 from typing import Any
 
+from app.providers.sim.clock import rfc3339
 from app.providers.sim.events import series
 from app.providers.sim.runtime import Container, make_id
 
@@ -213,7 +216,7 @@ def plan(c: Container, spec: dict[str, Any], annotations: dict[str, str] | None,
     for entry in b.get("logs") or []:  # [[seconds after start, line], ...] the app prints
         at = start + float(entry[0])
         if at < kill_at:
-            c.logs.append((at, "stdout", str(entry[1])))
+            c.logs.append((at, "stdout", str(entry[1]).replace("{now}", rfc3339(at))))
     if kill_at < INF:
         c.exit_at, c.planned_exit_code, c.planned_reason = kill_at, 137, "Error"
         c.notes["killed_by"] = kill_kind

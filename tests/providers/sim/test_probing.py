@@ -62,3 +62,11 @@ def test_a_series_stops_counting_at_its_end() -> None:
     s = series(10.0, 5.0, 22.0, "Warning", "Unhealthy", "x", "f")
     assert series_count(s, 5.0) == (0, 0.0)
     assert series_count(s, 100.0) == (3, 20.0)
+
+
+def test_now_in_a_declared_log_line_is_the_time_it_is_printed() -> None:
+    c = container()
+    ann = {"kubedrill.io/behaviour":
+           '{"listen": [8080], "logs": [[1.6, "{now} INFO  loading index"]]}'}
+    plan(c, {"name": "web", "readinessProbe": probe()}, ann, "10.244.1.2", 1764118800.0)
+    assert c.logs == [(1764118801.6, "stdout", "2025-11-26T01:00:01Z INFO  loading index")]
