@@ -115,7 +115,11 @@ def _top_frame(inv: Invocation, show_args: bool, k: int) -> str:
     busy = sum(p.cpu_pct for p in procs)
     us = min(99.0, busy / 2 * 0.66)
     sy = min(99.0 - us, busy / 2 * 0.34)
-    wa = 0.0
+    from app.providers.sim.etcd_cluster import disk_ms
+
+    # procps reads iowait from /proc/stat, as vmstat's `wa` and iostat's %iowait do: the same
+    # disk model, so a slow disk does not show 0.0 wa here while those show it waiting.
+    wa = min(40.0, disk_ms(node) / 20)
     idle = max(0.0, 100.0 - us - sy - wa)
     mib = 1024.0
     lines = [

@@ -72,3 +72,17 @@ def test_removing_the_slow_member_then_its_manifest_leaves_a_healthy_pair() -> N
     c.advance(300)
     assert [m.name for m in ec.members(c)] == ["kind-control-plane2", "kind-control-plane3"]
     assert ec.has_quorum(c) and c.api_error(None) is None
+
+
+def test_top_shows_the_same_iowait_as_vmstat_on_a_slow_disk() -> None:
+    # top, vmstat and iostat all read iowait from /proc/stat
+    import re
+
+    c = slow_cluster()
+    sh = SimTerminal(c, "kind-control-plane")
+    cpu = next(x for x in sh.run("top -bn1").output.splitlines() if x.startswith("%Cpu(s):"))
+    wa = float(re.search(r"([\d.]+) wa,", cpu).group(1))
+    vm_wa = int(sh.run("vmstat").output.splitlines()[2].split()[15])
+    assert wa >= 10 and abs(wa - vm_wa) < 1
+    calm = SimTerminal(c, "kind-control-plane2").run("top -bn1").output
+    assert " 0.0 wa," in calm
