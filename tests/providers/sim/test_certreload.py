@@ -48,3 +48,23 @@ def test_a_certificate_that_does_not_match_the_key_is_not_loaded() -> None:
     cluster.advance(2)
     out, _ = sh(cluster, "kubectl get nodes")
     assert "x509: certificate has expired or is not yet valid" in out
+
+
+def test_an_apiserver_retrying_etcd_connects_with_a_renewed_client_cert_at_its_next_dial() -> None:
+    cluster = create_cluster("kind", 1, 1, clock=Clock(frozen_at=1764118800.0), age=300)
+    ft = get("cert-expire")
+    ft.inject(cluster, cluster.node("kind-control-plane"),
+              ft.params(path="/etc/kubernetes/pki/apiserver-etcd-client.crt", expired_ago="1d"))
+    cluster.advance(150)
+    running = ""
+    for _ in range(30):  # until an attempt is running and still retrying etcd
+        running, _ = sh(cluster, "crictl ps -q --name kube-apiserver")
+        if running.strip():
+            break
+        cluster.advance(5)
+    assert running.strip() and not api_ok(cluster)
+    sh(cluster, "kubeadm certs renew apiserver-etcd-client")
+    cluster.advance(5)
+    assert api_ok(cluster)
+    after, _ = sh(cluster, "crictl ps -q --name kube-apiserver")
+    assert after == running  # the same attempt, not a restarted one

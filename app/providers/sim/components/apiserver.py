@@ -121,6 +121,7 @@ class KubeApiserver:
 
     def reconcile(self, ctx: Context, c: Container) -> None:
         certreload.reload_serving(ctx.node, c)  # a renewed --tls-cert-file is served at once
+        certreload.reload_etcd_client(ctx.node, c)  # and etcd's next handshake reads its pair
         err = _etcd_error(ctx, c)
         if err is None and "waiting_since" not in c.notes and not ec.has_quorum(ctx.cluster):
             self._no_quorum(ctx, c)
