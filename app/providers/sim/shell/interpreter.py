@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import shlex
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -117,6 +118,20 @@ def _clean(text: str) -> str:
         return text.encode("utf-8", "replace").decode("utf-8", "replace")
 
 
+def _stage_words(cmd: Command) -> list[str]:
+    """A pipeline stage's command line as `ps` would show it, without expanding anything (an
+    expansion may run commands): each word with its quotes removed."""
+    if not isinstance(cmd, Simple):
+        return ["bash"]  # a compound stage runs in a forked subshell
+    words: list[str] = []
+    for w in cmd.words:
+        try:
+            words += shlex.split(w) or [""]
+        except ValueError:
+            words.append(w)
+    return words or ["bash"]
+
+
 class Executor(Expansion, SpecialBuiltins):
     def __init__(self, session: ShellSession) -> None:
         self.session = session
@@ -128,6 +143,9 @@ class Executor(Expansion, SpecialBuiltins):
         self.locals: list[dict[str, str | None]] = []
         self.deadline = time.monotonic() + TIME_BUDGET
         self.pid = 1000 + zlib.crc32(session.node.encode()) % 30000
+        # While a pipeline runs: each stage's words (quotes removed, nothing expanded) and the
+        # index of the stage running now; `ps` lists the other stages, alive beside it.
+        self.pipeline: tuple[list[list[str]], int] | None = None
 
     # --- API for command handlers ----------------------------------------------------------
 
@@ -253,16 +271,19 @@ class Executor(Expansion, SpecialBuiltins):
             status = self.run_command(pipe.commands[0], stdin)
         else:
             data, status, parent = "", 0, self.io
+            outer, stages = self.pipeline, [_stage_words(c) for c in pipe.commands]
             for idx, cmd in enumerate(pipe.commands):
                 src = stdin if idx == 0 else Stdin(data)
                 last = idx == len(pipe.commands) - 1
                 cap = parent if last else Streams()
                 self.io = cap
+                self.pipeline = (stages, idx)
                 try:
                     with self.subshell():
                         status = self._stage(cmd, src)
                 finally:
                     self.io = parent
+                    self.pipeline = outer
                 if not last:
                     parent.err.extend(cap.err)
                     data = "".join(cap.out)

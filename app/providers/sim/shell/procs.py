@@ -35,9 +35,17 @@ def _session_procs(inv: Invocation, node_procs: list[Proc], now: float) -> list[
     base = max([p.pid for p in node_procs] + [3000]) + 1000
     bash = Proc(base, 0, "root", ["bash"], node.booted + 60, 4096, 4620, 0.0, "Ss", "bash",
                 tty="pts/1")
-    me = Proc(base + 7 + int(now) % 90, base, "root", list(inv.argv), now, 4224, 8084, 0.0,
+    first = base + 7 + int(now) % 90
+    stages, mine = getattr(inv.session.executor, "pipeline", None) or ([list(inv.argv)], 0)
+    me = Proc(first + mine, base, "root", list(inv.argv), now, 4224, 8084, 0.0,
               "R+", inv.argv[0][:15], tty="pts/1")
-    return [bash, me]
+    # The other commands of its pipeline run beside it, forked by bash one after the other,
+    # waiting on their pipe: `ps aux | grep etcd` finds its own grep (hence `grep -v grep`).
+    # Their sizes are plausible coreutils/grep figures, not measured.
+    others = [Proc(first + i, base, "root", words, now, 2176, 6332, 0.0, "S+",
+                   words[0].rsplit("/", 1)[-1][:15], tty="pts/1")
+              for i, words in enumerate(stages) if i != mine]
+    return sorted([bash, me, *others], key=lambda p: p.pid)
 
 
 def _all(inv: Invocation) -> tuple[list[Proc], float]:

@@ -108,8 +108,9 @@ def _top_frame(inv: Invocation, show_args: bool, k: int) -> str:
     cluster = cluster_of(inv)
     now = cluster.t + 3 * k
     procs = processes(node) + _session_procs(inv, processes(node), now)
-    procs[-1].args = ["top"]
-    procs[-1].comm = "top"
+    me = next(p for p in procs if p.stat == "R+")  # top itself, not a pipeline neighbour
+    me.args = ["top"]
+    me.comm = "top"
     mem = memory(cluster)
     running = 1
     busy = sum(p.cpu_pct for p in procs)

@@ -117,3 +117,18 @@ def test_kill_usage_and_signal_list() -> None:
     assert run(c, "kill abc") == ("bash: kill: abc: arguments must be process or job IDs\n", 1)
     assert run(c, "kill -l 9") == ("KILL\n", 0)
     assert run(c, "kill -l")[0].startswith(" 1) SIGHUP\t 2) SIGINT\t")
+
+
+def test_ps_in_a_pipeline_lists_the_other_commands_of_the_pipeline() -> None:
+    # `ps aux | grep etcd` finds its own grep: the reason for `grep -v grep` and `grep [e]tcd`
+    c = twin()
+    out, code = run(c, "ps aux | grep etcd-nothing")
+    assert code == 0 and out.rstrip().endswith(" S+   01:00   0:00 grep etcd-nothing")
+    out, code = run(c, "ps aux | grep '[e]tcd-nothing'")
+    assert (out, code) == ("", 1)
+    last = run(c, "ps aux | tail -2")[0].splitlines()
+    assert last[0].endswith(" R+   01:00   0:00 ps aux")
+    assert last[1].endswith(" S+   01:00   0:00 tail -2")
+    assert int(last[1].split()[1]) == int(last[0].split()[1]) + 1  # forked right after ps
+    alone = run(c, "ps aux")[0].splitlines()
+    assert alone[-1].endswith(" R+   01:00   0:00 ps aux")
