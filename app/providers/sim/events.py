@@ -90,15 +90,22 @@ def series(first: float, period: float, end: float | None, type_: str, reason: s
 
 
 def series_count(s: Obj, now: float) -> tuple[int, float]:
-    """How many occurrences happened by `now`, and when the last one was."""
-    if now < s["first"]:
+    """How many occurrences happened by `now` (those before `end`), and when the last one was.
+
+    Counted on differences from `first`: at epoch magnitudes a float cannot hold `end - 1e-9`
+    (its resolution is ~2e-7), which counted a tick falling exactly on `end`."""
+    first, period, end = s["first"], s["period"], s["end"]
+    if now < first:
         return 0, 0.0
-    end = s["end"] if s["end"] is not None else math.inf
-    horizon = min(now, end - 1e-9)
-    if horizon < s["first"]:
+    if period > 0:
+        n = int((now - first) / period + 1e-9) + 1
+        if end is not None:
+            n = min(n, math.ceil((end - first) / period - 1e-9))
+    else:
+        n = 1 if end is None or end > first else 0
+    if n <= 0:
         return 0, 0.0
-    n = int((horizon - s["first"]) // s["period"]) + 1 if s["period"] > 0 else 1
-    return n, s["first"] + (n - 1) * s["period"]
+    return n, first + (n - 1) * period
 
 
 def publish_series(cluster: SimCluster, t: float) -> None:

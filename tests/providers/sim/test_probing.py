@@ -70,3 +70,11 @@ def test_now_in_a_declared_log_line_is_the_time_it_is_printed() -> None:
            '{"listen": [8080], "logs": [[1.6, "{now} INFO  loading index"]]}'}
     plan(c, {"name": "web", "readinessProbe": probe()}, ann, "10.244.1.2", 1764118800.0)
     assert c.logs == [(1764118801.6, "stdout", "2025-11-26T01:00:01Z INFO  loading index")]
+
+
+def test_a_tick_falling_exactly_on_the_end_of_a_series_is_not_counted_at_epoch_times() -> None:
+    t0 = 1764118845.0  # a float cannot hold t0 - 1e-9: the end must still be exclusive
+    s = series(t0, 5.0, t0 + 45.0, "Warning", "Unhealthy", "Startup probe failed: x", "f")
+    assert series_count(s, t0 + 90.0) == (9, t0 + 40.0)
+    once = series(t0, 0, t0 + 1e-6, "Normal", "Killing", "k", "f")
+    assert series_count(once, t0 + 1.0) == (1, t0)
