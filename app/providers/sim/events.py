@@ -142,10 +142,12 @@ def publish_series(cluster: SimCluster, t: float) -> None:
             continue
         ref = involved(pod, s["field_path"])
         ev = _find(store, ref, s["reason"], s["message"], "kubelet")
-        if ev is None:
-            new = sum(n for _, n in counted)  # a fresh Event holds every occurrence
-        count = (ev["count"] if ev is not None else 0) + new
-        upsert(store, ref, s["type"], s["reason"], s["message"], "kubelet", host, first, last,
-               count)
+        if ev is None:  # a fresh Event holds every occurrence
+            upsert(store, ref, s["type"], s["reason"], s["message"], "kubelet", host, first,
+                   last, sum(n for _, n in counted))
+        elif new or ev["lastTimestamp"] < rfc3339(last):  # RFC 3339 UTC sorts as text
+            ev["count"], ev["lastTimestamp"] = ev["count"] + new, max(ev["lastTimestamp"],
+                                                                      rfc3339(last))
+            store.update(ev)
         for one, n in counted:
             one["published"] = n
