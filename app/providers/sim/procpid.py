@@ -14,7 +14,7 @@ namespace, `--security-opt seccomp=unconfined`: reference kind-node-files.md §5
   asks for `seccompProfile: RuntimeDefault` (every kubeadm static pod) shows `Seccomp: 2`.
 
 There is no `environ`: a process's environment is its own and must never be the server's
-(tests/security). `/proc/self` is not simulated (it would have to be the reading process).
+(tests/security). `/proc/self`, `exe`, `fd/`, `mounts`: procself.py.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def tree(node: SimNode, now: float) -> dict[str, Inode]:
     from app.providers.sim.shell.proctable import processes
 
     out: dict[str, Inode] = {}
-    for p in processes(node):
+    procs = processes(node)
+    for p in procs:
         uid = 0 if p.user == "root" else int(p.user) if p.user.isdigit() else 0
         base = f"/proc/{p.pid}"
         out[base] = Inode(DIR, mode=0o555, uid=uid, gid=uid, mtime=p.start, virtual=True)
@@ -47,6 +48,9 @@ def tree(node: SimNode, now: float) -> dict[str, Inode]:
         for name, text in files.items():
             out[f"{base}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444, uid=uid,
                                           gid=uid, mtime=p.start, virtual=True)
+    from app.providers.sim import procself  # self, mounts, exe, fd/ and the trainee's shell
+
+    out.update(procself.tree(node, procs, now))
     return out
 
 

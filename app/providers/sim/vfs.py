@@ -69,16 +69,19 @@ class Inode:
     target: str = ""  # symlink target
     # A kernel-generated file (/proc): stat and `ls -l` say size 0 whatever reading gives.
     virtual: bool = False
+    # A file of the node image whose bytes the twin does not keep (a binary: imagebins.py):
+    # its st_size. Only in the shared template; a copy or an edit keeps the real bytes.
+    apparent: int = 0
 
     @property
     def size(self) -> int:
         if self.kind == DIR:
             return 0 if self.virtual else 4096
         if self.kind == LINK:
-            return len(self.target)
+            return 0 if self.virtual else len(self.target)  # /proc/self, exe: size 0
         if self.virtual or self.kind == SOCK:
             return 0
-        return len(self.data)
+        return self.apparent or len(self.data)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"k": self.kind, "m": self.mode, "t": self.mtime}
@@ -171,7 +174,7 @@ class VFS:
                 self._resolved[key] = found
         return found
 
-    def _resolve(self, path: str, cwd: str, follow: bool) -> str:
+    def _resolve(self, path: str, cwd: str, follow: bool, depth: int = 0) -> str:
         path = normpath(path, cwd)
         parts = [p for p in path.split("/") if p]
         current = "/"
@@ -181,8 +184,13 @@ class VFS:
             last = i == len(parts) - 1
             hops = 0
             while node is not None and node.kind == LINK and (follow or not last) and hops < 40:
-                nxt = normpath(node.target, current)
+                target = node.target
+                nxt = normpath(target, current)
                 node = self._get(nxt)
+                if node is None and "/" in target.strip("/") and depth < 8:
+                    # a target through another link (/proc/mounts -> self/mounts)
+                    nxt = self._resolve(nxt, "/", True, depth + 1)
+                    node = self._get(nxt)
                 hops += 1
             current = nxt
         return current
@@ -328,7 +336,8 @@ class VFS:
         if append and old is not None:
             data = old.data + data
         if old is not None:
-            node = replace(old, data=data, mtime=self.now, mode=old.mode if mode is None else mode)
+            node = replace(old, data=data, mtime=self.now, apparent=0,
+                           mode=old.mode if mode is None else mode)
         else:
             node = Inode(FILE, data=data, mode=0o644 if mode is None else mode, mtime=self.now)
         self._own[real] = node

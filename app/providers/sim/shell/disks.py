@@ -79,7 +79,8 @@ def mounts(node: SimNode) -> list[Mount]:
               "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666", dev="devpts"),
         Mount("mqueue", "/dev/mqueue", "mqueue", "rw,nosuid,nodev,noexec,relatime",
               dev="mqueue"),
-        Mount("sysfs", "/sys", "sysfs", "rw,nosuid,nodev,noexec,relatime", dev="sysfs"),
+        # kind's entrypoint `fix_mount`: `mount -o remount,ro /sys` (--privileged made it rw)
+        Mount("sysfs", "/sys", "sysfs", "ro,nosuid,nodev,noexec,relatime", dev="sysfs"),
         Mount("cgroup", "/sys/fs/cgroup", "cgroup2",
               "rw,nosuid,nodev,noexec,relatime,nsdelegate,memory_recursiveprot", dev="cgroup"),
         Mount("/dev/sda1", "/var", "ext4", "rw,relatime,discard,errors=remount-ro", DISK_KIB,
@@ -97,9 +98,16 @@ def mounts(node: SimNode) -> list[Mount]:
               DISK_KIB, used, "sda1"),
         Mount("shm", "/dev/shm", "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=65536k,inode64",
               65536, 0, "shm:dev"),
-        Mount("tmpfs", "/run/lock", "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=5120k,"
-              "inode64", 5120, 0, "tmpfs:lock"),
     ]
+    # kind's entrypoint `fix_product_name` / `fix_product_uuid`: files of the node's root
+    # bind-mounted read-only over the host's DMI ids (mount(8) records the target with
+    # /sys/class/dmi/id resolved; product_uuid is mounted twice, through both paths)
+    dmi = "/sys/devices/virtual/dmi/id"
+    out += [Mount("overlay", f"{dmi}/{name}", "overlay", "ro" + out[0].options[2:],
+                  DISK_KIB, used, "overlay:" + root)
+            for name in ("product_name", "product_uuid", "product_uuid")]
+    out.append(Mount("tmpfs", "/run/lock", "tmpfs", "rw,nosuid,nodev,noexec,relatime,"
+                     "size=5120k,inode64", 5120, 0, "tmpfs:lock"))
     if not node.powered:
         return out
     rt = node.runtime

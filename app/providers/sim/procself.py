@@ -1,0 +1,146 @@
+"""/proc/self, /proc/thread-self, /proc/mounts and each process's `exe`, `fd/` and `mounts`,
+made when /proc is read (procfiles.tree), never stored.
+
+- `/proc/self` is the kernel's magic link to the reader's PID (fs/proc/self.c: readlink gives
+  the bare number, `ls -l` size 0) and `/proc/thread-self` to `<pid>/task/<pid>`
+  (fs/proc/thread_self.c). Every command here runs in the trainee's bash, so the reader is
+  that shell: the PID `echo $$` and `ps` give (proctable.shell_pid), whose /proc directory
+  is made here as procpid.py makes the others (cmdline `bash`, status, cgroup). A real `ls -l
+  /proc/self` would name ls's own PID, a child of the shell: the twin has no such process.
+- `/proc/mounts` is a plain symlink to `self/mounts` (fs/proc/root.c proc_symlink: its size is
+  the target's length, 11). `mounts` follows fs/proc_namespace.c show_vfsmnt: `<source>
+  <target> <fstype> <options> 0 0`, spaces, tabs, newlines and backslashes octal-escaped,
+  from the same table `mount`, `findmnt` and `df` print (shell/disks.py `mounts`), so they
+  agree. A pod container's process has its own mount namespace; the twin gives it no
+  `mounts` (**left out**, not reconstructed).
+- `exe` (fs/proc/base.c proc_exe_link, `lrwxrwxrwx`, size 0) is the binary as the process's
+  mount namespace sees it: the node's systemd units their ExecStart paths (Debian 12's
+  usrmerge puts /sbin/init's target at /usr/lib/systemd/systemd), a container's process the
+  path inside its image (registry.k8s.io control-plane images keep their binaries in
+  /usr/local/bin; kindnetd `/bin/kindnetd`; local-path-provisioner's image /usr/bin).
+- `fd/` (`dr-x------`): **reconstructed**, only the first descriptors: a systemd service's
+  stdin /dev/null and stdout/stderr one journald stream socket, a Go daemon's epoll and
+  eventfd, a container's /dev/null and the shim's stdout/stderr pipes, the trainee's bash its
+  terminal (and 255, bash's copy). Link modes follow the open flags (`lrwx------` read-write,
+  `l-wx------` write-only). Socket and pipe inode numbers are made up, stable per process.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING
+
+from app.providers.sim.vfs import DIR, FILE, LINK, Inode
+
+if TYPE_CHECKING:
+    from app.providers.sim.cluster import SimNode
+    from app.providers.sim.shell.proctable import Proc
+
+# in-image paths of programs a manifest starts by bare name (`command: [etcd, ...]`)
+IN_IMAGE = {"etcd": "/usr/local/bin/etcd", "local-path-provisioner":
+            "/usr/bin/local-path-provisioner", "init": "/usr/lib/systemd/systemd",
+            "systemd-journald": "/usr/lib/systemd/systemd-journald", "bash": "/usr/bin/bash",
+            "sh": "/bin/sh"}
+GO_DAEMONS = {"containerd", "kubelet", "containerd-shim-runc-v2"}
+
+
+def exe_path(p: Proc) -> str:
+    from app.providers.sim.shell.proctable import program
+
+    first = p.args[0] if p.args else ""
+    name = program(p.args)
+    if name in IN_IMAGE:
+        return IN_IMAGE[name]
+    if first.startswith("/"):
+        return first
+    if name.startswith("kube-"):
+        return f"/usr/local/bin/{name}"
+    return f"/usr/bin/{name}"
+
+
+def _inode(*parts: object) -> int:
+    return 20_000 + zlib.crc32("/".join(map(str, parts)).encode()) % 900_000
+
+
+def fds(node: SimNode, p: Proc) -> list[tuple[str, str, int]]:
+    """(fd, target, mode) of the process's first descriptors (reconstructed, see above)."""
+    from app.providers.sim.shell.proctable import program
+
+    rw, wo = 0o700, 0o300
+    name = program(p.args)
+    if p.tty != "?":
+        tty = f"/dev/{p.tty}"
+        return [("0", tty, rw), ("1", tty, rw), ("2", tty, rw), ("255", tty, rw)]
+    if name == "init" or name == "pause":
+        return [("0", "/dev/null", rw), ("1", "/dev/null", rw), ("2", "/dev/null", rw)]
+    if p.container is not None:
+        pipe_out, pipe_err = _inode("out", p.pid, p.start), _inode("err", p.pid, p.start)
+        out = [("0", "/dev/null", rw), ("1", f"pipe:[{pipe_out}]", wo),
+               ("2", f"pipe:[{pipe_err}]", wo)]
+    elif name == "containerd-shim-runc-v2":
+        out = [("0", "/dev/null", rw), ("1", "/dev/null", rw), ("2", "/dev/null", rw)]
+    else:  # a systemd unit: StandardOutput=journal
+        sock = f"socket:[{_inode('journal', node.name, p.pid, p.start)}]"
+        out = [("0", "/dev/null", rw), ("1", sock, rw), ("2", sock, rw)]
+    if name in GO_DAEMONS or p.container is not None:
+        out += [("3", "anon_inode:[eventpoll]", rw), ("4", "anon_inode:[eventfd]", rw)]
+    return out
+
+
+def _mangle(text: str) -> str:
+    """fs/proc_namespace.c mangle(): seq_escape of " \\t\\n\\\\" as octal."""
+    for ch in "\\ \t\n":
+        text = text.replace(ch, f"\\{ord(ch):03o}")
+    return text
+
+
+def mounts_text(node: SimNode) -> str:
+    from app.providers.sim.shell.disks import mounts
+
+    return "".join(f"{_mangle(m.source)} {_mangle(m.target)} {m.fstype} {m.options} 0 0\n"
+                   for m in mounts(node))
+
+
+def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
+    """Entries for `procs` (the node's table, as procpid.tree got it) and for the shell."""
+    from app.providers.sim import procpid
+    from app.providers.sim.shell.proctable import shell_proc
+
+    out: dict[str, Inode] = {}
+    if not procs:
+        return out  # a stopped node: no /proc to read
+    shell = shell_proc(node)
+    shell.start = min(shell.start, now)
+    pid = shell.pid
+    since = node.booted  # proc's own links date from the mount
+    out["/proc/self"] = Inode(LINK, mode=0o777, mtime=since, target=str(pid), virtual=True)
+    out["/proc/thread-self"] = Inode(LINK, mode=0o777, mtime=since,
+                                     target=f"{pid}/task/{pid}", virtual=True)
+    out["/proc/mounts"] = Inode(LINK, mode=0o777, mtime=since, target="self/mounts")
+    base = f"/proc/{pid}"
+    out[base] = Inode(DIR, mode=0o555, mtime=shell.start, virtual=True)
+    for name, text in (("cgroup", procpid.cgroup(node, shell)), ("cmdline", "bash\0"),
+                       ("comm", "bash\n"), ("status", procpid.status(node, shell, 0))):
+        out[f"{base}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444, mtime=shell.start,
+                                      virtual=True)
+    table = mounts_text(node).encode()
+    for p in [*procs, shell]:
+        uid = 0 if p.user == "root" else int(p.user) if p.user.isdigit() else 0
+        base = f"/proc/{p.pid}"
+        out[f"{base}/exe"] = Inode(LINK, mode=0o777, uid=uid, gid=uid, mtime=p.start,
+                                   target=exe_path(p), virtual=True)
+        out[f"{base}/fd"] = Inode(DIR, mode=0o500, uid=uid, gid=uid, mtime=p.start,
+                                  virtual=True)
+        for fd, target, mode in fds(node, p):
+            out[f"{base}/fd/{fd}"] = Inode(LINK, mode=mode, uid=uid, gid=uid, mtime=p.start,
+                                           target=target, virtual=True)
+        if p.container is None and not _in_pod(p):
+            out[f"{base}/mounts"] = Inode(FILE, data=table, mode=0o444, uid=uid, gid=uid,
+                                          mtime=p.start, virtual=True)
+    return out
+
+
+def _in_pod(p: Proc) -> bool:
+    from app.providers.sim.shell.proctable import program
+
+    return program(p.args) == "pause"
