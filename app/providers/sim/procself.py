@@ -119,10 +119,14 @@ def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
     out["/proc/mounts"] = Inode(LINK, mode=0o777, mtime=since, target="self/mounts")
     base = f"/proc/{pid}"
     out[base] = Inode(DIR, mode=0o555, mtime=shell.start, virtual=True)
+    # thread-self's target: the shell's one thread, task/<pid>, with the same files
+    out[f"{base}/task"] = Inode(DIR, mode=0o555, mtime=shell.start, virtual=True)
+    out[f"{base}/task/{pid}"] = Inode(DIR, mode=0o555, mtime=shell.start, virtual=True)
     for name, text in (("cgroup", procpid.cgroup(node, shell)), ("cmdline", "bash\0"),
                        ("comm", "bash\n"), ("status", procpid.status(node, shell, 0))):
-        out[f"{base}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444, mtime=shell.start,
-                                      virtual=True)
+        for at in (base, f"{base}/task/{pid}"):
+            out[f"{at}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444,
+                                        mtime=shell.start, virtual=True)
     table = mounts_text(node).encode()
     for p in [*procs, shell]:
         uid = 0 if p.user == "root" else int(p.user) if p.user.isdigit() else 0
