@@ -11,8 +11,7 @@ made when /proc is read (procfiles.tree), never stored.
   the target's length, 11). `mounts` follows fs/proc_namespace.c show_vfsmnt: `<source>
   <target> <fstype> <options> 0 0`, spaces, tabs, newlines and backslashes octal-escaped,
   from the same table `mount`, `findmnt` and `df` print (shell/disks.py `mounts`), so they
-  agree. A pod container's process has its own mount namespace; the twin gives it no
-  `mounts` (**left out**, not reconstructed).
+  agree. A pod's process has its own mount namespace: its `mounts` is containermounts.py's.
 - `exe` (fs/proc/base.c proc_exe_link, `lrwxrwxrwx`, size 0) is the binary as the process's
   mount namespace sees it: the node's systemd units their ExecStart paths (Debian 12's
   usrmerge puts /sbin/init's target at /usr/lib/systemd/systemd), a container's process the
@@ -89,8 +88,9 @@ def fds(node: SimNode, p: Proc) -> list[tuple[str, str, int]]:
 
 def _mangle(text: str) -> str:
     """fs/proc_namespace.c mangle(): seq_escape of " \\t\\n\\\\" as octal."""
-    for ch in "\\ \t\n":
-        text = text.replace(ch, f"\\{ord(ch):03o}")
+    if " " in text or "\\" in text or "\t" in text or "\n" in text:
+        for ch in "\\ \t\n":
+            text = text.replace(ch, f"\\{ord(ch):03o}")
     return text
 
 
@@ -103,7 +103,7 @@ def mounts_text(node: SimNode) -> str:
 
 def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
     """Entries for `procs` (the node's table, as procpid.tree got it) and for the shell."""
-    from app.providers.sim import procpid
+    from app.providers.sim import containermounts, procpid
     from app.providers.sim.shell.proctable import shell_proc
 
     out: dict[str, Inode] = {}
@@ -127,7 +127,13 @@ def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
         for at in (base, f"{base}/task/{pid}"):
             out[f"{at}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444,
                                         mtime=shell.start, virtual=True)
-    table = mounts_text(node).encode()
+    from app.providers.sim.shell.disks import mounts
+
+    node_mounts = mounts(node)
+    table = "".join(f"{_mangle(m.source)} {_mangle(m.target)} {m.fstype} {m.options} 0 0\n"
+                    for m in node_mounts).encode()
+    # a pause's sandbox: its parent shim's `-id`
+    sandbox_of = {q.pid: q.args[q.args.index("-id") + 1] for q in procs if "-id" in q.args}
     for p in [*procs, shell]:
         uid = 0 if p.user == "root" else int(p.user) if p.user.isdigit() else 0
         base = f"/proc/{p.pid}"
@@ -138,8 +144,11 @@ def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
         for fd, target, mode in fds(node, p):
             out[f"{base}/fd/{fd}"] = Inode(LINK, mode=mode, uid=uid, gid=uid, mtime=p.start,
                                            target=target, virtual=True)
-        if p.container is None and not _in_pod(p):
-            out[f"{base}/mounts"] = Inode(FILE, data=table, mode=0o444, uid=uid, gid=uid,
+        own = table if p.container is None and not _in_pod(p) else \
+            (containermounts.table(node, p, node_mounts, sandbox_of.get(p.ppid, ""))
+             or "").encode()
+        if own:
+            out[f"{base}/mounts"] = Inode(FILE, data=own, mode=0o444, uid=uid, gid=uid,
                                           mtime=p.start, virtual=True)
     return out
 

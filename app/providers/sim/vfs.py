@@ -130,27 +130,36 @@ class VFS:
         # the contents may have). Set up by the node; never serialised.
         self._mounts: tuple[str, ...] = ()
         self._mount_prefixes: tuple[str, ...] = ()
-        self._build: Callable[[], dict[str, Inode]] | None = None
+        self._builders: dict[str, Callable[[], dict[str, Inode]]] = {}
         self._build_key: Callable[[], Any] | None = None
-        self._built: tuple[Any, dict[str, Inode]] | None = None
+        self._built: dict[int, tuple[Any, dict[str, Inode]]] = {}
 
-    def mount(self, paths: tuple[str, ...], build: Callable[[], dict[str, Inode]],
+    def mount(self, paths: tuple[str, ...],
+              build: Callable[[], dict[str, Inode]] | dict[str, Callable[[], dict[str, Inode]]],
               key: Callable[[], Any]) -> None:
         """Serve the entries under `paths` from `build()`, rebuilt only when `key()` changes.
-        The mount points themselves are ordinary directories; a write or delete there goes
-        to this node's own layer as anywhere else, over what is generated."""
-        self._mounts, self._build, self._build_key, self._built = paths, build, key, None
+        `build` may instead map each mount point to its own builder, so that reading one
+        (/run/containerd) does not build another (/proc). The mount points themselves are
+        ordinary directories; a write or delete there goes to this node's own layer as
+        anywhere else, over what is generated."""
+        self._mounts, self._build_key, self._built = paths, key, {}
+        self._builders = build if isinstance(build, dict) else {m: build for m in paths}
         self._mount_prefixes = tuple(m + "/" for m in paths)
 
     def _mounted(self, path: str) -> bool:
         return path.startswith(self._mount_prefixes)
 
-    def _generated(self) -> dict[str, Inode]:
-        assert self._build is not None and self._build_key is not None
+    def _generated(self, path: str) -> dict[str, Inode]:
+        """What the builder of the mount holding `path` (below its mount point) gives."""
+        assert self._build_key is not None
+        build = next(self._builders[m] for m, prefix in zip(self._mounts, self._mount_prefixes,
+                                                             strict=True)
+                     if path.startswith(prefix))
         key = self._build_key()
-        if self._built is None or self._built[0] != key:
-            self._built = (key, self._build())
-        return self._built[1]
+        built = self._built.get(id(build))
+        if built is None or built[0] != key:
+            built = self._built[id(build)] = (key, build())
+        return built[1]
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -158,7 +167,7 @@ class VFS:
         if path in self._own:
             return self._own[path]
         if self._mounts and self._mounted(path):
-            return self._generated().get(path)
+            return self._generated(path).get(path)
         return self._template.get(path)
 
     def resolve(self, path: str, cwd: str = "/", follow: bool = True) -> str:
@@ -259,7 +268,7 @@ class VFS:
         prefix = real.rstrip("/") + "/"
         names: set[str] = set(self._template_children(prefix))
         if self._mounts and self._mounted(prefix):
-            names.update(p[len(prefix):] for p in self._generated()
+            names.update(p[len(prefix):] for p in self._generated(prefix)
                          if p.startswith(prefix) and "/" not in p[len(prefix):])
         for p in self._own:
             if p.startswith(prefix) and "/" not in p[len(prefix):] and p != prefix:

@@ -135,3 +135,29 @@ def test_a_stopped_node_has_no_proc_self() -> None:
     node = c.nodes[1]
     node.power_off()
     assert not node.vfs.exists("/proc/self") and not node.vfs.exists("/proc/mounts")
+
+
+def test_a_pod_process_sees_its_own_mount_namespace(kind: SimCluster) -> None:
+    """containerd's defaults, then the CRI mounts by depth, then runc's masks
+    (containermounts.py)."""
+    table = [ln.split() for ln in sh(kind, "cat /proc/$(pgrep -x etcd)/mounts").splitlines()]
+    targets = [t[1] for t in table]
+    rootfs = next(ln.split() for ln in sh(kind, "cat /proc/mounts").splitlines()
+                  if ln.split()[1].endswith("/rootfs") and ln.split()[3] == table[0][3])
+    assert table[0][:3] == ["overlay", "/", "overlay"] and rootfs[0] == "overlay"
+    assert targets[1:7] == ["/proc", "/dev", "/dev/pts", "/dev/mqueue", "/sys", "/sys/fs/cgroup"]
+    assert table[5][3].startswith("ro,") and table[6][3].startswith("ro,")  # not privileged
+    etcd_data = table[targets.index("/var/lib/etcd")]
+    assert etcd_data[0] == "/dev/sda1" and etcd_data[2] == "ext4"  # the node's /var volume
+    certs = table[targets.index("/etc/kubernetes/pki/etcd")]
+    assert certs[0] == "overlay"  # on the node's root
+    depth = [t.count("/") for t in targets[7:targets.index("/proc/bus")]]
+    assert depth == sorted(depth)
+    assert targets.index("/etc/hosts") < targets.index("/etc/resolv.conf") < \
+        targets.index("/var/lib/etcd")
+    assert targets[-1] == "/sys/devices/virtual/powercap"
+    assert table[targets.index("/proc/kcore")][0] == "tmpfs"
+    api = sh(kind, "cat /proc/$(pgrep -x kube-apiserver)/mounts")
+    assert " /etc/kubernetes/pki overlay ro,relatime," in api  # readOnly: true
+    coredns = sh(kind, "cat /proc/$(pgrep -x coredns | head -1)/mounts")
+    assert "tmpfs /var/run/secrets/kubernetes.io/serviceaccount tmpfs ro,relatime," in coredns

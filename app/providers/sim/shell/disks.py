@@ -5,7 +5,10 @@ node: overlay root on the host's disk, the anonymous `/var` volume, `/lib/module
 tmpfs `/tmp` and `/run`, Docker's bind-mounted /etc/hosts, hostname and resolv.conf), followed
 by what containerd and the kubelet mount while pods run: a 64 MiB `shm` per sandbox, an
 overlay `rootfs` per sandbox and running container, a tmpfs per projected service-account
-token volume. Sizes of the host disk move with what was written on the node.
+token volume. Sizes of the host disk move with what was written on the node. kind's
+entrypoint (v0.29.0 `images/base/files/usr/local/bin/entrypoint`) remounts /sys read-only and
+bind-mounts its product_name/uuid files over the DMI ids. /proc/mounts (procself.py) and each
+pod process's own table (containermounts.py) are written from this same list.
 
 df: coreutils `df.c` field table (minimum widths Filesystem 14, Type 4, size/used/avail 5,
 Use% 4; numbers right-aligned), pseudo filesystems (proc, sysfs, cgroup2, devpts, mqueue)
@@ -115,11 +118,10 @@ def mounts(node: SimNode) -> list[Mount]:
     for sb in sorted(rt.sandboxes.values(), key=lambda s: (s.created, s.id)):
         if sb.state != "ready":
             continue
-        base = 2 + int(_h("snap", sb.id)[:4], 16) % 60
         out.append(Mount("shm", f"/run/containerd/io.containerd.grpc.v1.cri/sandboxes/{sb.id}/shm",
                          "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=65536k,inode64", 65536, 0,
                          "shm:" + sb.id))
-        out.append(_rootfs(sb.id, base, used))
+        out.append(container_rootfs(sb.id, used, sandbox=True))
         pod = node.kubelet.pods.get(sb.uid)
         if pod is not None and not pod.static:
             token = f"kube-api-access-{_h('token', sb.uid)[:5]}"
@@ -128,8 +130,15 @@ def mounts(node: SimNode) -> list[Mount]:
                              f"projected/{token}", "tmpfs", f"rw,relatime,size={limit}k,inode64",
                              limit, 12, "token:" + sb.uid))
         for c in sorted((c for c in running if c.sandbox_id == sb.id), key=lambda c: c.created):
-            out.append(_rootfs(c.id, 70 + int(_h("snap", c.id)[:4], 16) % 200, used))
+            out.append(container_rootfs(c.id, used))
     return out
+
+
+def container_rootfs(cid: str, used: int, sandbox: bool = False) -> Mount:
+    """A task's overlay rootfs (also its `/` in its /proc/<pid>/mounts: containermounts.py)."""
+    n = 2 + int(_h("snap", cid)[:4], 16) % 60 if sandbox else \
+        70 + int(_h("snap", cid)[:4], 16) % 200
+    return _rootfs(cid, n, used)
 
 
 def _rootfs(cid: str, n: int, used: int) -> Mount:
