@@ -33,6 +33,7 @@ from app.providers.sim.vfs import DIR, FILE, LINK, Inode
 
 if TYPE_CHECKING:
     from app.providers.sim.cluster import SimNode
+    from app.providers.sim.shell.disks import Mount
     from app.providers.sim.shell.proctable import Proc
 
 # in-image paths of programs a manifest starts by bare name (`command: [etcd, ...]`)
@@ -94,6 +95,47 @@ def _mangle(text: str) -> str:
     return text
 
 
+PER_MOUNT = {"rw", "ro", "nosuid", "nodev", "noexec", "relatime", "noatime", "nodiratime",
+             "strictatime"}
+
+
+def mountinfo_text(node_mounts: list[Mount], seed: str) -> str:
+    """fs/proc_namespace.c show_mountinfo: `<id> <parent> <major>:<minor> <root> <target>
+    <per-mount options> <optional fields> - <fstype> <source> <superblock options>`. The
+    per-mount flags and the superblock's rw/ro (ro only for /sys, which kind remounted
+    read-only) split from the one option list the table keeps; every mount `shared:<n>`
+    because kind's entrypoint runs `mount --make-rshared /` (and what is mounted later under
+    a shared mount is shared too). **Reconstructed**: mount IDs, peer group numbers and the
+    anonymous devices' minor numbers (made up, stable per node); /dev/sda1 is 8:1."""
+    base = 1200 + zlib.crc32(seed.encode()) % 600
+    minors: dict[str, int] = {}
+    ids: list[int] = []
+    lines = []
+    for i, m in enumerate(node_mounts):
+        ids.append(base + i)
+        parent = base - 37
+        best = ""
+        for j, other in enumerate(node_mounts[:i]):
+            prefix = other.target.rstrip("/") + "/"
+            if m.target.startswith(prefix) and m.target != other.target and \
+                    len(other.target) >= len(best):
+                best, parent = other.target, ids[j]
+        if m.source.startswith("/dev/sd"):
+            dev = "8:1"
+        else:
+            dev = f"0:{minors.setdefault(m.dev or m.target, 40 + len(minors))}"
+        opts = m.options.split(",")
+        mnt = [o for o in opts if o in PER_MOUNT]
+        sb = [o for o in opts if o not in PER_MOUNT]
+        sb_rw = "ro" if m.fstype == "sysfs" and opts[0] == "ro" else "rw"
+        # a bind of the (already shared) root joins its peer group
+        peer = 1 if i and m.dev and m.dev == node_mounts[0].dev else i + 1
+        lines.append(f"{base + i} {parent} {dev} {_mangle(m.root)} {_mangle(m.target)} "
+                     f"{','.join(mnt)} shared:{peer} - {m.fstype} {_mangle(m.source)} "
+                     f"{','.join([sb_rw, *sb])}\n")
+    return "".join(lines)
+
+
 def mounts_text(node: SimNode) -> str:
     from app.providers.sim.shell.disks import mounts
 
@@ -132,6 +174,7 @@ def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
     node_mounts = mounts(node)
     table = "".join(f"{_mangle(m.source)} {_mangle(m.target)} {m.fstype} {m.options} 0 0\n"
                     for m in node_mounts).encode()
+    info = mountinfo_text(node_mounts, node.name).encode()
     # a pause's sandbox: its parent shim's `-id`
     sandbox_of = {q.pid: q.args[q.args.index("-id") + 1] for q in procs if "-id" in q.args}
     for p in [*procs, shell]:
@@ -150,6 +193,9 @@ def tree(node: SimNode, procs: list[Proc], now: float) -> dict[str, Inode]:
         if own:
             out[f"{base}/mounts"] = Inode(FILE, data=own, mode=0o444, uid=uid, gid=uid,
                                           mtime=p.start, virtual=True)
+        if own is table:  # the node's namespace (a pod's mountinfo is not made)
+            out[f"{base}/mountinfo"] = Inode(FILE, data=info, mode=0o444, uid=uid, gid=uid,
+                                             mtime=p.start, virtual=True)
     return out
 
 

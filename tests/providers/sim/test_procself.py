@@ -52,8 +52,8 @@ def test_proc_lists_self_thread_self_and_the_mounts_link(kind: SimCluster) -> No
     assert rows["thread-self"][4] == "0" and rows["thread-self"][-1] == f"{pid}/task/{pid}"
     assert rows["mounts"][4] == "11" and rows["mounts"][-1] == "self/mounts"
     assert sh(kind, "cat /proc/thread-self/comm") == "bash\n"
-    assert sh(kind, "ls /proc/1").split() == ["cgroup", "cmdline", "comm", "exe", "fd", "mounts",
-                                              "status"]
+    assert sh(kind, "ls /proc/1").split() == ["cgroup", "cmdline", "comm", "exe", "fd",
+                                              "mountinfo", "mounts", "status"]
     assert sh(kind, "stat -c %F /proc/1 /proc/self; stat -L -c %F /proc/self") == (
         "directory\nsymbolic link\ndirectory\n")
 
@@ -161,3 +161,28 @@ def test_a_pod_process_sees_its_own_mount_namespace(kind: SimCluster) -> None:
     assert " /etc/kubernetes/pki overlay ro,relatime," in api  # readOnly: true
     coredns = sh(kind, "cat /proc/$(pgrep -x coredns | head -1)/mounts")
     assert "tmpfs /var/run/secrets/kubernetes.io/serviceaccount tmpfs ro,relatime," in coredns
+
+
+def test_mountinfo_is_the_same_table_split_as_the_kernel_splits_it(kind: SimCluster) -> None:
+    info = sh(kind, "cat /proc/self/mountinfo").splitlines()
+    mounts = sh(kind, "cat /proc/mounts").splitlines()
+    assert len(info) == len(mounts)
+    ids = set()
+    for line, expected in zip(info, mounts, strict=True):
+        left, right = line.split(" - ")
+        mount_id, parent, _dev, root, target, flags, *optional = left.split()
+        fstype, source, super_opts = right.split()
+        extra = [o for o in super_opts.split(",") if o not in ("rw", "ro")]
+        assert f"{source} {target} {fstype} {','.join([flags, *extra])} 0 0" == expected
+        assert optional[0].startswith("shared:")  # kind: mount --make-rshared /
+        assert parent in ids or not ids
+        ids.add(mount_id)
+    by_target = {ln.split(" - ")[0].split()[4]: ln for ln in info}
+    assert " /var/lib/docker/volumes/" in by_target["/var"] and " 8:1 " in by_target["/var"]
+    assert by_target["/sys"].endswith(" - sysfs sysfs ro")  # remounted, the superblock too
+    for line in (SAMPLES / "proc-self-mountinfo-docker.txt").read_text().splitlines():
+        fields = line.split()
+        ours = by_target[fields[4]].split()
+        assert ours[3:6] == fields[3:6]  # root, target, per-mount flags
+        assert ours[-3:] == fields[-3:]  # fstype, source, superblock options
+    assert sh(kind, "ls /proc/$(pgrep -x etcd)").split().count("mountinfo") == 0

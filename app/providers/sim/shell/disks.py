@@ -18,7 +18,7 @@ hidden, one line per device unless `-a`, preferring the shortest mount point.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from app.providers.sim.shell.registry import Invocation, Output, command
@@ -43,6 +43,9 @@ class Mount:
     size: int = 0  # KiB
     used: int = 0
     dev: str = ""  # mounts sharing a device share a df line
+    # the mounted directory within its filesystem (a bind mount's source), as mountinfo's
+    # 4th field and findmnt's `SOURCE[root]` show it
+    root: str = "/"
 
     @property
     def avail(self) -> int:
@@ -107,8 +110,16 @@ def mounts(node: SimNode) -> list[Mount]:
     # /sys/class/dmi/id resolved; product_uuid is mounted twice, through both paths)
     dmi = "/sys/devices/virtual/dmi/id"
     out += [Mount("overlay", f"{dmi}/{name}", "overlay", "ro" + out[0].options[2:],
-                  DISK_KIB, used, "overlay:" + root)
+                  DISK_KIB, used, "overlay:" + root, f"/kind/{name}")
             for name in ("product_name", "product_uuid", "product_uuid")]
+    # what Docker binds from the host's disk: the anonymous /var volume, /lib/modules, and
+    # the container's own resolv.conf, hostname and hosts (ids made up per node)
+    cid, volume = _h("container", node.name), _h("volume", node.name)
+    roots = {"/var": f"/var/lib/docker/volumes/{volume}/_data", "/lib/modules": "/lib/modules",
+             **{f"/etc/{f}": f"/var/lib/docker/containers/{cid}/{f}"
+                for f in ("resolv.conf", "hostname", "hosts")}}
+    for m in out:
+        m.root = roots.get(m.target, m.root)
     out.append(Mount("tmpfs", "/run/lock", "tmpfs", "rw,nosuid,nodev,noexec,relatime,"
                      "size=5120k,inode64", 5120, 0, "tmpfs:lock"))
     if not node.powered:
@@ -222,6 +233,8 @@ def findmnt(inv: Invocation) -> Output:
 
         walk(0, "", True, 0)
     w_target = max(len("TARGET"), *(len(t) for t, _ in rows))
+    rows = [(t, replace(m, source=m.source if m.root == "/" else f"{m.source}[{m.root}]"))
+            for t, m in rows]  # util-linux shows a bind mount's root in brackets
     w_source = max(len("SOURCE"), *(len(m.source) for _, m in rows))
     w_type = max(len("FSTYPE"), *(len(m.fstype) for _, m in rows))
     lines = [f"{'TARGET':<{w_target}} {'SOURCE':<{w_source}} {'FSTYPE':<{w_type}} OPTIONS"]
