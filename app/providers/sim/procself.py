@@ -1,5 +1,5 @@
-"""/proc/self, /proc/thread-self, /proc/mounts and each process's `exe`, `fd/` and `mounts`,
-made when /proc is read (procfiles.tree), never stored.
+"""/proc/self, /proc/thread-self, /proc/mounts and each process's `exe`, `fd/`, `mounts` and
+`mountinfo`, made when /proc is read (procfiles.tree), never stored.
 
 - `/proc/self` is the kernel's magic link to the reader's PID (fs/proc/self.c: readlink gives
   the bare number, `ls -l` size 0) and `/proc/thread-self` to `<pid>/task/<pid>`
@@ -12,6 +12,7 @@ made when /proc is read (procfiles.tree), never stored.
   <target> <fstype> <options> 0 0`, spaces, tabs, newlines and backslashes octal-escaped,
   from the same table `mount`, `findmnt` and `df` print (shell/disks.py `mounts`), so they
   agree. A pod's process has its own mount namespace: its `mounts` is containermounts.py's.
+  `mountinfo` (mountinfo_text) is made for the node's processes only.
 - `exe` (fs/proc/base.c proc_exe_link, `lrwxrwxrwx`, size 0) is the binary as the process's
   mount namespace sees it: the node's systemd units their ExecStart paths (Debian 12's
   usrmerge puts /sbin/init's target at /usr/lib/systemd/systemd), a container's process the
