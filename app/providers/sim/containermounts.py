@@ -89,24 +89,35 @@ def _root(m: Mount) -> str:
 
 def _cri_mounts(node: SimNode, node_mounts: list[Mount], pod: Any, spec: dict[str, Any],  # noqa: ANN401 - kubelet pod
                 cid: str) -> list[str]:
-    volumes = {v.get("name"): v for v in pod.spec.get("volumes") or []}
+    from app.providers.sim.kubelet_journal import PLUGINS, volumes
+
+    specs = {v.get("name"): v for v in pod.spec.get("volumes") or []}
     cri: list[tuple[str, str]] = []  # (container path, line)
     pod_dir = f"/var/lib/kubelet/pods/{pod.uid}"
-    for vm in spec.get("volumeMounts") or []:
-        vol = volumes.get(vm.get("name"), {})
-        dst, ro = str(vm.get("mountPath", "")), bool(vm.get("readOnly"))
+    # the pod's volume tmpfs (secret, projected) in the node's table
+    own = {m.target: m for m in node_mounts if m.target.startswith(f"{pod_dir}/volumes/")}
+
+    def volume(name: str, dst: str, ro: bool) -> str:
+        vol = specs.get(name) or {}
         if "hostPath" in vol:
-            host = str((vol.get("hostPath") or {}).get("path", ""))
-        else:
-            kind = next((k for k in ("configMap", "secret", "projected", "emptyDir")
-                         if k in vol), "emptyDir")
-            host = f"{pod_dir}/volumes/kubernetes.io~{kind.lower()}/{vm.get('name')}"
-        cri.append((dst, _bind(node_mounts, host, dst, ro)))
-    token = next((m for m in node_mounts if m.target.startswith(f"{pod_dir}/volumes/kubernetes"
-                                                                 ".io~projected/")), None)
-    if token is not None:
-        dst = "/var/run/secrets/kubernetes.io/serviceaccount"
-        cri.append((dst, f"{token.source} {dst} {token.fstype} ro{token.options[2:]} 0 0"))
+            return _bind(node_mounts, str((vol.get("hostPath") or {}).get("path", "")), dst, ro)
+        plugin = next((PLUGINS[k] for k in vol if k in PLUGINS), "projected" if
+                      name.startswith("kube-api-access-") else "empty-dir")
+        host = f"{pod_dir}/volumes/kubernetes.io~{plugin}/{name}"
+        m = own.get(host)
+        if m is None:
+            return _bind(node_mounts, host, dst, ro)
+        opts = m.options.split(",")
+        return f"{m.source} {dst} {m.fstype} {','.join(['ro' if ro else opts[0], *opts[1:]])} 0 0"
+
+    for vm in spec.get("volumeMounts") or []:
+        cri.append((str(vm.get("mountPath", "")),
+                    volume(str(vm.get("name")), str(vm.get("mountPath", "")),
+                           bool(vm.get("readOnly")))))
+    sa = "/var/run/secrets/kubernetes.io/serviceaccount"
+    token = next((n for n, _ in volumes(pod) if n.startswith("kube-api-access-")), None)
+    if token is not None and not any(dst == sa for dst, _ in cri):
+        cri.append((sa, volume(token, sa, True)))  # the API adds it to every container
     cri.append(("/etc/hosts", _bind(node_mounts, f"{pod_dir}/etc-hosts", "/etc/hosts", False)))
     cri.append(("/dev/termination-log", _bind(node_mounts, f"{pod_dir}/containers/x",
                                               "/dev/termination-log", False)))

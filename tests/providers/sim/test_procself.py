@@ -186,3 +186,49 @@ def test_mountinfo_is_the_same_table_split_as_the_kernel_splits_it(kind: SimClus
         assert ours[3:6] == fields[3:6]  # root, target, per-mount flags
         assert ours[-3:] == fields[-3:]  # fstype, source, superblock options
     assert sh(kind, "ls /proc/$(pgrep -x etcd)").split().count("mountinfo") == 0
+
+
+WEB = """apiVersion: v1
+kind: Secret
+metadata: {name: web-tls, namespace: default}
+data: {tls.crt: YQ==}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-conf, namespace: default}
+data: {a: b}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    volumeMounts:
+    - {name: tls, mountPath: /etc/tls, readOnly: true}
+    - {name: conf, mountPath: /etc/nginx/conf.d}
+  volumes:
+  - {name: tls, secret: {secretName: web-tls}}
+  - {name: conf, configMap: {name: web-conf}}
+"""
+
+
+def test_a_pods_secret_is_a_tmpfs_on_the_node_and_in_its_container() -> None:
+    clock = Clock(frozen_at=NOW)
+    c = create_cluster("kind", 1, 1, clock=clock, age=480)
+    c.apply(WEB)
+    clock.advance(60)
+    c.sync()
+    uid = next(p.uid for p in c.nodes[1].kubelet.pods.values() if p.name == "web")
+    node = sh(c, "grep kubelet/pods/ /proc/mounts", node="kind-worker").splitlines()
+    secret = f"tmpfs /var/lib/kubelet/pods/{uid}/volumes/kubernetes.io~secret/tls tmpfs rw,"
+    assert any(ln.startswith(secret) for ln in node)
+    assert any(f"/pods/{uid}/volumes/kubernetes.io~projected/kube-api-access-" in ln
+               for ln in node)
+    assert not any("~configmap" in ln for ln in node)  # a directory on /var, not a mount
+    inside = sh(c, "cat /proc/$(pgrep -x nginx)/mounts", node="kind-worker").splitlines()
+    targets = [ln.split()[1] for ln in inside]
+    assert inside[targets.index("/etc/tls")].startswith("tmpfs /etc/tls tmpfs ro,relatime,")
+    assert inside[targets.index("/etc/nginx/conf.d")].startswith("/dev/sda1 /etc/nginx/conf.d ")
+    assert targets.count("/var/run/secrets/kubernetes.io/serviceaccount") == 1

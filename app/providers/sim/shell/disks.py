@@ -69,6 +69,8 @@ def _snap(n: int) -> str:
 
 
 def mounts(node: SimNode) -> list[Mount]:
+    from app.providers.sim.kubelet_journal import volumes
+
     used = DISK_USED_KIB + sum(_written_kib(n) for n in node.cluster.nodes) + \
         sum(len(n.runtime.containers) * 180 for n in node.cluster.nodes)
     root = _h("overlay2", node.name)
@@ -129,17 +131,21 @@ def mounts(node: SimNode) -> list[Mount]:
     for sb in sorted(rt.sandboxes.values(), key=lambda s: (s.created, s.id)):
         if sb.state != "ready":
             continue
+        pod = node.kubelet.pods.get(sb.uid)
+        if pod is not None:
+            # the kubelet mounts a tmpfs per secret and projected volume (the service-account
+            # token's too, as kubelet_journal.volumes names it) before the sandbox starts
+            limit = _memory_limit_kib(pod.spec) or MEM_KIB
+            for name, plugin in volumes(pod):
+                if plugin in ("secret", "projected"):
+                    out.append(Mount("tmpfs", f"/var/lib/kubelet/pods/{sb.uid}/volumes/"
+                                     f"kubernetes.io~{plugin}/{name}", "tmpfs",
+                                     f"rw,relatime,size={limit}k,inode64", limit, 12,
+                                     f"{plugin}:{sb.uid}/{name}"))
         out.append(Mount("shm", f"/run/containerd/io.containerd.grpc.v1.cri/sandboxes/{sb.id}/shm",
                          "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=65536k,inode64", 65536, 0,
                          "shm:" + sb.id))
         out.append(container_rootfs(sb.id, used, sandbox=True))
-        pod = node.kubelet.pods.get(sb.uid)
-        if pod is not None and not pod.static:
-            token = f"kube-api-access-{_h('token', sb.uid)[:5]}"
-            limit = _memory_limit_kib(pod.spec) or MEM_KIB
-            out.append(Mount("tmpfs", f"/var/lib/kubelet/pods/{sb.uid}/volumes/kubernetes.io~"
-                             f"projected/{token}", "tmpfs", f"rw,relatime,size={limit}k,inode64",
-                             limit, 12, "token:" + sb.uid))
         for c in sorted((c for c in running if c.sandbox_id == sb.id), key=lambda c: c.created):
             out.append(container_rootfs(c.id, used))
     return out
