@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -56,6 +55,7 @@ from app.providers.sim.shell.parser import (
     parse,
     tokenize,
 )
+from app.providers.sim.shell.proctable import shell_pid
 from app.providers.sim.shell.registry import Invocation, Output
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.shell.specials import SpecialBuiltins
@@ -127,7 +127,7 @@ class Executor(Expansion, SpecialBuiltins):
         self.arg0 = "bash"  # $0: the shell's name, or `bash -c CMD NAME`'s NAME
         self.locals: list[dict[str, str | None]] = []
         self.deadline = time.monotonic() + TIME_BUDGET
-        self.pid = 1000 + zlib.crc32(session.node.encode()) % 30000
+        self.pid = shell_pid(session.node)  # the bash `ps` shows (proctable.shell_pid)
 
     # --- API for command handlers ----------------------------------------------------------
 
