@@ -55,7 +55,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from app.providers.sim import kubeconfig
+from app.providers.sim import kubeconfig, loadbalancer
 from app.providers.sim.components.base import klog
 from app.providers.sim.kubelet_tls import KUBELET_CONF, STATUS_EVERY
 from app.providers.sim.vfs import VFSError
@@ -93,6 +93,8 @@ def record(cluster: SimCluster, t: float, api_err: str | None) -> None:
     windows: list[Window] = cluster.api_down
     is_open = bool(windows) and windows[-1][1] is None
     why = _refusal(cluster, t) if api_err in ("refused", "timeout") else None
+    if why is None and api_err in ("refused", "timeout") and loadbalancer.name(cluster):
+        why = "lb"  # none refuses, none is healthy: kind's balancer closes (kubelet_lb_down.py)
     if is_open and windows[-1][2] == why:
         return
     if is_open:
@@ -110,7 +112,8 @@ def _refusal(cluster: SimCluster, t: float) -> str | None:
 
 def windows_of(cluster: SimCluster) -> list[tuple[float, float, str]]:
     """(down since, back at or +inf, cause) of every refusal the twin noted."""
-    return [(a, math.inf if b is None else b, why) for a, b, why in cluster.api_down]
+    return [(a, math.inf if b is None else b, why) for a, b, why in cluster.api_down
+            if why != "lb"]
 
 
 def down_at(cluster: SimCluster, t: float) -> tuple[float, float, str] | None:
