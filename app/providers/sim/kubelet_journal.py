@@ -91,7 +91,7 @@ def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
 
     out, registered = _run_start(node, start, end, pid)
     return out + kubelet_api_down.run_entries(node, start, end, pid, registered) + \
-        kubelet_lb_down.run_entries(node, start, end, pid) + \
+        kubelet_lb_down.run_entries(node, start, end, pid, registered) + \
         kubelet_node_gone.run_entries(node, start, end, pid, registered)
 
 

@@ -32,15 +32,24 @@ fallback, then `backoffEnsureLease` GETs the lease until it answers: each GET no
 then "Failed to ensure lease exists, will retry" with the wait it is about to take (200ms
 doubling to 7s).
 
-Not modelled (texts not established for v1.33): node status. Since kubernetes#123977 the
-kubelet's first try reads its Node from the informer cache and PATCHes only when the status
-changed or nodeStatusReportFrequency (5 min) passed, so its failure is a `failed to patch
-status "<the whole patch JSON>"` whose JSON is not reconstructed here, and whether v1.33.1's
-tryUpdateNodeStatus has that change was not confirmed from its source. A kubelet started
-while the balancer has no backend (registration POST, informer LISTs). The first seconds of
-an outage: connections open through haproxy to a backend that goes down are not cut at once
-(haproxy has no `on-marked-down shutdown-sessions`), and haproxy's check timing (kind's
-`inter 2s fall 3`) delays its verdict; here the balancer turns away new connections at once.
+Node status (kubelet_node_status.go `updateNodeStatus`, run by `wait.JitterUntil(...,
+0.04, true)`: the next sync 10 s after one ends): since kubernetes#123977 the first try reads
+the Node from the informer cache and PATCHes only a status that changed or was last reported
+nodeStatusReportFrequency (5 min) ago, so a steady node logs nothing until its next report is
+due; then the PATCH fails at once with the heartbeat-only strategic-merge patch in its error
+(`failed to patch status "{\"status\":{\"$setElementOrder/conditions\":...}}" for node ...`),
+and the four GETs that follow take 10 s each. The shape of those lines (548/535, the patch
+body, the `?timeout=10s` GETs) is a real v1.32.11 kubelet's (tests/fidelity/samples
+kubelet-journal-lb-eof.txt); the 5-min report phase is reconstructed (reports every 300 s from
+the run's first sync, jitter ignored), kubelet_api_down.py's refused model still has the
+pre-#123977 `resourceVersion=0` first try.
+
+Not modelled: a kubelet started while the balancer has no backend (registration POST,
+informer LISTs); a status that changes during the outage (its PATCH body differs). The first
+seconds of an outage: connections open through haproxy to a backend that goes down are not
+cut at once (kind's haproxy.cfg has no `on-marked-down shutdown-sessions`), and haproxy's
+default check timing (`inter 2s`, `fall 3`) delays its verdict; here the balancer turns away
+new connections at once.
 """
 
 from __future__ import annotations
@@ -50,18 +59,21 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.providers.sim import kubeconfig, loadbalancer
+from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet_api_down import (
     HISTORY,
     LEASE_RETRIES,
     MAX_BACKOFF,
     RENEW_EVERY,
     STATUS_FIRST,
+    STATUS_RETRIES,
     _go_duration,
     _jitter,
     _Lines,
     lease_phase,
+    status_phase,
 )
-from app.providers.sim.kubelet_tls import KUBELET_CONF
+from app.providers.sim.kubelet_tls import KUBELET_CONF, STATUS_EVERY
 from app.providers.sim.vfs import VFSError
 
 if TYPE_CHECKING:
@@ -71,6 +83,8 @@ Entry = tuple[float, str, int, str]
 ATTEMPTS = 11  # 1 + maxRetries (10), the artificial Retry-After of 1 s between attempts
 GET_TAKES = ATTEMPTS - 1.0  # a GET without a timeout: its last attempt 10 s after its first
 HEARTBEAT_TIMEOUT = 10.0  # the heartbeat client's Timeout: the request's context
+REPORT_EVERY = 300.0  # nodeStatusReportFrequency: an unchanged status is PATCHed this often
+KUBELET_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")  # it heartbeats
 EOF = loadbalancer.EOF
 DEADLINE = f"context deadline exceeded - error from a previous attempt: {EOF}"
 
@@ -100,17 +114,77 @@ def _server(node: SimNode) -> str | None:
     return server if loadbalancer.is_it(node.cluster, host) else None
 
 
-def run_entries(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
-    """The lease and pod-status lines of the kubelet run [start, end) while the balancer it
-    dials had no healthy backend."""
+def run_entries(node: SimNode, start: float, end: float, pid: int,
+                registered: float | None) -> list[Entry]:
+    """The node-status, lease and pod-status lines of the kubelet run [start, end) while the
+    balancer it dials had no healthy backend; `registered`: when the run registered its node
+    (None: not in this run, so no status updates)."""
     windows = [w for w in windows_of(node.cluster) if w[1] > start and w[0] < end]
     server = _server(node) if windows else None
     if server is None:
         return []
     lines = _Lines(node, pid, end)
+    if registered is not None:
+        _status(lines, server, windows, start, registered, end)
     _lease(lines, server, windows, start, end)
     _pod_status(lines, server, windows, start, end)
     return lines.out
+
+
+def _go_quote(text: str) -> str:
+    """Go's %q (and klog's quoting of a string value) for ASCII text."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _status(lines: _Lines, server: str, windows: list[tuple[float, float]], start: float,
+            registered: float, end: float) -> None:
+    """syncNodeStatus (every 10 s after the last one ended): the first try takes the Node from
+    the informer cache and PATCHes only a status that changed or was last reported 5 min ago
+    (nothing changes here, so the first PATCH comes at the next 5-min report); the PATCH is
+    not retried and fails at once, each of the four GETs that follow takes 10 s."""
+    node = lines.node
+    name = node.name
+    obj = node.cluster.store.find("Node", name)
+    types = [str(c.get("type")) for c in ((obj or {}).get("status") or {}).get("conditions") or []]
+    if not types:
+        return
+    phase = status_phase(name, start)
+    cycle = 0.0012 + (STATUS_RETRIES - 1) * HEARTBEAT_TIMEOUT + STATUS_EVERY
+    for a, b in windows:
+        hi = min(b, end)
+        lo = max(a, registered)
+        due = phase + math.ceil((lo - phase) / REPORT_EVERY) * REPORT_EVERY  # the next report
+        beat = max(due, phase + math.ceil((lo - phase) / STATUS_EVERY) * STATUS_EVERY)
+        if beat < hi - HISTORY:  # the last hour only: skip whole cycles
+            beat += math.floor((hi - HISTORY - beat) / cycle) * cycle
+        _status_cycles(lines, server, types, beat, cycle, b, end)
+
+
+def _status_cycles(lines: _Lines, server: str, types: list[str], beat: float, cycle: float,
+                   back: float, end: float) -> None:
+    name = lines.node.name
+    while beat < min(back, end):
+        beat_time = rfc3339(beat)
+        patch = ('{"status":{"$setElementOrder/conditions":['
+                 + ",".join(f'{{"type":"{t}"}}' for t in types) + '],"conditions":['
+                 + ",".join(f'{{"lastHeartbeatTime":"{beat_time}","type":"{t}"}}'
+                            for t in types if t in KUBELET_CONDITIONS) + "]}}")
+        err = (f"failed to patch status {_go_quote(patch)} for node {_go_quote(name)}: "
+               f'Patch "{server}/api/v1/nodes/{name}/status?timeout=10s": {EOF}')
+        lines.add(beat + 0.001, "E", "kubelet_node_status.go:548",
+                  f'"Error updating node status, will retry" err={_go_quote(err)}')
+        at = beat + 0.0012
+        for _try in range(1, STATUS_RETRIES):
+            if at + ATTEMPTS - 2 >= back or at > end:  # an attempt finds a backend: PATCHed
+                return
+            at += HEARTBEAT_TIMEOUT
+            err = (f'error getting node {_go_quote(name)}: Get "{server}/api/v1/nodes/{name}'
+                   f'?timeout=10s": {DEADLINE}')
+            lines.add(at, "E", "kubelet_node_status.go:548",
+                      f'"Error updating node status, will retry" err={_go_quote(err)}')
+        lines.add(at + 0.00002, "E", "kubelet_node_status.go:535",
+                  '"Unable to update node status" err="update node status exceeds retry count"')
+        beat += cycle
 
 
 def _lease(lines: _Lines, server: str, windows: list[tuple[float, float]], start: float,

@@ -159,3 +159,50 @@ def test_the_errors_have_the_wording_real_go_clients_log() -> None:
             for x in journal(cluster, "kind-worker", "EOF")}
     assert ours == {"EOF", "context deadline exceeded - error from a previous attempt: EOF"}
     assert ours <= real
+
+
+def test_node_status_patches_at_the_next_5_min_report_then_gets_take_10s_each() -> None:
+    cluster = ha()
+    no_backend(cluster)
+    cluster.advance(420)
+    lines = journal(cluster, "kind-worker", "node_status.go:5(48|35)")
+    assert lines and "failed to patch status" in lines[0]  # nothing before the 5-min report
+    assert 0 < at(lines[0]) - cluster.t + 420 <= 300 + 10
+    patch = lines[0].split(" err=", 1)[1]
+    stamp = lines[0].split()[2]
+    assert patch == (
+        '"failed to patch status \\"{\\\\\\"status\\\\\\":{\\\\\\"$setElementOrder/conditions'
+        '\\\\\\":[{\\\\\\"type\\\\\\":\\\\\\"MemoryPressure\\\\\\"},{\\\\\\"type\\\\\\":\\\\\\"'
+        'DiskPressure\\\\\\"},{\\\\\\"type\\\\\\":\\\\\\"PIDPressure\\\\\\"},{\\\\\\"type\\\\\\":'
+        '\\\\\\"Ready\\\\\\"}],\\\\\\"conditions\\\\\\":['
+        + ",".join(f'{{\\\\\\"lastHeartbeatTime\\\\\\":\\\\\\"2025-11-26T{stamp}Z\\\\\\",'
+                   f'\\\\\\"type\\\\\\":\\\\\\"{t}\\\\\\"}}'
+                   for t in ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready"))
+        + ']}}\\" for node \\"kind-worker\\": Patch \\"' + LB
+        + '/api/v1/nodes/kind-worker/status?timeout=10s\\": EOF"')
+    assert lines[1].endswith(
+        'err="error getting node \\"kind-worker\\": Get \\"' + LB + '/api/v1/nodes/kind-worker'
+        '?timeout=10s\\": context deadline exceeded - error from a previous attempt: EOF"')
+    assert lines[5].endswith('"Unable to update node status" err="update node status exceeds '
+                             'retry count"')
+    assert gaps(lines[:7]) == [10.0, 10.0, 10.0, 10.0, 0.0, 10.0]  # then 10 s until the next
+
+
+def test_the_patch_line_has_the_shape_of_a_real_v1_32_kubelets() -> None:
+    real = [x for x in SAMPLE.read_text().splitlines() if "failed to patch status" in x][0]
+    cluster = ha()
+    no_backend(cluster)
+    cluster.advance(420)
+    ours = journal(cluster, "kind-worker", "failed to patch status")[0]
+
+    def shape(line: str) -> str:
+        # a kind node has no NetworkUnavailable condition (kindnet does not set one)
+        msg = line.split("] ", 1)[1].replace(
+            '{\\\\\\"type\\\\\\":\\\\\\"NetworkUnavailable\\\\\\"},', "")
+        for pattern, value in ((r"https://[^/\\]+", "S"), (r"\d{4}-\d\d-\d\dT[\d:]+Z", "T"),
+                               (r'(node |nodes/)(\\"|)[a-z-]+', r"\1\2N"),
+                               (r": (dial tcp|EOF).*$", ": ERR")):
+            msg = re.sub(pattern, value, msg)
+        return msg
+
+    assert shape(ours) == shape(real)
