@@ -59,7 +59,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app.providers.sim import kubeconfig, loadbalancer
-from app.providers.sim.clock import rfc3339
 from app.providers.sim.kubelet_api_down import (
     HISTORY,
     LEASE_RETRIES,
@@ -70,7 +69,10 @@ from app.providers.sim.kubelet_api_down import (
     _go_duration,
     _jitter,
     _Lines,
+    go_quote,
     lease_phase,
+    report_due,
+    status_patch_error,
     status_phase,
 )
 from app.providers.sim.kubelet_tls import KUBELET_CONF, STATUS_EVERY
@@ -83,8 +85,6 @@ Entry = tuple[float, str, int, str]
 ATTEMPTS = 11  # 1 + maxRetries (10), the artificial Retry-After of 1 s between attempts
 GET_TAKES = ATTEMPTS - 1.0  # a GET without a timeout: its last attempt 10 s after its first
 HEARTBEAT_TIMEOUT = 10.0  # the heartbeat client's Timeout: the request's context
-REPORT_EVERY = 300.0  # nodeStatusReportFrequency: an unchanged status is PATCHed this often
-KUBELET_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")  # it heartbeats
 EOF = loadbalancer.EOF
 DEADLINE = f"context deadline exceeded - error from a previous attempt: {EOF}"
 
@@ -131,57 +131,43 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
     return lines.out
 
 
-def _go_quote(text: str) -> str:
-    """Go's %q (and klog's quoting of a string value) for ASCII text."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _status(lines: _Lines, server: str, windows: list[tuple[float, float]], start: float,
             registered: float, end: float) -> None:
     """syncNodeStatus (every 10 s after the last one ended): the first try takes the Node from
     the informer cache and PATCHes only a status that changed or was last reported 5 min ago
     (nothing changes here, so the first PATCH comes at the next 5-min report); the PATCH is
     not retried and fails at once, each of the four GETs that follow takes 10 s."""
-    node = lines.node
-    name = node.name
-    obj = node.cluster.store.find("Node", name)
-    types = [str(c.get("type")) for c in ((obj or {}).get("status") or {}).get("conditions") or []]
-    if not types:
-        return
-    phase = status_phase(name, start)
+    phase = status_phase(lines.node.name, start)
     cycle = 0.0012 + (STATUS_RETRIES - 1) * HEARTBEAT_TIMEOUT + STATUS_EVERY
     for a, b in windows:
         hi = min(b, end)
         lo = max(a, registered)
-        due = phase + math.ceil((lo - phase) / REPORT_EVERY) * REPORT_EVERY  # the next report
-        beat = max(due, phase + math.ceil((lo - phase) / STATUS_EVERY) * STATUS_EVERY)
+        beat = max(report_due(phase, lo),
+                   phase + math.ceil((lo - phase) / STATUS_EVERY) * STATUS_EVERY)
         if beat < hi - HISTORY:  # the last hour only: skip whole cycles
             beat += math.floor((hi - HISTORY - beat) / cycle) * cycle
-        _status_cycles(lines, server, types, beat, cycle, b, end)
+        _status_cycles(lines, server, beat, cycle, b, end)
 
 
-def _status_cycles(lines: _Lines, server: str, types: list[str], beat: float, cycle: float,
+def _status_cycles(lines: _Lines, server: str, beat: float, cycle: float,
                    back: float, end: float) -> None:
     name = lines.node.name
     while beat < min(back, end):
-        beat_time = rfc3339(beat)
-        patch = ('{"status":{"$setElementOrder/conditions":['
-                 + ",".join(f'{{"type":"{t}"}}' for t in types) + '],"conditions":['
-                 + ",".join(f'{{"lastHeartbeatTime":"{beat_time}","type":"{t}"}}'
-                            for t in types if t in KUBELET_CONDITIONS) + "]}}")
-        err = (f"failed to patch status {_go_quote(patch)} for node {_go_quote(name)}: "
-               f'Patch "{server}/api/v1/nodes/{name}/status?timeout=10s": {EOF}')
+        err = status_patch_error(
+            lines.node, beat, f'Patch "{server}/api/v1/nodes/{name}/status?timeout=10s": {EOF}')
+        if err is None:
+            return
         lines.add(beat + 0.001, "E", "kubelet_node_status.go:548",
-                  f'"Error updating node status, will retry" err={_go_quote(err)}')
+                  f'"Error updating node status, will retry" err={go_quote(err)}')
         at = beat + 0.0012
         for _try in range(1, STATUS_RETRIES):
             if at + ATTEMPTS - 2 >= back or at > end:  # an attempt finds a backend: PATCHed
                 return
             at += HEARTBEAT_TIMEOUT
-            err = (f'error getting node {_go_quote(name)}: Get "{server}/api/v1/nodes/{name}'
+            err = (f'error getting node {go_quote(name)}: Get "{server}/api/v1/nodes/{name}'
                    f'?timeout=10s": {DEADLINE}')
             lines.add(at, "E", "kubelet_node_status.go:548",
-                      f'"Error updating node status, will retry" err={_go_quote(err)}')
+                      f'"Error updating node status, will retry" err={go_quote(err)}')
         lines.add(at + 0.00002, "E", "kubelet_node_status.go:535",
                   '"Unable to update node status" err="update node status exceeds retry count"')
         beat += cycle
