@@ -36,6 +36,23 @@ def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+def split_micro(ts: float) -> tuple[int, int]:
+    """(whole seconds, microseconds) of `ts` as `utc(ts)` rounds them (to the nearest
+    microsecond, a carry into the next second included)."""
+    seconds = math.floor(ts)
+    micro = round((ts - seconds) * 1e6)
+    if micro >= 1_000_000:
+        seconds, micro = seconds + 1, micro - 1_000_000
+    return seconds, micro
+
+
+@functools.lru_cache(maxsize=16384)
+def second_text(seconds: int, fmt: str) -> str:
+    """`utc(seconds)` formatted with strftime's `fmt`, once per second and format: a journal
+    of thousands of derived lines formats the same few hundred seconds again and again."""
+    return utc(seconds).strftime(fmt)
+
+
 def rfc3339(ts: float) -> str:
     return _rfc3339(math.floor(ts))
 

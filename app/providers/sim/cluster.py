@@ -79,10 +79,12 @@ class SimNode:
                     sum(len(c.logs) for c in rt.containers.values()), self.powered,
                     self.kubelet_pid, tuple(s["active"] for s in self.services.values()))
 
-        self.vfs.mount(podlogs.MOUNTS + procfiles.MOUNTS + containerd_run.MOUNTS
-                       + kindnet_cni.MOUNTS,
-                       lambda: podlogs.tree(self) | procfiles.tree(self)
-                       | containerd_run.tree(self) | kindnet_cni.tree(self), key)
+        # one builder per tree: a crictl that looks for containerd's socket builds no /proc
+        builders = {}
+        for mod in (podlogs, procfiles, containerd_run, kindnet_cni):
+            build = (lambda m: lambda: m.tree(self))(mod)
+            builders.update(dict.fromkeys(mod.MOUNTS, build))
+        self.vfs.mount(tuple(builders), builders, key)
 
     # --- the Node protocol -----------------------------------------------------------------
 

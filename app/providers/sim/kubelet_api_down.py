@@ -6,9 +6,14 @@ lines, so a broken cluster costs no more to advance than a healthy one.
 
 What the real kubelet does while every dial to the API fails:
 - **Node status** (kubelet_node_status.go `syncNodeStatus`, every nodeStatusUpdateFrequency =
-  10 s, once the node is registered): five tries (nodeStatusUpdateRetry), the first read from
-  the apiserver's cache (`resourceVersion=0`), each logged "Error updating node status, will
-  retry", then "Unable to update node status" err="update node status exceeds retry count".
+  10 s, once the node is registered): the first try reads the Node from the kubelet's informer
+  cache, which still holds it, and sends nothing unless the status changed or was last reported
+  nodeStatusReportFrequency (5 min) ago. Once that report is due, every round logs the PATCH's
+  error ("failed to patch status \"{…$setElementOrder/conditions…}\" for node …", the patch
+  quoted whole), four "error getting node" GETs (a refused dial is not retried), then "Unable
+  to update node status" err="update node status exceeds retry count". A real v1.32.11
+  kubelet's lines show this shape (tests/fidelity/samples/SOURCES.md); older kubelets' first
+  GET with `resourceVersion=0` is gone.
 - **Node lease** (component-helpers `apimachinery/lease/controller.go` v0.33.1, renewInterval
   10 s): a kubelet that holds its lease first tries `retryUpdateLease` five times ("Failed to
   update lease", line 195, a PUT), says "failed to update lease using latest lease, fallback
@@ -55,7 +60,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from app.providers.sim import kubeconfig
+from app.providers.sim import kubeconfig, loadbalancer
+from app.providers.sim.clock import rfc3339
 from app.providers.sim.components.base import klog
 from app.providers.sim.kubelet_tls import KUBELET_CONF, STATUS_EVERY
 from app.providers.sim.vfs import VFSError
@@ -72,6 +78,8 @@ LEASE_RETRIES = 5  # maxUpdateRetries
 RENEW_EVERY = 10.0  # renewInterval: 0.25 x nodeLeaseDurationSeconds (40)
 MAX_BACKOFF = 7.0  # lease maxBackoff, and registerWithAPIServer's cap
 HISTORY = 3600.0
+REPORT_EVERY = 300.0  # nodeStatusReportFrequency: an unchanged status is PATCHed this often
+KUBELET_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "Ready")  # it heartbeats
 # the kubelet's informers (informers.NewSharedInformerFactory in NewMainKubelet), LIST URLs
 INFORMERS = (
     ("Node", "/api/v1/nodes?fieldSelector=metadata.name%3D{node}&limit=500&resourceVersion=0"),
@@ -93,6 +101,8 @@ def record(cluster: SimCluster, t: float, api_err: str | None) -> None:
     windows: list[Window] = cluster.api_down
     is_open = bool(windows) and windows[-1][1] is None
     why = _refusal(cluster, t) if api_err in ("refused", "timeout") else None
+    if why is None and api_err in ("refused", "timeout") and loadbalancer.name(cluster):
+        why = "lb"  # none refuses, none is healthy: kind's balancer closes (kubelet_lb_down.py)
     if is_open and windows[-1][2] == why:
         return
     if is_open:
@@ -110,7 +120,8 @@ def _refusal(cluster: SimCluster, t: float) -> str | None:
 
 def windows_of(cluster: SimCluster) -> list[tuple[float, float, str]]:
     """(down since, back at or +inf, cause) of every refusal the twin noted."""
-    return [(a, math.inf if b is None else b, why) for a, b, why in cluster.api_down]
+    return [(a, math.inf if b is None else b, why) for a, b, why in cluster.api_down
+            if why != "lb"]
 
 
 def down_at(cluster: SimCluster, t: float) -> tuple[float, float, str] | None:
@@ -213,23 +224,63 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
     return lines.out
 
 
+def status_patch_error(node: SimNode, beat: float, url_error: str) -> str | None:
+    """The error of the first try's PATCH at `beat`: tryUpdateNodeStatus takes the Node from the
+    informer cache and PATCHes the heartbeat of its conditions (the strategic-merge patch with
+    $setElementOrder); None when the twin has no conditions to report."""
+    name = node.name
+    obj = node.cluster.store.find("Node", name)
+    types = [str(c.get("type")) for c in ((obj or {}).get("status") or {}).get("conditions") or []]
+    if not types:
+        return None
+    stamp = rfc3339(beat)
+    patch = ('{"status":{"$setElementOrder/conditions":['
+             + ",".join(f'{{"type":"{t}"}}' for t in types) + '],"conditions":['
+             + ",".join(f'{{"lastHeartbeatTime":"{stamp}","type":"{t}"}}'
+                        for t in types if t in KUBELET_CONDITIONS) + "]}}")
+    return f"failed to patch status {go_quote(patch)} for node {go_quote(name)}: {url_error}"
+
+
+def go_quote(text: str) -> str:
+    """Go's %q (and klog's quoting of a string value) for ASCII text."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def report_due(phase: float, at: float) -> float:
+    """The first node-status report due at or after `at`: an unchanged status is PATCHed every
+    nodeStatusReportFrequency (5 min) from the run's first sync."""
+    return phase + math.ceil((at - phase) / REPORT_EVERY) * REPORT_EVERY
+
+
 def _status(lines: _Lines, found: Target, windows: list[tuple[float, float, str]],
             start: float, registered: float, end: float) -> None:
+    """syncNodeStatus every 10 s: the first try reads the Node from the informer cache (no
+    request) and PATCHes only a changed status or one last reported 5 min ago, so nothing is
+    logged until that report falls due; then each round's PATCH and four GETs fail at once
+    (a refused dial is not retried) and "Unable to update node status" follows."""
     server, dial = found
-    name = lines.node.name
+    node = lines.node
+    name = node.name
     phase = status_phase(name, start)
     for a, b, why in windows:
-        lo = max(a, registered, min(b, end) - HISTORY)
+        hi = min(b, end)
+        lo = max(report_due(phase, max(a, registered)), hi - HISTORY)
         k = max(0, math.ceil((lo - phase) / STATUS_EVERY))
         beat = phase + k * STATUS_EVERY
-        while beat < min(b, end):
-            for i in range(STATUS_RETRIES):
-                query = "resourceVersion=0&timeout=10s" if i == 0 else "timeout=10s"
-                lines.add(beat + i * 0.0004, "E", "kubelet_node_status.go:548",
+        while beat < hi:
+            patch = status_patch_error(
+                node, beat, f'Patch "{server}/api/v1/nodes/{name}/status?timeout=10s": '
+                            f'{dial[why]}')
+            if patch is None:
+                return
+            lines.add(beat, "E", "kubelet_node_status.go:548",
+                      f'"Error updating node status, will retry" err={go_quote(patch)}')
+            for i in range(1, STATUS_RETRIES):
+                lines.add(beat + i * 0.0005, "E", "kubelet_node_status.go:548",
                           f'"Error updating node status, will retry" err="error getting node '
-                          f'\\"{name}\\": Get \\"{server}/api/v1/nodes/{name}?{query}\\": '
+                          f'\\"{name}\\": Get \\"{server}/api/v1/nodes/{name}?timeout=10s\\": '
                           f'{dial[why]}"')
-            lines.add(beat + STATUS_RETRIES * 0.0004, "E", "kubelet_node_status.go:535",
+            lines.add(beat + STATUS_RETRIES * 0.0005, "E", "kubelet_node_status.go:535",
                       '"Unable to update node status" err="update node status exceeds retry '
                       'count"')
             beat += STATUS_EVERY

@@ -87,10 +87,11 @@ def _jitter(*key: object) -> float:
 
 
 def _run(node: SimNode, start: float, end: float, pid: int) -> list[Entry]:
-    from app.providers.sim import kubelet_api_down, kubelet_node_gone
+    from app.providers.sim import kubelet_api_down, kubelet_lb_down, kubelet_node_gone
 
     out, registered = _run_start(node, start, end, pid)
     return out + kubelet_api_down.run_entries(node, start, end, pid, registered) + \
+        kubelet_lb_down.run_entries(node, start, end, pid, registered) + \
         kubelet_node_gone.run_entries(node, start, end, pid, registered)
 
 

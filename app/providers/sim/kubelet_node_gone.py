@@ -6,7 +6,8 @@ The kubelet registers its Node once per process (`registerWithAPIServer`,
 kubelet restarts, and the garbage collector deletes the node's Lease with it (the Lease's
 owner is the Node). Meanwhile, every 10 s:
 - node status: five tries, each `"Error updating node status, will retry" err="error getting
-  node \\"<n>\\": nodes \\"<n>\\" not found"`, then "Unable to update node status";
+  node \\"<n>\\": nodes \\"<n>\\" not found"` (the first, read from the informer cache,
+  `node \\"<n>\\" not found` as listers word it), then "Unable to update node status";
 - the lease controller: at its first sync, five "Failed to update lease" (the PUT answers
   `leases.coordination.k8s.io "<n>" not found`) and the fallback line, then at every sync
   `nodelease.go:49] "Failed to get node when trying to set owner ref to the node lease"`: the
@@ -126,10 +127,10 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
         if lo >= hi:
             continue
         for beat in _beats(status_phase(name, start), lo, hi):
-            for i in range(STATUS_RETRIES):
+            for i in range(STATUS_RETRIES):  # the first try reads the informer's cache
                 add(beat + i * 0.005, "E", "kubelet_node_status.go:548",
                     f'"Error updating node status, will retry" err="error getting node '
-                    f'\\"{name}\\": {gone}"')
+                    f'\\"{name}\\": {cached if i == 0 else gone}"')
             add(beat + STATUS_RETRIES * 0.005, "E", "kubelet_node_status.go:535",
                 '"Unable to update node status" err="update node status exceeds retry count"')
         for k, sync in enumerate(_beats(lease_phase(name, start), lo, hi)):

@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 
 from app.providers.sim import nodeids, versions
-from app.providers.sim.vfs import Inode, build_template
+from app.providers.sim.vfs import DIR, Inode, build_template
 
 MANIFESTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
@@ -91,7 +91,12 @@ def base_template() -> dict[str, Inode]:
         "/etc/cni/net.d": 0o755,
         "/kind": 0o755,
     }
-    return build_template(files, dirs, mtime=versions.IMAGE_BUILT)
+    tree = build_template(files, dirs, mtime=versions.IMAGE_BUILT)
+    from app.providers.sim import imagebins
+
+    tree.update(imagebins.template_entries())
+    tree[imagebins.CNI_BIN] = Inode(DIR, mode=0o755, mtime=imagebins.BASE_BUILT)
+    return tree
 
 
 def manifest(name: str, node: NodeSpec, cluster: str) -> str:

@@ -14,7 +14,7 @@ namespace, `--security-opt seccomp=unconfined`: reference kind-node-files.md §5
   asks for `seccompProfile: RuntimeDefault` (every kubeadm static pod) shows `Seccomp: 2`.
 
 There is no `environ`: a process's environment is its own and must never be the server's
-(tests/security). `/proc/self` is not simulated (it would have to be the reading process).
+(tests/security). `/proc/self`, `exe`, `fd/`, `mounts`: procself.py.
 """
 
 from __future__ import annotations
@@ -38,15 +38,21 @@ def tree(node: SimNode, now: float) -> dict[str, Inode]:
     from app.providers.sim.shell.proctable import processes
 
     out: dict[str, Inode] = {}
-    for p in processes(node):
+    procs = processes(node)
+    # each shim's pod sandbox (its `-id`), looked up once rather than per pause process
+    shims = {q.pid: q.args[q.args.index("-id") + 1] for q in procs if "-id" in q.args}
+    for p in procs:
         uid = 0 if p.user == "root" else int(p.user) if p.user.isdigit() else 0
         base = f"/proc/{p.pid}"
         out[base] = Inode(DIR, mode=0o555, uid=uid, gid=uid, mtime=p.start, virtual=True)
-        files = {"cgroup": cgroup(node, p), "cmdline": "".join(a + "\0" for a in p.args),
+        files = {"cgroup": cgroup(node, p, shims), "cmdline": "".join(a + "\0" for a in p.args),
                  "comm": p.comm + "\n", "status": status(node, p, uid)}
         for name, text in files.items():
             out[f"{base}/{name}"] = Inode(FILE, data=text.encode(), mode=0o444, uid=uid,
                                           gid=uid, mtime=p.start, virtual=True)
+    from app.providers.sim import procself  # self, mounts, exe, fd/ and the trainee's shell
+
+    out.update(procself.tree(node, procs, now))
     return out
 
 
@@ -67,7 +73,7 @@ def qos_class(spec: dict[str, Any]) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-def cgroup(node: SimNode, p: Proc) -> str:
+def cgroup(node: SimNode, p: Proc, shims: dict[int, str] | None = None) -> str:
     """cgroup v2 as a kind node sees it (its own cgroup namespace, `--cgroupns=private`): the
     units systemd runs, kind's `kubelet.slice` (kubelet.service `Slice=`), and the pods under
     the kubelet's `cgroupRoot: /kubelet` with the systemd driver. Real kind line (a pod
@@ -89,7 +95,7 @@ def cgroup(node: SimNode, p: Proc) -> str:
     uid, qos = "", "BestEffort"
     for pod in node.kubelet.pods.values():
         if p.container is not None and pod.uid == p.container.pod_uid or (
-                p.container is None and pod.sandbox_id in _sandboxes_of(node, p)):
+                p.container is None and pod.sandbox_id in _sandboxes_of(node, p, shims)):
             uid, sandbox_id = pod.uid, pod.sandbox_id
             # the class the API shows for the pod (kubectl describe), else computed
             obj = node.cluster.store.find("Pod", pod.name, pod.namespace) or {}
@@ -107,10 +113,13 @@ def cgroup(node: SimNode, p: Proc) -> str:
     return f"0::{path}/cri-containerd-{owner}.scope\n"
 
 
-def _sandboxes_of(node: SimNode, p: Proc) -> set[str]:
-    """The sandbox a pause process belongs to: its parent shim's `-id`."""
+def _sandboxes_of(node: SimNode, p: Proc, shims: dict[int, str] | None = None) -> set[str]:
+    """The sandbox a pause process belongs to: its parent shim's `-id` (from `shims`, the
+    shims' sandboxes by PID, when the caller has them)."""
     from app.providers.sim.shell.proctable import processes
 
+    if shims is not None:
+        return {shims[p.ppid]} if p.ppid in shims else set()
     for q in processes(node):
         if q.pid == p.ppid and "-id" in q.args:
             return {q.args[q.args.index("-id") + 1]}

@@ -69,16 +69,19 @@ class Inode:
     target: str = ""  # symlink target
     # A kernel-generated file (/proc): stat and `ls -l` say size 0 whatever reading gives.
     virtual: bool = False
+    # A file of the node image whose bytes the twin does not keep (a binary: imagebins.py):
+    # its st_size. Only in the shared template; a copy or an edit keeps the real bytes.
+    apparent: int = 0
 
     @property
     def size(self) -> int:
         if self.kind == DIR:
             return 0 if self.virtual else 4096
         if self.kind == LINK:
-            return len(self.target)
+            return 0 if self.virtual else len(self.target)  # /proc/self, exe: size 0
         if self.virtual or self.kind == SOCK:
             return 0
-        return len(self.data)
+        return self.apparent or len(self.data)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"k": self.kind, "m": self.mode, "t": self.mtime}
@@ -127,27 +130,36 @@ class VFS:
         # the contents may have). Set up by the node; never serialised.
         self._mounts: tuple[str, ...] = ()
         self._mount_prefixes: tuple[str, ...] = ()
-        self._build: Callable[[], dict[str, Inode]] | None = None
+        self._builders: dict[str, Callable[[], dict[str, Inode]]] = {}
         self._build_key: Callable[[], Any] | None = None
-        self._built: tuple[Any, dict[str, Inode]] | None = None
+        self._built: dict[int, tuple[Any, dict[str, Inode]]] = {}
 
-    def mount(self, paths: tuple[str, ...], build: Callable[[], dict[str, Inode]],
+    def mount(self, paths: tuple[str, ...],
+              build: Callable[[], dict[str, Inode]] | dict[str, Callable[[], dict[str, Inode]]],
               key: Callable[[], Any]) -> None:
         """Serve the entries under `paths` from `build()`, rebuilt only when `key()` changes.
-        The mount points themselves are ordinary directories; a write or delete there goes
-        to this node's own layer as anywhere else, over what is generated."""
-        self._mounts, self._build, self._build_key, self._built = paths, build, key, None
+        `build` may instead map each mount point to its own builder, so that reading one
+        (/run/containerd) does not build another (/proc). The mount points themselves are
+        ordinary directories; a write or delete there goes to this node's own layer as
+        anywhere else, over what is generated."""
+        self._mounts, self._build_key, self._built = paths, key, {}
+        self._builders = build if isinstance(build, dict) else {m: build for m in paths}
         self._mount_prefixes = tuple(m + "/" for m in paths)
 
     def _mounted(self, path: str) -> bool:
         return path.startswith(self._mount_prefixes)
 
-    def _generated(self) -> dict[str, Inode]:
-        assert self._build is not None and self._build_key is not None
+    def _generated(self, path: str) -> dict[str, Inode]:
+        """What the builder of the mount holding `path` (below its mount point) gives."""
+        assert self._build_key is not None
+        build = next(self._builders[m] for m, prefix in zip(self._mounts, self._mount_prefixes,
+                                                             strict=True)
+                     if path.startswith(prefix))
         key = self._build_key()
-        if self._built is None or self._built[0] != key:
-            self._built = (key, self._build())
-        return self._built[1]
+        built = self._built.get(id(build))
+        if built is None or built[0] != key:
+            built = self._built[id(build)] = (key, build())
+        return built[1]
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -155,7 +167,7 @@ class VFS:
         if path in self._own:
             return self._own[path]
         if self._mounts and self._mounted(path):
-            return self._generated().get(path)
+            return self._generated(path).get(path)
         return self._template.get(path)
 
     def resolve(self, path: str, cwd: str = "/", follow: bool = True) -> str:
@@ -171,7 +183,7 @@ class VFS:
                 self._resolved[key] = found
         return found
 
-    def _resolve(self, path: str, cwd: str, follow: bool) -> str:
+    def _resolve(self, path: str, cwd: str, follow: bool, depth: int = 0) -> str:
         path = normpath(path, cwd)
         parts = [p for p in path.split("/") if p]
         current = "/"
@@ -181,8 +193,13 @@ class VFS:
             last = i == len(parts) - 1
             hops = 0
             while node is not None and node.kind == LINK and (follow or not last) and hops < 40:
-                nxt = normpath(node.target, current)
+                target = node.target
+                nxt = normpath(target, current)
                 node = self._get(nxt)
+                if node is None and "/" in target.strip("/") and depth < 8:
+                    # a target through another link (/proc/mounts -> self/mounts)
+                    nxt = self._resolve(nxt, "/", True, depth + 1)
+                    node = self._get(nxt)
                 hops += 1
             current = nxt
         return current
@@ -251,7 +268,7 @@ class VFS:
         prefix = real.rstrip("/") + "/"
         names: set[str] = set(self._template_children(prefix))
         if self._mounts and self._mounted(prefix):
-            names.update(p[len(prefix):] for p in self._generated()
+            names.update(p[len(prefix):] for p in self._generated(prefix)
                          if p.startswith(prefix) and "/" not in p[len(prefix):])
         for p in self._own:
             if p.startswith(prefix) and "/" not in p[len(prefix):] and p != prefix:
@@ -328,7 +345,8 @@ class VFS:
         if append and old is not None:
             data = old.data + data
         if old is not None:
-            node = replace(old, data=data, mtime=self.now, mode=old.mode if mode is None else mode)
+            node = replace(old, data=data, mtime=self.now, apparent=0,
+                           mode=old.mode if mode is None else mode)
         else:
             node = Inode(FILE, data=data, mode=0o644 if mode is None else mode, mtime=self.now)
         self._own[real] = node

@@ -49,7 +49,10 @@ def test_status_lease_and_eviction_fail_every_10s_while_the_node_is_gone() -> No
     cluster = deleted_worker()
     status = journal(cluster, "kind-worker", "Error updating node status")
     assert len(status) == 30  # five tries every 10 s for a minute
+    # the first try reads the informer cache (a lister's NotFound), the others GET the API
     assert status[0].endswith('"Error updating node status, will retry" err="error getting '
+                              'node \\"kind-worker\\": node \\"kind-worker\\" not found"')
+    assert status[1].endswith('"Error updating node status, will retry" err="error getting '
                               'node \\"kind-worker\\": nodes \\"kind-worker\\" not found"')
     assert len(journal(cluster, "kind-worker", "Unable to update node status")) == 6
     lease = journal(cluster, "kind-worker", "controller.go|nodelease.go")

@@ -62,3 +62,36 @@ def test_only_the_own_layer_is_serialised() -> None:
     raw = v.to_json()
     assert list(raw) == ["/tmp-file"]
     assert VFS.from_json(raw, TEMPLATE).read("/tmp-file") == b"x"
+
+
+def test_each_generated_tree_is_built_only_when_its_own_mount_is_read() -> None:
+    from app.providers.sim.vfs import DIR, FILE, Inode
+
+    tree = build_template({}, {"/proc": 0o555, "/run/containerd": 0o711})
+    v = VFS(tree)
+    built: list[str] = []
+
+    def proc() -> dict[str, Inode]:
+        built.append("proc")
+        return {"/proc/1": Inode(DIR, mode=0o555, virtual=True)}
+
+    def run() -> dict[str, Inode]:
+        built.append("run")
+        return {"/run/containerd/containerd.sock": Inode(FILE, mode=0o660)}
+
+    v.mount(("/proc", "/run/containerd"), {"/proc": proc, "/run/containerd": run}, lambda: 1)
+    assert v.exists("/run/containerd/containerd.sock") and built == ["run"]
+    assert v.listdir("/proc") == ["1"] and v.listdir("/run/containerd") == ["containerd.sock"]
+    assert built == ["run", "proc"]  # each once while the key holds
+
+
+def test_a_link_through_another_link_resolves() -> None:
+    """/proc/mounts -> self/mounts, /proc/self -> <pid>."""
+    from app.providers.sim.vfs import LINK, Inode
+
+    tree = build_template({"/proc/42/mounts": (b"proc /proc proc rw 0 0\n", 0o444)})
+    tree["/proc/self"] = Inode(LINK, mode=0o777, target="42", virtual=True)
+    tree["/proc/mounts"] = Inode(LINK, mode=0o777, target="self/mounts")
+    v = VFS(tree)
+    assert v.read("/proc/mounts") == b"proc /proc proc rw 0 0\n"
+    assert v.lstat("/proc/self").size == 0 and v.lstat("/proc/mounts").size == 11

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app.providers.sim.clock import utc
+from app.providers.sim.clock import second_text, split_micro, utc
 from app.providers.sim.runtime import Container
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ class Generic:
 
 def klog(t: float, level: str, source: str, msg: str, pid: int = 1) -> str:
     """A klog header line: `I1126 00:51:59.123456       1 file.go:123] msg`."""
-    d = utc(t)
-    return f"{level}{d:%m%d %H:%M:%S}.{d.microsecond:06d} {pid:>7} {source}] {msg}"
+    seconds, micro = split_micro(t)
+    return f"{level}{second_text(seconds, '%m%d %H:%M:%S')}.{micro:06d} {pid:>7} {source}] {msg}"
 
 
 def zap(t: float, level: str, caller: str, msg: str, **fields: Any) -> str:

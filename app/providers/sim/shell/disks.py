@@ -5,7 +5,10 @@ node: overlay root on the host's disk, the anonymous `/var` volume, `/lib/module
 tmpfs `/tmp` and `/run`, Docker's bind-mounted /etc/hosts, hostname and resolv.conf), followed
 by what containerd and the kubelet mount while pods run: a 64 MiB `shm` per sandbox, an
 overlay `rootfs` per sandbox and running container, a tmpfs per projected service-account
-token volume. Sizes of the host disk move with what was written on the node.
+token volume. Sizes of the host disk move with what was written on the node. kind's
+entrypoint (v0.29.0 `images/base/files/usr/local/bin/entrypoint`) remounts /sys read-only and
+bind-mounts its product_name/uuid files over the DMI ids. /proc/mounts (procself.py) and each
+pod process's own table (containermounts.py) are written from this same list.
 
 df: coreutils `df.c` field table (minimum widths Filesystem 14, Type 4, size/used/avail 5,
 Use% 4; numbers right-aligned), pseudo filesystems (proc, sysfs, cgroup2, devpts, mqueue)
@@ -15,7 +18,7 @@ hidden, one line per device unless `-a`, preferring the shortest mount point.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from app.providers.sim.shell.registry import Invocation, Output, command
@@ -40,6 +43,9 @@ class Mount:
     size: int = 0  # KiB
     used: int = 0
     dev: str = ""  # mounts sharing a device share a df line
+    # the mounted directory within its filesystem (a bind mount's source), as mountinfo's
+    # 4th field and findmnt's `SOURCE[root]` show it
+    root: str = "/"
 
     @property
     def avail(self) -> int:
@@ -63,6 +69,8 @@ def _snap(n: int) -> str:
 
 
 def mounts(node: SimNode) -> list[Mount]:
+    from app.providers.sim.kubelet_journal import volumes
+
     used = DISK_USED_KIB + sum(_written_kib(n) for n in node.cluster.nodes) + \
         sum(len(n.runtime.containers) * 180 for n in node.cluster.nodes)
     root = _h("overlay2", node.name)
@@ -79,7 +87,8 @@ def mounts(node: SimNode) -> list[Mount]:
               "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666", dev="devpts"),
         Mount("mqueue", "/dev/mqueue", "mqueue", "rw,nosuid,nodev,noexec,relatime",
               dev="mqueue"),
-        Mount("sysfs", "/sys", "sysfs", "rw,nosuid,nodev,noexec,relatime", dev="sysfs"),
+        # kind's entrypoint `fix_mount`: `mount -o remount,ro /sys` (--privileged made it rw)
+        Mount("sysfs", "/sys", "sysfs", "ro,nosuid,nodev,noexec,relatime", dev="sysfs"),
         Mount("cgroup", "/sys/fs/cgroup", "cgroup2",
               "rw,nosuid,nodev,noexec,relatime,nsdelegate,memory_recursiveprot", dev="cgroup"),
         Mount("/dev/sda1", "/var", "ext4", "rw,relatime,discard,errors=remount-ro", DISK_KIB,
@@ -97,9 +106,24 @@ def mounts(node: SimNode) -> list[Mount]:
               DISK_KIB, used, "sda1"),
         Mount("shm", "/dev/shm", "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=65536k,inode64",
               65536, 0, "shm:dev"),
-        Mount("tmpfs", "/run/lock", "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=5120k,"
-              "inode64", 5120, 0, "tmpfs:lock"),
     ]
+    # kind's entrypoint `fix_product_name` / `fix_product_uuid`: files of the node's root
+    # bind-mounted read-only over the host's DMI ids (mount(8) records the target with
+    # /sys/class/dmi/id resolved; product_uuid is mounted twice, through both paths)
+    dmi = "/sys/devices/virtual/dmi/id"
+    out += [Mount("overlay", f"{dmi}/{name}", "overlay", "ro" + out[0].options[2:],
+                  DISK_KIB, used, "overlay:" + root, f"/kind/{name}")
+            for name in ("product_name", "product_uuid", "product_uuid")]
+    # what Docker binds from the host's disk: the anonymous /var volume, /lib/modules, and
+    # the container's own resolv.conf, hostname and hosts (ids made up per node)
+    cid, volume = _h("container", node.name), _h("volume", node.name)
+    roots = {"/var": f"/var/lib/docker/volumes/{volume}/_data", "/lib/modules": "/lib/modules",
+             **{f"/etc/{f}": f"/var/lib/docker/containers/{cid}/{f}"
+                for f in ("resolv.conf", "hostname", "hosts")}}
+    for m in out:
+        m.root = roots.get(m.target, m.root)
+    out.append(Mount("tmpfs", "/run/lock", "tmpfs", "rw,nosuid,nodev,noexec,relatime,"
+                     "size=5120k,inode64", 5120, 0, "tmpfs:lock"))
     if not node.powered:
         return out
     rt = node.runtime
@@ -107,21 +131,31 @@ def mounts(node: SimNode) -> list[Mount]:
     for sb in sorted(rt.sandboxes.values(), key=lambda s: (s.created, s.id)):
         if sb.state != "ready":
             continue
-        base = 2 + int(_h("snap", sb.id)[:4], 16) % 60
+        pod = node.kubelet.pods.get(sb.uid)
+        if pod is not None:
+            # the kubelet mounts a tmpfs per secret and projected volume (the service-account
+            # token's too, as kubelet_journal.volumes names it) before the sandbox starts
+            limit = _memory_limit_kib(pod.spec) or MEM_KIB
+            for name, plugin in volumes(pod):
+                if plugin in ("secret", "projected"):
+                    out.append(Mount("tmpfs", f"/var/lib/kubelet/pods/{sb.uid}/volumes/"
+                                     f"kubernetes.io~{plugin}/{name}", "tmpfs",
+                                     f"rw,relatime,size={limit}k,inode64", limit, 12,
+                                     f"{plugin}:{sb.uid}/{name}"))
         out.append(Mount("shm", f"/run/containerd/io.containerd.grpc.v1.cri/sandboxes/{sb.id}/shm",
                          "tmpfs", "rw,nosuid,nodev,noexec,relatime,size=65536k,inode64", 65536, 0,
                          "shm:" + sb.id))
-        out.append(_rootfs(sb.id, base, used))
-        pod = node.kubelet.pods.get(sb.uid)
-        if pod is not None and not pod.static:
-            token = f"kube-api-access-{_h('token', sb.uid)[:5]}"
-            limit = _memory_limit_kib(pod.spec) or MEM_KIB
-            out.append(Mount("tmpfs", f"/var/lib/kubelet/pods/{sb.uid}/volumes/kubernetes.io~"
-                             f"projected/{token}", "tmpfs", f"rw,relatime,size={limit}k,inode64",
-                             limit, 12, "token:" + sb.uid))
+        out.append(container_rootfs(sb.id, used, sandbox=True))
         for c in sorted((c for c in running if c.sandbox_id == sb.id), key=lambda c: c.created):
-            out.append(_rootfs(c.id, 70 + int(_h("snap", c.id)[:4], 16) % 200, used))
+            out.append(container_rootfs(c.id, used))
     return out
+
+
+def container_rootfs(cid: str, used: int, sandbox: bool = False) -> Mount:
+    """A task's overlay rootfs (also its `/` in its /proc/<pid>/mounts: containermounts.py)."""
+    n = 2 + int(_h("snap", cid)[:4], 16) % 60 if sandbox else \
+        70 + int(_h("snap", cid)[:4], 16) % 200
+    return _rootfs(cid, n, used)
 
 
 def _rootfs(cid: str, n: int, used: int) -> Mount:
@@ -205,6 +239,8 @@ def findmnt(inv: Invocation) -> Output:
 
         walk(0, "", True, 0)
     w_target = max(len("TARGET"), *(len(t) for t, _ in rows))
+    rows = [(t, replace(m, source=m.source if m.root == "/" else f"{m.source}[{m.root}]"))
+            for t, m in rows]  # util-linux shows a bind mount's root in brackets
     w_source = max(len("SOURCE"), *(len(m.source) for _, m in rows))
     w_type = max(len("FSTYPE"), *(len(m.fstype) for _, m in rows))
     lines = [f"{'TARGET':<{w_target}} {'SOURCE':<{w_source}} {'FSTYPE':<{w_type}} OPTIONS"]

@@ -122,6 +122,11 @@ def magic(node: Inode, vfs: VFS, path: str) -> str:
     data = node.data
     if not data or node.virtual:  # file(1) trusts st_size, which /proc files give as 0
         return "empty"
+    if data.startswith(b"\x7fELF") and b'Go BuildID="' in data[:128]:
+        # a CGO_ENABLED=0 Go build (the CNI plugins: app/providers/sim/imagebins.py)
+        build_id = data.split(b'Go BuildID="', 1)[1].split(b'"', 1)[0].decode()
+        return "ELF 64-bit LSB executable, x86-64, version 1 (SYSV), statically linked, " \
+               f"Go BuildID={build_id}, with debug_info, not stripped"
     if data.startswith(b"\x7fELF"):
         return "ELF 64-bit LSB pie executable, x86-64, version 1 (SYSV), dynamically linked, " \
                "interpreter /lib64/ld-linux-x86-64.so.2, for GNU/Linux 3.2.0, stripped"

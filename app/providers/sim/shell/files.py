@@ -43,9 +43,9 @@ def ids(vfs: VFS, which: str) -> dict[int, str]:
 
 def mode_string(node: Inode) -> str:
     kind = {DIR: "d", LINK: "l", SOCK: "s"}.get(node.kind, "-")
-    if node.kind == LINK:
+    if node.kind == LINK and not node.virtual:
         return "lrwxrwxrwx"
-    bits = ""
+    bits = ""  # a /proc link has its own (fd/N: lrwx------, l-wx------ as opened)
     for shift, special, char in ((6, 0o4000, "s"), (3, 0o2000, "s"), (0, 0o1000, "t")):
         r, w, x = (node.mode >> shift) & 4, (node.mode >> shift) & 2, (node.mode >> shift) & 1
         x_char = "x" if x else "-"

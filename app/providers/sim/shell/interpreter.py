@@ -12,7 +12,6 @@ import fnmatch
 import logging
 import shlex
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -57,6 +56,7 @@ from app.providers.sim.shell.parser import (
     parse,
     tokenize,
 )
+from app.providers.sim.shell.proctable import shell_pid
 from app.providers.sim.shell.registry import Invocation, Output
 from app.providers.sim.shell.session import ShellSession
 from app.providers.sim.shell.specials import SpecialBuiltins
@@ -142,7 +142,7 @@ class Executor(Expansion, SpecialBuiltins):
         self.arg0 = "bash"  # $0: the shell's name, or `bash -c CMD NAME`'s NAME
         self.locals: list[dict[str, str | None]] = []
         self.deadline = time.monotonic() + TIME_BUDGET
-        self.pid = 1000 + zlib.crc32(session.node.encode()) % 30000
+        self.pid = shell_pid(session.node)  # the bash `ps` shows (proctable.shell_pid)
         # While a pipeline runs: each stage's words (quotes removed, nothing expanded) and the
         # index of the stage running now; `ps` lists the other stages, alive beside it.
         self.pipeline: tuple[list[list[str]], int] | None = None

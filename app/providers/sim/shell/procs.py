@@ -18,6 +18,7 @@ from app.providers.sim.shell.proctable import (
     MEM_TOTAL_KIB,
     Proc,
     processes,
+    shell_proc,
 )
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import cluster_of, node_of
@@ -31,10 +32,8 @@ from app.providers.sim.shell.usage_texts import (
 def _session_procs(inv: Invocation, node_procs: list[Proc], now: float) -> list[Proc]:
     """The trainee's own shell (entered through `docker exec`, so its parent is outside the
     node's PID namespace) and the `ps` being run."""
-    node = node_of(inv)
-    base = max([p.pid for p in node_procs] + [3000]) + 1000
-    bash = Proc(base, 0, "root", ["bash"], node.booted + 60, 4096, 4620, 0.0, "Ss", "bash",
-                tty="pts/1")
+    bash = shell_proc(node_of(inv))
+    base = bash.pid
     first = base + 7 + int(now) % 90
     stages, mine = getattr(inv.session.executor, "pipeline", None) or ([list(inv.argv)], 0)
     me = Proc(first + mine, base, "root", list(inv.argv), now, 4224, 8084, 0.0,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -202,6 +203,19 @@ def processes(node: SimNode) -> list[Proc]:
         p.comm = "systemd" if p.pid == 1 else _comm(p.args)  # /sbin/init -> systemd
         p.start = min(p.start, now)
     return sorted(procs, key=lambda p: p.pid)
+
+
+def shell_pid(node_name: str) -> int:
+    """The trainee's bash on a node (`docker exec -it <node> bash`, so its parent is outside
+    the node's PID namespace): one PID per node, fixed as a running shell's is, above the
+    range the node's own processes get (400..8000, `alloc`), as a shell started after them
+    would be. `echo $$`, `ps` and /proc/self (procself.py) all give this one."""
+    return 9000 + zlib.crc32(node_name.encode()) % 900
+
+
+def shell_proc(node: SimNode) -> Proc:
+    return Proc(shell_pid(node.name), 0, "root", ["bash"], node.booted + 60, 4096, 4620, 0.0,
+                "Ss", "bash", tty="pts/1")
 
 
 def find_program(node: SimNode, name: str) -> Proc | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.providers.base import ProviderError
-from app.providers.sim.clock import utc
+from app.providers.sim.clock import second_text, split_micro, utc
 from app.providers.sim.shell.registry import Invocation, Output, command
 from app.providers.sim.shell.twin import (
     cluster_of,
@@ -61,9 +61,9 @@ def journal_lines(inv: Invocation, unit: str | None, since: float | None = None,
             continue
         if max_priority < 7 and priority_of(pid, msg) > max_priority:
             continue
-        d = utc(t)
         source = "systemd" if pid == 1 else u
-        out.append(f"{d:%b %d %H:%M:%S} {node.name} {source}[{pid}]: {msg}")
+        stamp = second_text(split_micro(t)[0], "%b %d %H:%M:%S")
+        out.append(f"{stamp} {node.name} {source}[{pid}]: {msg}")
     return out
 
 
