@@ -480,7 +480,9 @@ def node_template(cluster: str, spec: NodeSpec, specs: list[NodeSpec],
                   pki: dict[str, tuple[bytes, int]] | None = None) -> dict[str, Inode]:
     base = nodefiles.base_template()
     own = nodefiles.node_files(spec, cluster, specs)
-    files = {p: (d, 0o600 if p.endswith((".key", ".conf")) else 0o644) for p, d in own.items()}
+    # kubeadm writes keys, kubeconfigs and static pod manifests 0600 (WriteStaticPodToDisk)
+    files = {p: (d, 0o600 if p.endswith((".key", ".conf")) or
+                 p.startswith("/etc/kubernetes/manifests/") else 0o644) for p, d in own.items()}
     files.update(pki or {})
     extra = build_template(files, mtime=versions.IMAGE_BUILT)
     merged = dict(base)
