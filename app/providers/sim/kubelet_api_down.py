@@ -56,7 +56,7 @@ hour shows its last hour.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -301,13 +301,8 @@ def _lease(lines: _Lines, found: Target, windows: list[tuple[float, float, str]]
             continue
         err = dial[why]
         if held:
-            for i in range(LEASE_RETRIES):
-                lines.add(sync + i * 0.0005, "E", "controller.go:195",
-                          f'"Failed to update lease" err="Put \\"{url}?timeout=10s\\": {err}"')
-            lines.add(sync + LEASE_RETRIES * 0.0005, "I", "controller.go:115",
-                      '"failed to update lease using latest lease, fallback to ensure lease" '
-                      f'err="failed {LEASE_RETRIES} attempts to update lease"')
-            sync += LEASE_RETRIES * 0.0005 + 0.0002
+            sync = lease_update_failed(lines.add, sync, f'Put \\"{url}?timeout=10s\\": {err}',
+                                       0.0005, 0.0002)
         cutoff = min(b, end) - HISTORY
         at, sleep = sync, 0.1
         while at < b and at <= end:
@@ -393,6 +388,18 @@ def _informers(lines: _Lines, found: Target, window: tuple[float, float, str],
                   '"Eviction manager: failed to get summary stats" err="failed to get node '
                   f'info: node \\"{name}\\" not found"')
         beat += STATUS_EVERY
+
+
+def lease_update_failed(add: Callable[[float, str, str, str], None], sync: float, err: str,
+                        gap: float, pause: float) -> float:
+    """retryUpdateLease on a held lease failing `maxUpdateRetries` times (`gap` apart), then the
+    sync's fallback line; returns when backoffEnsureLease starts (`pause` later)."""
+    for i in range(LEASE_RETRIES):
+        add(sync + i * gap, "E", "controller.go:195", f'"Failed to update lease" err="{err}"')
+    add(sync + LEASE_RETRIES * gap, "I", "controller.go:115",
+        '"failed to update lease using latest lease, fallback to ensure lease" '
+        f'err="failed {LEASE_RETRIES} attempts to update lease"')
+    return sync + LEASE_RETRIES * gap + pause
 
 
 def status_phase(name: str, start: float) -> float:

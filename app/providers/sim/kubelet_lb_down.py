@@ -61,7 +61,6 @@ from urllib.parse import urlsplit
 from app.providers.sim import kubeconfig, loadbalancer
 from app.providers.sim.kubelet_api_down import (
     HISTORY,
-    LEASE_RETRIES,
     MAX_BACKOFF,
     RENEW_EVERY,
     STATUS_FIRST,
@@ -71,6 +70,7 @@ from app.providers.sim.kubelet_api_down import (
     _Lines,
     go_quote,
     lease_phase,
+    lease_update_failed,
     report_due,
     status_patch_error,
     status_phase,
@@ -186,13 +186,8 @@ def _lease(lines: _Lines, server: str, windows: list[tuple[float, float]], start
         if sync >= min(b, end):
             continue
         if held:
-            for i in range(LEASE_RETRIES):
-                lines.add(sync + i * 0.001, "E", "controller.go:195",
-                          f'"Failed to update lease" err="Put \\"{url}?timeout=10s\\": {EOF}"')
-            lines.add(sync + LEASE_RETRIES * 0.001, "I", "controller.go:115",
-                      '"failed to update lease using latest lease, fallback to ensure lease" '
-                      f'err="failed {LEASE_RETRIES} attempts to update lease"')
-            sync += LEASE_RETRIES * 0.001 + 0.0002
+            sync = lease_update_failed(lines.add, sync, f'Put \\"{url}?timeout=10s\\": {EOF}',
+                                       0.001, 0.0002)
         cutoff = min(b, end) - HISTORY
         at, sleep = sync, 0.1  # `at`: a GET starts
         while at + ATTEMPTS - 2 < b and at <= end:  # its 10th attempt still finds no backend

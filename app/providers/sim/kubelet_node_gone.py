@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING
 from app.providers.sim.components.base import klog
 from app.providers.sim.kubelet_api_down import (
     HISTORY,
-    LEASE_RETRIES,
     STATUS_RETRIES,
     eviction_phase,
     lease_phase,
+    lease_update_failed,
     status_phase,
 )
 from app.providers.sim.kubelet_tls import STATUS_EVERY
@@ -136,14 +136,8 @@ def run_entries(node: SimNode, start: float, end: float, pid: int,
         for k, sync in enumerate(_beats(lease_phase(name, start), lo, hi)):
             at = sync
             if k == 0 and lo == max(a, registered, start):  # the held lease: PUTs first
-                for i in range(LEASE_RETRIES):
-                    add(sync + i * 0.004, "E", "controller.go:195",
-                        f'"Failed to update lease" err="leases.coordination.k8s.io '
-                        f'\\"{name}\\" not found"')
-                add(sync + LEASE_RETRIES * 0.004, "I", "controller.go:115",
-                    '"failed to update lease using latest lease, fallback to ensure lease" '
-                    f'err="failed {LEASE_RETRIES} attempts to update lease"')
-                at = sync + LEASE_RETRIES * 0.004 + 0.002
+                at = lease_update_failed(
+                    add, sync, f'leases.coordination.k8s.io \\"{name}\\" not found', 0.004, 0.002)
             add(at, "E", "nodelease.go:49", '"Failed to get node when trying to set owner ref '
                 f'to the node lease" err="{gone}" node="{name}"')
         for beat in _beats(eviction_phase(name, start), lo, hi):
